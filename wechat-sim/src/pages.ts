@@ -1,0 +1,35 @@
+const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+function page(title: string, body: string): string {
+  return `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)}</title>
+<style>body{font-family:system-ui,sans-serif;margin:0;padding:32px 20px;text-align:center;color:#111}
+.sim{font-size:12px;color:#888}.err{color:#e64340}button{font-size:17px;padding:10px 0;width:100%;margin:8px 0;border-radius:8px;border:0}
+.ok{background:#07c160;color:#fff}.no{background:#f2f2f2;color:#07c160}</style></head>
+<body><p class="sim">wechat-sim（模拟微信）</p>${body}</body></html>`;
+}
+
+/** WeChat shows authorization errors as a page, not JSON: 错误码 and a sentence. */
+export function errorPage(errcode: number | null, message: string): string {
+  const code = errcode === null ? '' : `<p>错误码：<b data-errcode="${errcode}">${errcode}</b></p>`;
+  return page('授权失败', `<h2 class="err">Oops! Something went wrong:(</h2>${code}<p>${escapeHtml(message)}</p>`);
+}
+
+export function consentPage(appName: string, hidden: Record<string, string>): string {
+  const fields = Object.entries(hidden)
+    .map(([k, v]) => `<input type="hidden" name="${escapeHtml(k)}" value="${escapeHtml(v)}">`)
+    .join('');
+  return page(
+    '微信授权',
+    `<h2>${escapeHtml(appName)}</h2><p>申请获得你的昵称、头像</p>
+<form method="post" action="/connect/oauth2/authorize/confirm">${fields}
+<button class="ok" name="decision" value="allow">允许</button>
+<button class="no" name="decision" value="deny">拒绝</button></form>`,
+  );
+}
+
+export function avatarSvg(user: string): string {
+  const hue = [...user].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 360, 7);
+  const letter = escapeHtml(user.slice(0, 1).toUpperCase() || '?');
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="132" height="132"><rect width="132" height="132" fill="hsl(${hue},55%,55%)"/><text x="66" y="86" font-size="60" text-anchor="middle" fill="#fff" font-family="sans-serif">${letter}</text></svg>`;
+}

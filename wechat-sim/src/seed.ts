@@ -1,0 +1,25 @@
+import type { SimApp } from './types.js';
+
+/** The apps the demo runs on: an Official Account and a website app under one Open Platform account. */
+export const DEMO_OPEN_PLATFORM = 'demo-open-platform';
+
+export function demoApps(callbackDomain: string): SimApp[] {
+  return [
+    {
+      appid: 'wx00000000000000de',
+      secret: 'demo-official-account-secret-0000',
+      kind: 'official',
+      callbackDomain,
+      openPlatform: DEMO_OPEN_PLATFORM,
+      name: 'wxauth 演示公众号',
+    },
+    {
+      appid: 'wx00000000000000ed',
+      secret: 'demo-website-app-secret-000000000',
+      kind: 'website',
+      callbackDomain,
+      openPlatform: DEMO_OPEN_PLATFORM,
+      name: 'wxauth 演示网站应用',
+    },
+  ];
+}

@@ -1,0 +1,35 @@
+/** An app registered on the simulated WeChat. */
+export interface SimApp {
+  appid: string;
+  secret: string;
+  /** `official`: an Official Account (H5 authorize); `website`: an Open Platform website app (qrconnect). */
+  kind: 'official' | 'website';
+  /** The 网页授权域名 / 授权回调域: a bare host, no scheme, no port. */
+  callbackDomain: string;
+  /** Apps under one Open Platform account share unionids. */
+  openPlatform?: string;
+  /** Shown on the consent page. */
+  name?: string;
+}
+
+export interface SimOptions {
+  apps: SimApp[];
+  /** Local use only: accept a port in redirect_uri (WeChat itself refuses any port but 80/443). */
+  allowPorts?: boolean;
+  /** Milliseconds since the epoch; injectable so tests can expire codes and tokens. */
+  now?: () => number;
+  /** Key for deriving stable openids/unionids; the same key gives the same ids across restarts. */
+  idKey?: string;
+}
+
+export interface Fault {
+  path: string;
+  /** Answer 200 with this errcode (e.g. -1, system busy). */
+  errcode?: number;
+  /** Answer with this HTTP status and an HTML body. */
+  status?: number;
+  /** Wait this long before answering (combined with the above, or alone). */
+  delayMs?: number;
+  /** How many requests the fault applies to. */
+  times: number;
+}
