@@ -1,0 +1,231 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createSimulator, type Simulator } from '@wxauth/wechat-sim';
+import { pino } from 'pino';
+import { afterEach, expect } from 'vitest';
+import { createApp } from '../app.js';
+import { loadConfig, type Config } from '../config.js';
+import { createMemoryKv } from '../kv/memory.js';
+import { cryptoRandom, type Random } from '../random.js';
+import { createConsoleSms } from '../sms/provider.js';
+import { migrate, openDatabase } from '../store/db.js';
+import { createStore } from '../store/store.js';
+import { createWechatClient } from '../wechat/client.js';
+
+export const APP = { appid: 'wx0123456789abcdef', secret: '0123456789abcdef0123456789abcdef' };
+export const SESSION_SECRET = 'test-session-secret-0123456789abcdef';
+export const INTERNAL_TOKEN = 'test-internal-token-0123456789abcdef';
+const PUBLIC_URL = 'https://h5.example.com';
+
+interface Harness {
+  logs: string[];
+  secrets: Set<string>;
+  close(): Promise<void>;
+}
+const open: Harness[] = [];
+
+/**
+ * After every test: nothing secret may appear in any log line (appsecret, internal token, WeChat codes
+ * and tokens, session ids, SMS codes, full phone numbers), then everything is closed.
+ */
+afterEach(async () => {
+  for (const h of open.splice(0)) {
+    await h.close();
+    const text = h.logs.join('');
+    expect(h.logs.length).toBeGreaterThan(0);
+    for (const secret of h.secrets) if (secret.length >= 6) expect(text, 'a secret was logged').not.toContain(secret);
+  }
+});
+
+export interface TestOptions {
+  env?: Record<string, string>;
+  random?: Partial<Random>;
+}
+
+/** The real BFF against the real simulator, both on loopback, with one clock the test can move. */
+export async function startBff(options: TestOptions = {}) {
+  let clock = Date.parse('2026-11-22T08:00:00Z');
+  const now = () => clock;
+  const sim: Simulator = createSimulator({
+    apps: [{ ...APP, kind: 'official', callbackDomain: 'h5.example.com', openPlatform: 'op', name: '测试公众号' }],
+    now,
+  });
+  const running = await sim.listen();
+
+  const config: Config = loadConfig({
+    WX_APPID: APP.appid,
+    WX_APPSECRET: APP.secret,
+    WX_OPEN_BASE: running.origin,
+    WX_API_BASE: running.origin,
+    WX_TIMEOUT_MS: '1000',
+    PUBLIC_URL,
+    SESSION_SECRET,
+    INTERNAL_API_TOKEN: INTERNAL_TOKEN,
+    SMS_PROVIDER: 'webhook',
+    SMS_WEBHOOK_URL: 'http://127.0.0.1:9/unused',
+    ...options.env,
+  });
+  const logs: string[] = [];
+  const log = pino({ level: 'debug' }, { write: (line: string) => void logs.push(line) });
+  const db = openDatabase('sqlite::memory:');
+  await migrate(db);
+  const store = createStore(db, now);
+  const kv = createMemoryKv(now);
+  const sms = createConsoleSms(log);
+  const random = { ...cryptoRandom, ...options.random };
+  const app = createApp({
+    config,
+    log,
+    store,
+    kv,
+    sms,
+    smsInbox: sms.inbox,
+    random,
+    now,
+    wechat: createWechatClient({
+      fetch,
+      openBase: running.origin,
+      apiBase: running.origin,
+      timeoutMs: 1000,
+      backoffMs: 5,
+    }),
+  });
+  const server: Server = createServer(app.callback());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const secrets = new Set<string>([APP.secret, INTERNAL_TOKEN, SESSION_SECRET]);
+  const harness: Harness = {
+    logs,
+    secrets,
+    async close() {
+      for (const s of sim.issuedSecrets()) secrets.add(s);
+      for (const [phone, code] of sms.inbox) secrets.add(phone).add(code);
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      await running.close();
+      await store.close();
+      await kv.close();
+    },
+  };
+  open.push(harness);
+
+  const simPost = (path: string, body: unknown) =>
+    fetch(running.origin + path, { method: 'POST', body: JSON.stringify(body) });
+
+  return {
+    origin,
+    simOrigin: running.origin,
+    sim,
+    store,
+    kv,
+    db,
+    logs,
+    secrets,
+    inbox: sms.inbox,
+    config,
+    advance: (ms: number) => {
+      clock += ms;
+    },
+    fault: (fault: Record<string, unknown>) => simPost('/__sim/faults', fault),
+    simStats: async () =>
+      ((await (await fetch(`${running.origin}/__sim/stats`)).json()) as { calls: Record<string, number> }).calls,
+    browser: () => new Browser(origin, running.origin, secrets),
+  };
+}
+
+export type Bff = Awaited<ReturnType<typeof startBff>>;
+
+/** A browser: keeps the BFF's and the simulator's cookies, never follows redirects by itself. */
+export class Browser {
+  readonly cookies = new Map<string, string>();
+  readonly simCookies = new Map<string, string>();
+
+  constructor(
+    readonly origin: string,
+    readonly simOrigin: string,
+    private readonly secrets: Set<string>,
+  ) {}
+
+  private keep(res: Response, jar: Map<string, string>): void {
+    for (const line of res.headers.getSetCookie()) {
+      const [pair] = line.split(';');
+      const eq = pair!.indexOf('=');
+      const name = pair!.slice(0, eq);
+      const value = pair!.slice(eq + 1);
+      if (/Max-Age=0/.test(line)) jar.delete(name);
+      else {
+        jar.set(name, value);
+        this.secrets.add(value);
+      }
+    }
+  }
+
+  private header(jar: Map<string, string>): string {
+    return [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+
+  async request(path: string, init: RequestInit & { json?: unknown } = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    if (this.cookies.size) headers.set('cookie', this.header(this.cookies));
+    let body = init.body;
+    if (init.json !== undefined) {
+      headers.set('content-type', 'application/json');
+      body = JSON.stringify(init.json);
+    }
+    const res = await fetch(this.origin + path, { ...init, body, headers, redirect: 'manual' });
+    this.keep(res, this.cookies);
+    return res;
+  }
+
+  post(path: string, json?: unknown): Promise<Response> {
+    return this.request(path, { method: 'POST', json });
+  }
+
+  /** GET authorize on the BFF, then WeChat's authorize as `user`: where WeChat sends the browser back. */
+  async authorize(
+    opts: { user?: string; scope?: string; returnTo?: string; consent?: 'allow' | 'deny' } = {},
+  ): Promise<{ wechatUrl: string; back: URL; code: string | null; state: string }> {
+    const q = new URLSearchParams({ scope: opts.scope ?? 'snsapi_base', returnTo: opts.returnTo ?? '/' });
+    const start = await this.request(`/api/auth/wechat/authorize?${q}`);
+    expect(start.status).toBe(302);
+    const wechatUrl = start.headers.get('location')!;
+    // The browser never sends the #fragment.
+    const simUrl = new URL(wechatUrl.replace(/#.*$/, ''));
+    if (opts.user) simUrl.searchParams.set('wxsim_user', opts.user);
+    const headers = this.simCookies.size ? { cookie: this.header(this.simCookies) } : undefined;
+    let res = await fetch(simUrl, { redirect: 'manual', headers });
+    this.keep(res, this.simCookies);
+    if (res.status === 200) {
+      const form = new URLSearchParams(
+        [...(await res.text()).matchAll(/name="([^"]+)" value="([^"]*)"/g)].map((m): [string, string] => [
+          m[1]!,
+          m[2]!.replaceAll('&#38;', '&').replaceAll('&#47;', '/'),
+        ]),
+      );
+      form.set('decision', opts.consent ?? 'allow');
+      res = await fetch(`${this.simOrigin}/connect/oauth2/authorize/confirm`, {
+        method: 'POST',
+        body: form,
+        redirect: 'manual',
+      });
+    }
+    expect(res.status).toBe(302);
+    const back = new URL(res.headers.get('location')!);
+    return { wechatUrl, back, code: back.searchParams.get('code'), state: back.searchParams.get('state')! };
+  }
+
+  /** The whole silent login: authorize, come back, POST the code. */
+  async login(opts: { user?: string; scope?: string; returnTo?: string } = {}): Promise<Response> {
+    const { code, state } = await this.authorize(opts);
+    return this.post('/api/auth/wechat/login', { code, state });
+  }
+
+  /** Login, then bind `phone` with the code the demo SMS inbox shows. */
+  async loginAndBind(user: string, phone: string, inbox: Map<string, string>): Promise<void> {
+    expect((await this.login({ user })).status).toBe(200);
+    expect((await this.post('/api/sms/send', { phone })).status).toBe(200);
+    const bind = await this.post('/api/account/bind', { phone, smsCode: inbox.get(phone) });
+    expect(bind.status).toBe(200);
+  }
+}

@@ -1,0 +1,84 @@
+import Router from '@koa/router';
+import Koa from 'koa';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import { createCookieJar } from './http/cookies.js';
+import { jsonBody } from './http/body.js';
+import { errorHandler } from './http/errors.js';
+import { requestLog } from './http/requestLog.js';
+import type { AppState } from './http/state.js';
+import type { Kv } from './kv/types.js';
+import type { Random } from './random.js';
+import { accountRoutes } from './routes/account.js';
+import { authRoutes } from './routes/auth.js';
+import { opsRoutes } from './routes/ops.js';
+import { createAuthFlow } from './services/auth.js';
+import { createSessions } from './services/sessions.js';
+import { createSmsCodes } from './services/sms.js';
+import type { SmsProvider } from './sms/provider.js';
+import type { Store } from './store/store.js';
+import type { WechatClient } from './wechat/client.js';
+
+export interface AppDeps {
+  config: Config;
+  log: Logger;
+  store: Store;
+  kv: Kv;
+  wechat: WechatClient;
+  sms: SmsProvider;
+  /** Demo mode: where the console SMS provider keeps codes for /api/dev/sms-inbox. */
+  smsInbox?: Map<string, string>;
+  random: Random;
+  now: () => number;
+}
+
+/** Builds the Koa app from its dependencies; it never listens (server.ts does). */
+export function createApp(deps: AppDeps): Koa<AppState> {
+  const { config, kv, store, random, now } = deps;
+  const sessions = createSessions({
+    kv,
+    store,
+    random,
+    now,
+    secret: config.sessionSecret,
+    idleMs: config.session.idleMs,
+    absoluteMs: config.session.absoluteMs,
+  });
+  const routeDeps = {
+    config,
+    kv,
+    store,
+    random,
+    sessions,
+    cookies: createCookieJar(config.secure),
+    smsInbox: deps.smsInbox,
+    smsCodes: createSmsCodes({ kv, provider: deps.sms, random, secret: config.sessionSecret }),
+    flow: createAuthFlow({
+      kv,
+      store,
+      sessions,
+      random,
+      wechat: deps.wechat,
+      app: { appid: config.wechat.appid, secret: config.wechat.secret },
+      redirectUri: `${config.publicUrl}/auth`,
+    }),
+  };
+
+  const router = new Router<AppState>();
+  authRoutes(router, routeDeps);
+  accountRoutes(router, routeDeps);
+  opsRoutes(router, routeDeps);
+
+  const app = new Koa<AppState>({ proxy: config.trustProxy });
+  app.silent = true;
+  app.use(requestLog(deps.log, random));
+  app.use(errorHandler());
+  app.use(async (ctx, next) => {
+    ctx.set('Cache-Control', 'no-store');
+    await next();
+  });
+  app.use(jsonBody());
+  app.use(router.routes());
+  app.use(router.allowedMethods());
+  return app;
+}

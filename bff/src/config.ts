@@ -1,0 +1,132 @@
+/** Environment → validated configuration. Every problem is reported by the variable's name. */
+export interface Config {
+  port: number;
+  host: string;
+  /** Origin users see, without a trailing slash: `https://h5.example.com`. */
+  publicUrl: string;
+  secure: boolean;
+  demo: boolean;
+  wechat: { appid: string; secret: string; openBase: string; apiBase: string; timeoutMs: number };
+  databaseUrl: string;
+  sessionSecret: string;
+  internalApiToken: string;
+  session: { idleMs: number; absoluteMs: number };
+  sms: { provider: 'console' | 'webhook'; webhookUrl?: string; webhookToken?: string };
+  trustProxy: boolean;
+  logLevel: string;
+  simPort: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const DEMO_SECRET = 'demo-only-secret-never-use-in-production-0000';
+
+export function loadConfig(env: Env): Config {
+  const problems: string[] = [];
+  const get = (name: string) => {
+    const value = env[name]?.trim();
+    return value ? value : undefined;
+  };
+  const int = (name: string, fallback: number, min: number, max: number) => {
+    const raw = get(name);
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      problems.push(`${name}: expected a whole number from ${min} to ${max}, got "${raw}"`);
+      return fallback;
+    }
+    return n;
+  };
+  const origin = (name: string, fallback: string) => {
+    const raw = get(name) ?? fallback;
+    try {
+      const url = new URL(raw);
+      if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.pathname !== '/' || url.search || url.hash)
+        throw new Error();
+      return url.origin;
+    } catch {
+      problems.push(`${name}: expected an http(s) origin with no path, like https://h5.example.com, got "${raw}"`);
+      return fallback;
+    }
+  };
+  const secret = (name: string, demo: boolean) => {
+    const value = get(name);
+    if (value === undefined) {
+      if (demo) return DEMO_SECRET;
+      problems.push(`${name}: required (at least 32 characters) when WX_APPID is set`);
+      return '';
+    }
+    if (value.length < 32) problems.push(`${name}: must be at least 32 characters long`);
+    return value;
+  };
+
+  const port = int('PORT', 8080, 1, 65535);
+  const appid = get('WX_APPID');
+  const demo = appid === undefined;
+  if (demo && get('WX_APPSECRET')) problems.push('WX_APPID: required when WX_APPSECRET is set');
+  if (appid !== undefined && !/^wx[0-9a-f]{16}$/.test(appid))
+    problems.push(`WX_APPID: expected "wx" and 16 hex digits, got "${appid}"`);
+  const appsecret = get('WX_APPSECRET');
+  if (!demo && !appsecret) problems.push('WX_APPSECRET: required when WX_APPID is set');
+  if (appsecret && !/^[0-9A-Za-z]{32}$/.test(appsecret) && !demo)
+    problems.push('WX_APPSECRET: expected 32 letters and digits (value not shown)');
+
+  const publicUrl = origin('PUBLIC_URL', `http://localhost:${port}`);
+  const databaseUrl = get('DATABASE_URL') ?? 'sqlite:./data/wxauth.db';
+  if (!/^sqlite:.+/.test(databaseUrl))
+    problems.push('DATABASE_URL: expected sqlite:<path> (MySQL support is not in this version)');
+  if (get('REDIS_URL'))
+    problems.push('REDIS_URL: Redis support is not in this version; unset it to use in-process state');
+
+  const provider = get('SMS_PROVIDER') ?? (demo ? 'console' : undefined);
+  if (provider !== 'console' && provider !== 'webhook')
+    problems.push(`SMS_PROVIDER: expected "console" or "webhook", got "${provider ?? ''}"`);
+  if (provider === 'console' && !demo)
+    problems.push('SMS_PROVIDER: "console" only shows codes in demo mode; use "webhook" with real credentials');
+  const webhookUrl = get('SMS_WEBHOOK_URL');
+  if (provider === 'webhook') {
+    if (!webhookUrl) problems.push('SMS_WEBHOOK_URL: required when SMS_PROVIDER is "webhook"');
+    else if (!/^https?:\/\//.test(webhookUrl)) problems.push('SMS_WEBHOOK_URL: expected an http(s) URL');
+  }
+
+  const config: Config = {
+    port,
+    host: get('HOST') ?? '127.0.0.1',
+    publicUrl,
+    secure: publicUrl.startsWith('https:'),
+    demo,
+    wechat: {
+      appid: appid ?? '',
+      secret: appsecret ?? '',
+      openBase: origin('WX_OPEN_BASE', 'https://open.weixin.qq.com'),
+      apiBase: origin('WX_API_BASE', 'https://api.weixin.qq.com'),
+      timeoutMs: int('WX_TIMEOUT_MS', 5000, 100, 60_000),
+    },
+    databaseUrl,
+    sessionSecret: secret('SESSION_SECRET', demo),
+    internalApiToken: secret('INTERNAL_API_TOKEN', demo),
+    session: {
+      idleMs: int('SESSION_IDLE_MINUTES', 120, 1, 60 * 24 * 30) * 60_000,
+      absoluteMs: int('SESSION_ABSOLUTE_HOURS', 24 * 7, 1, 24 * 365) * 3600_000,
+    },
+    sms: {
+      provider: provider === 'webhook' ? 'webhook' : 'console',
+      webhookUrl,
+      webhookToken: get('SMS_WEBHOOK_TOKEN'),
+    },
+    trustProxy: get('TRUST_PROXY') === '1' || get('TRUST_PROXY') === 'true',
+    logLevel: get('LOG_LEVEL') ?? 'info',
+    simPort: int('WXSIM_PORT', port + 1, 1, 65535),
+  };
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel))
+    problems.push(`LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent`);
+  if (problems.length) throw new ConfigError(problems);
+  return config;
+}

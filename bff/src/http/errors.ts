@@ -1,0 +1,31 @@
+import type { Middleware } from 'koa';
+import { AppError } from '../errors.js';
+import type { AppState } from './state.js';
+
+/**
+ * First in the chain: every error becomes `{"error": {"code", "message"}}`. Expected errors keep their
+ * message; anything else is logged and answered with a generic 500, never a stack.
+ */
+export function errorHandler(): Middleware<AppState> {
+  return async (ctx, next) => {
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined) throw new AppError(404, 'NOT_FOUND', '没有这个接口');
+      if (ctx.status === 405 && ctx.body === undefined)
+        throw new AppError(405, 'METHOD_NOT_ALLOWED', '不支持该请求方法');
+    } catch (err) {
+      const known = err instanceof AppError;
+      const koaStatus = (err as { status?: number; expose?: boolean }).status;
+      const status = known ? err.status : koaStatus && koaStatus >= 400 && koaStatus < 500 ? koaStatus : 500;
+      const expose = known ? err.expose : status < 500;
+      const code = known ? err.code : status === 500 ? 'INTERNAL' : 'BAD_REQUEST';
+      const message = expose ? (err as Error).message : '服务暂时不可用，请稍后重试';
+      if (status >= 500)
+        ctx.state.log.error({ err: known ? { code, message: err.message, ...err.details } : err }, 'request failed');
+      ctx.status = status;
+      ctx.body = { error: { code, message, ...(known && expose ? err.details : {}) } };
+      if (known && typeof err.details.retryAfterSeconds === 'number')
+        ctx.set('Retry-After', String(err.details.retryAfterSeconds));
+    }
+  };
+}

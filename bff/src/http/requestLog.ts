@@ -1,0 +1,32 @@
+import type { Middleware } from 'koa';
+import type { Logger } from 'pino';
+import type { Random } from '../random.js';
+import type { AppState } from './state.js';
+
+/**
+ * One JSON line per request with a request id. Only the path is logged: query strings carry codes
+ * and states (`/wx-proxy/callback?code=…`), and headers carry cookies.
+ */
+export function requestLog(log: Logger, random: Random): Middleware<AppState> {
+  return async (ctx, next) => {
+    const incoming = ctx.get('x-request-id');
+    const requestId = /^[A-Za-z0-9._-]{8,64}$/.test(incoming) ? incoming : random.alnum(16);
+    ctx.state.requestId = requestId;
+    ctx.state.log = log.child({ requestId });
+    ctx.set('X-Request-Id', requestId);
+    const started = performance.now();
+    try {
+      await next();
+    } finally {
+      ctx.state.log.info(
+        {
+          method: ctx.method,
+          path: ctx.path,
+          status: ctx.status,
+          ms: Math.round((performance.now() - started) * 10) / 10,
+        },
+        'request',
+      );
+    }
+  };
+}

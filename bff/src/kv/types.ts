@@ -1,0 +1,26 @@
+export interface Limit {
+  key: string;
+  /** How many hits the window allows. */
+  max: number;
+  windowMs: number;
+}
+
+export type LimitResult = { ok: true } | { ok: false; retryAfterMs: number };
+
+/**
+ * Short-lived shared state: flow states, sessions, SMS codes, rate limits. Values are JSON.
+ * Every operation is atomic on its own, so the same contract holds for the in-process and Redis stores.
+ */
+export interface Kv {
+  get<T>(key: string): Promise<T | undefined>;
+  set(key: string, value: unknown, ttlMs: number): Promise<void>;
+  /** Reads and deletes in one step: of two concurrent takers, exactly one gets the value. */
+  take<T>(key: string): Promise<T | undefined>;
+  del(key: string): Promise<void>;
+  /** Adds one and returns the new count; a new counter lives `ttlMs`. */
+  incr(key: string, ttlMs: number): Promise<number>;
+  /** Counts a hit against every limit, or against none when any of them is used up. */
+  hit(limits: Limit[]): Promise<LimitResult>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,56 @@
+import { badRequest } from '../errors.js';
+import { safeReturnTo } from '../returnTo.js';
+import { STATE_PATTERN } from '../services/auth.js';
+import type { OAuthScope } from '../wechat/types.js';
+import { limitPerIp, single, type AppRouter, type RouteDeps } from './context.js';
+
+const SCOPES: OAuthScope[] = ['snsapi_base', 'snsapi_userinfo'];
+const BROWSER_COOKIE_MS = 24 * 3600_000;
+const MINUTE = 60_000;
+const stateInvalid = () => badRequest('STATE_INVALID', '登录请求已失效，请重新进入');
+
+export function authRoutes(router: AppRouter, deps: RouteDeps): void {
+  const { config, cookies, flow, sessions, kv, random } = deps;
+
+  router.get('/api/auth/wechat/authorize', limitPerIp(kv, 'authorize', 60, MINUTE), async (ctx) => {
+    const scope = single(ctx.query.scope) ?? 'snsapi_base';
+    if (!SCOPES.includes(scope as OAuthScope))
+      throw badRequest('SCOPE_INVALID', 'scope 须为 snsapi_base 或 snsapi_userinfo');
+    const platform = single(ctx.query.platform);
+    if (platform !== undefined && platform !== 'mp')
+      throw badRequest('PLATFORM_UNAVAILABLE', '未配置网站应用，暂不支持扫码登录');
+    const returnTo = safeReturnTo(single(ctx.query.returnTo), config.publicUrl);
+    const browser = cookies.get(ctx, 'browser') ?? random.token(16);
+    cookies.set(ctx, 'browser', browser, BROWSER_COOKIE_MS);
+    const url = await flow.start({ scope: scope as OAuthScope, returnTo, browser });
+    ctx.redirect(url);
+  });
+
+  router.post('/api/auth/wechat/login', limitPerIp(kv, 'login', 60, MINUTE), async (ctx) => {
+    const body = ctx.state.body ?? {};
+    // The state must come once, as a string, in the body: never also in the query, never twice.
+    const stateKeys = ctx.state.rawBody?.match(/"state"\s*:/g)?.length ?? 0;
+    if ('state' in ctx.query || 'code' in ctx.query || stateKeys > 1) throw stateInvalid();
+    const { code, state } = body;
+    if (typeof state !== 'string' || !STATE_PATTERN.test(state)) throw stateInvalid();
+    if (code === undefined || code === '') throw badRequest('CODE_MISSING', '缺少授权码，请重新进入');
+    if (typeof code !== 'string' || !/^[A-Za-z0-9_-]{1,128}$/.test(code))
+      throw badRequest('CODE_INVALID', '授权码无效，请重新进入');
+    const browser = cookies.get(ctx, 'browser');
+    if (!browser) throw stateInvalid();
+
+    const previous = cookies.get(ctx, 'session');
+    const result = await flow.finish({ code, state, browser });
+    // A fresh session id at every login: any id the browser held before is dropped.
+    if (previous && previous !== result.sessionId) await sessions.destroy(previous);
+    cookies.set(ctx, 'session', result.sessionId, config.session.absoluteMs);
+    ctx.body = { next: result.next, returnTo: result.returnTo };
+  });
+
+  router.post('/api/auth/logout', async (ctx) => {
+    const id = cookies.get(ctx, 'session');
+    if (id) await sessions.destroy(id);
+    cookies.clear(ctx, 'session');
+    ctx.status = 204;
+  });
+}

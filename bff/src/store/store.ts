@@ -1,0 +1,133 @@
+import type { Kysely, Selectable, Updateable } from 'kysely';
+import type { CustomersTable, Database, WechatIdentitiesTable } from './schema.js';
+
+export type Identity = Selectable<WechatIdentitiesTable>;
+export type Customer = Selectable<CustomersTable>;
+
+export interface IdentityInput {
+  appid: string;
+  openid: string;
+  unionid?: string | null;
+  nickname?: string | null;
+  avatarUrl?: string | null;
+}
+
+export type Store = ReturnType<typeof createStore>;
+
+export function createStore(db: Kysely<Database>, now: () => number = Date.now) {
+  const identityById = (id: number) =>
+    db.selectFrom('wechat_identities').selectAll().where('id', '=', id).executeTakeFirst();
+
+  return {
+    identityById,
+    customerById: (id: number) => db.selectFrom('customers').selectAll().where('id', '=', id).executeTakeFirst(),
+
+    /**
+     * The identity for (appid, openid), created on first sight. Insert-or-ignore then read, so any
+     * number of concurrent first logins of one openid make exactly one row and no error.
+     */
+    async upsertIdentity(input: IdentityInput): Promise<Identity> {
+      const t = now();
+      await db
+        .insertInto('wechat_identities')
+        .values({
+          appid: input.appid,
+          openid: input.openid,
+          unionid: input.unionid ?? null,
+          nickname: input.nickname ?? null,
+          avatar_url: input.avatarUrl ?? null,
+          created_at: t,
+          updated_at: t,
+        })
+        .onConflict((oc) => oc.columns(['appid', 'openid']).doNothing())
+        .execute();
+      const update: Updateable<WechatIdentitiesTable> = {};
+      if (input.unionid) update.unionid = input.unionid;
+      if (input.nickname) update.nickname = input.nickname;
+      if (input.avatarUrl) update.avatar_url = input.avatarUrl;
+      if (Object.keys(update).length)
+        await db
+          .updateTable('wechat_identities')
+          .set({ ...update, updated_at: t })
+          .where('appid', '=', input.appid)
+          .where('openid', '=', input.openid)
+          .execute();
+      return db
+        .selectFrom('wechat_identities')
+        .selectAll()
+        .where('appid', '=', input.appid)
+        .where('openid', '=', input.openid)
+        .executeTakeFirstOrThrow();
+    },
+
+    /**
+     * Binds the identity to the customer with this phone, creating the customer, in one transaction.
+     * Another identity of the same app bound to that customer is unbound and its sessions revoked:
+     * the SMS code proved the phone, which is the same proof the old binding rested on.
+     */
+    async bindPhone(identityId: number, phone: string): Promise<{ customer: Customer; replaced: number }> {
+      return db.transaction().execute(async (trx) => {
+        const t = now();
+        const identity = await trx
+          .selectFrom('wechat_identities')
+          .selectAll()
+          .where('id', '=', identityId)
+          .executeTakeFirstOrThrow();
+        await trx
+          .insertInto('customers')
+          .values({ phone, created_at: t, updated_at: t })
+          .onConflict((oc) => oc.column('phone').doNothing())
+          .execute();
+        const customer = await trx
+          .selectFrom('customers')
+          .selectAll()
+          .where('phone', '=', phone)
+          .executeTakeFirstOrThrow();
+        const replaced = await trx
+          .updateTable('wechat_identities')
+          .set({ customer_id: null, bound_at: null, revoked_at: t, updated_at: t })
+          .where('customer_id', '=', customer.id)
+          .where('appid', '=', identity.appid)
+          .where('id', '!=', identityId)
+          .executeTakeFirst();
+        await trx
+          .updateTable('wechat_identities')
+          .set({ customer_id: customer.id, bound_at: t, updated_at: t })
+          .where('id', '=', identityId)
+          .execute();
+        return { customer, replaced: Number(replaced.numUpdatedRows) };
+      });
+    },
+
+    /** Unbinds one identity and voids its sessions. */
+    async unbind(identityId: number): Promise<void> {
+      const t = now();
+      await db
+        .updateTable('wechat_identities')
+        .set({ customer_id: null, bound_at: null, revoked_at: t, updated_at: t })
+        .where('id', '=', identityId)
+        .execute();
+    },
+
+    /** Drops every WeChat binding of a customer and voids their sessions; false when there is no such customer. */
+    async revokeCustomer(customerId: number): Promise<boolean> {
+      return db.transaction().execute(async (trx) => {
+        const customer = await trx.selectFrom('customers').select('id').where('id', '=', customerId).executeTakeFirst();
+        if (!customer) return false;
+        const t = now();
+        await trx
+          .updateTable('wechat_identities')
+          .set({ customer_id: null, bound_at: null, revoked_at: t, updated_at: t })
+          .where('customer_id', '=', customerId)
+          .execute();
+        return true;
+      });
+    },
+
+    async ping(): Promise<void> {
+      await db.selectFrom('customers').select('id').limit(1).execute();
+    },
+
+    close: () => db.destroy(),
+  };
+}

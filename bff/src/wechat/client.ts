@@ -1,0 +1,124 @@
+import {
+  badReplyError,
+  badStatusError,
+  fromErrcode,
+  timeoutError,
+  unreachableError,
+  type WechatError,
+} from './errors.js';
+import type { OAuthScope, OAuthTokens, UserInfo } from './types.js';
+
+export interface WechatClientOptions {
+  fetch: typeof fetch;
+  openBase: string;
+  apiBase: string;
+  timeoutMs: number;
+  /** Extra attempts after a transient failure of a call that is safe to repeat. */
+  retries?: number;
+  backoffMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export type WechatClient = ReturnType<typeof createWechatClient>;
+
+/** One function per WeChat endpoint. URLs carry secrets, so they never reach an error or a log. */
+export function createWechatClient(options: WechatClientOptions) {
+  const { openBase, apiBase, timeoutMs, retries = 2, backoffMs = 100 } = options;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+
+  async function once<T>(endpoint: string, params: Record<string, string>): Promise<T> {
+    let res: Response;
+    try {
+      res = await options.fetch(`${apiBase}${endpoint}?${new URLSearchParams(params)}`, {
+        signal: AbortSignal.timeout(timeoutMs),
+        headers: { accept: 'application/json' },
+      });
+    } catch (err) {
+      throw (err as Error).name === 'TimeoutError' ? timeoutError(endpoint) : connectError(endpoint, err);
+    }
+    let text: string;
+    try {
+      text = await res.text();
+    } catch (err) {
+      throw (err as Error).name === 'TimeoutError' ? timeoutError(endpoint) : unreachableError(endpoint);
+    }
+    if (!res.ok) throw badStatusError(endpoint, res.status);
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw badReplyError(endpoint);
+    }
+    if (typeof body !== 'object' || body === null) throw badReplyError(endpoint);
+    const errcode = (body as { errcode?: unknown }).errcode;
+    if (typeof errcode === 'number' && errcode !== 0) throw fromErrcode(endpoint, errcode);
+    return body as T;
+  }
+
+  /** Repeats transient failures with jittered exponential backoff, a bounded number of times. */
+  async function call<T>(endpoint: string, params: Record<string, string>, safeToRepeat: boolean): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await once<T>(endpoint, params);
+      } catch (err) {
+        const e = err as WechatError;
+        // A code exchange that got any answer may have used the code: asking again would only earn 40163.
+        const repeatable = safeToRepeat ? e.transient : e.notSent;
+        if (!repeatable || attempt >= retries) throw e;
+        await sleep(Math.random() * backoffMs * 2 ** attempt);
+      }
+    }
+  }
+
+  return {
+    /** The authorize URL, parameters in the order WeChat checks, ending in #wechat_redirect. */
+    authorizeUrl(p: { appid: string; redirectUri: string; scope: OAuthScope; state: string }): string {
+      const q = [
+        ['appid', p.appid],
+        ['redirect_uri', p.redirectUri],
+        ['response_type', 'code'],
+        ['scope', p.scope],
+        ['state', p.state],
+      ]
+        .map(([k, v]) => `${k}=${encodeURIComponent(v!)}`)
+        .join('&');
+      return `${openBase}/connect/oauth2/authorize?${q}#wechat_redirect`;
+    },
+
+    exchangeCode(p: { appid: string; secret: string; code: string }): Promise<OAuthTokens> {
+      return call<OAuthTokens>(
+        '/sns/oauth2/access_token',
+        { appid: p.appid, secret: p.secret, code: p.code, grant_type: 'authorization_code' },
+        false,
+      ).then((t) => requireFields(t, '/sns/oauth2/access_token', ['access_token', 'openid']));
+    },
+
+    refreshToken(p: { appid: string; refreshToken: string }): Promise<OAuthTokens> {
+      return call<OAuthTokens>(
+        '/sns/oauth2/refresh_token',
+        { appid: p.appid, grant_type: 'refresh_token', refresh_token: p.refreshToken },
+        true,
+      ).then((t) => requireFields(t, '/sns/oauth2/refresh_token', ['access_token', 'openid']));
+    },
+
+    userinfo(p: { accessToken: string; openid: string }): Promise<UserInfo> {
+      return call<UserInfo>('/sns/userinfo', { access_token: p.accessToken, openid: p.openid, lang: 'zh_CN' }, true);
+    },
+
+    /** `sns/auth`: resolves when the user token is still valid, rejects with the mapped error otherwise. */
+    async checkToken(p: { accessToken: string; openid: string }): Promise<void> {
+      await call('/sns/auth', { access_token: p.accessToken, openid: p.openid }, true);
+    },
+  };
+}
+
+/** A connection that was refused never reached WeChat: only that is safe to repeat for a code exchange. */
+function connectError(endpoint: string, err: unknown): WechatError {
+  const cause = (err as { cause?: { code?: string } }).cause;
+  return unreachableError(endpoint, cause?.code === 'ECONNREFUSED');
+}
+
+function requireFields<T extends object>(body: T, endpoint: string, fields: Array<keyof T>): T {
+  for (const f of fields) if (typeof body[f] !== 'string' || !body[f]) throw badReplyError(endpoint);
+  return body;
+}

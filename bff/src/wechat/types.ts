@@ -1,0 +1,21 @@
+export type OAuthScope = 'snsapi_base' | 'snsapi_userinfo';
+
+/** `sns/oauth2/access_token` and `sns/oauth2/refresh_token`. */
+export interface OAuthTokens {
+  access_token: string;
+  expires_in: number;
+  refresh_token: string;
+  openid: string;
+  scope: string;
+  unionid?: string;
+  /** 1 for 朋友圈快照页 virtual users: the openid is virtual and must never be bound. */
+  is_snapshotuser?: number;
+}
+
+/** `sns/userinfo`. Since 2021 sex and region are no longer given, so they are not read. */
+export interface UserInfo {
+  openid: string;
+  nickname: string;
+  headimgurl: string;
+  unionid?: string;
+}
