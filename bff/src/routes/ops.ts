@@ -16,7 +16,8 @@ export function opsRoutes(router: AppRouter, deps: RouteDeps): void {
   router.get('/readyz', async (ctx) => {
     const checks = await Promise.allSettled([store.ping(), kv.ping()]);
     const [database, state] = checks.map((c) => (c.status === 'fulfilled' ? 'ok' : 'down'));
-    if (database !== 'ok' || state !== 'ok') throw new AppError(503, 'NOT_READY', '服务未就绪', { database, state });
+    if (database !== 'ok' || state !== 'ok')
+      throw new AppError(503, 'NOT_READY', '服务未就绪', { database, state }, true);
     ctx.body = { status: 'ready', database, state };
   });
 
