@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../config.js';
+
+const REAL = {
+  WX_APPID: 'wx0123456789abcdef',
+  WX_APPSECRET: '0123456789abcdef0123456789abcdef',
+  SESSION_SECRET: 's'.repeat(32),
+  INTERNAL_API_TOKEN: 't'.repeat(32),
+  SMS_PROVIDER: 'webhook',
+  SMS_WEBHOOK_URL: 'https://sms.example.com/send',
+};
+
+const problems = (env: Record<string, string>) => {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  return [];
+};
+
+describe('loadConfig', () => {
+  it('runs in demo mode when WX_APPID is unset, with the documented defaults', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      demo: true,
+      port: 8080,
+      publicUrl: 'http://localhost:8080',
+      secure: false,
+      databaseUrl: 'sqlite:./data/wxauth.db',
+      sms: { provider: 'console' },
+      wechat: { openBase: 'https://open.weixin.qq.com', apiBase: 'https://api.weixin.qq.com' },
+    });
+  });
+
+  it('accepts a complete real configuration', () => {
+    const config = loadConfig({ ...REAL, PUBLIC_URL: 'https://h5.example.com' });
+    expect(config).toMatchObject({ demo: false, secure: true, publicUrl: 'https://h5.example.com' });
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ PUBLIC_URL: 'h5.example.com' }, 'PUBLIC_URL'],
+    [{ PUBLIC_URL: 'https://h5.example.com/app' }, 'PUBLIC_URL'],
+    [{ WX_APPID: 'wx123' }, 'WX_APPID'],
+    [{ WX_APPSECRET: '' }, 'WX_APPSECRET'],
+    [{ WX_APPSECRET: 'short' }, 'WX_APPSECRET'],
+    [{ SESSION_SECRET: '' }, 'SESSION_SECRET'],
+    [{ SESSION_SECRET: 'short' }, 'SESSION_SECRET'],
+    [{ INTERNAL_API_TOKEN: '' }, 'INTERNAL_API_TOKEN'],
+    [{ SMS_PROVIDER: 'console' }, 'SMS_PROVIDER'],
+    [{ SMS_PROVIDER: 'carrier-pigeon' }, 'SMS_PROVIDER'],
+    [{ SMS_WEBHOOK_URL: '' }, 'SMS_WEBHOOK_URL'],
+    [{ SMS_WEBHOOK_URL: 'ftp://x' }, 'SMS_WEBHOOK_URL'],
+    [{ DATABASE_URL: 'postgres://x' }, 'DATABASE_URL'],
+    [{ REDIS_URL: 'redis://127.0.0.1:6379' }, 'REDIS_URL'],
+    [{ WX_API_BASE: 'not a url' }, 'WX_API_BASE'],
+    [{ WX_TIMEOUT_MS: '0' }, 'WX_TIMEOUT_MS'],
+    [{ SESSION_IDLE_MINUTES: '-5' }, 'SESSION_IDLE_MINUTES'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+  ])('%j is reported by the name %s', (override, name) => {
+    const found = problems({ ...REAL, ...override });
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(new RegExp(`^${name}: `));
+  });
+
+  it('reports every problem at once, and never echoes a secret', () => {
+    const found = problems({ WX_APPID: 'wx0123456789abcdef', WX_APPSECRET: 'leaked-secret-value', PORT: 'x' });
+    expect(found.map((p) => p.split(':')[0])).toEqual(
+      expect.arrayContaining(['PORT', 'WX_APPSECRET', 'SESSION_SECRET', 'INTERNAL_API_TOKEN', 'SMS_PROVIDER']),
+    );
+    expect(found.join('\n')).not.toContain('leaked-secret-value');
+  });
+
+  it('refuses an appsecret without an appid rather than silently running the demo', () => {
+    expect(problems({ WX_APPSECRET: REAL.WX_APPSECRET })).toEqual(['WX_APPID: required when WX_APPSECRET is set']);
+  });
+});
