@@ -1,4 +1,4 @@
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
@@ -12,8 +12,45 @@ export interface Random {
   token(bytes: number): string;
 }
 
-export const cryptoRandom: Random = {
-  alnum: (length) => Array.from({ length }, () => ALNUM[randomInt(62)]).join(''),
-  digits: (length) => Array.from({ length }, () => String(randomInt(10))).join(''),
-  token: (bytes) => randomBytes(bytes).toString('base64url'),
-};
+/**
+ * CSPRNG bytes drawn from a pooled buffer: one call into OpenSSL per 4 KiB instead of one per value
+ * (or per character), which showed in the login benchmark's profile.
+ */
+function createPool(size = 4096) {
+  const pool = Buffer.alloc(size);
+  let offset = size;
+  return (n: number): Buffer => {
+    if (n > size) return randomFillSync(Buffer.alloc(n));
+    if (offset + n > size) {
+      randomFillSync(pool);
+      offset = 0;
+    }
+    const out = Buffer.from(pool.subarray(offset, offset + n));
+    offset += n;
+    return out;
+  };
+}
+
+/** Uniform characters from `alphabet` by rejection sampling, so no character is more likely. */
+function fromAlphabet(bytes: (n: number) => Buffer, alphabet: string, length: number): string {
+  const limit = 256 - (256 % alphabet.length);
+  let out = '';
+  while (out.length < length) {
+    for (const b of bytes(length - out.length + 8)) {
+      if (b < limit) out += alphabet[b % alphabet.length];
+      if (out.length === length) break;
+    }
+  }
+  return out;
+}
+
+export function createCryptoRandom(): Random {
+  const bytes = createPool();
+  return {
+    alnum: (length) => fromAlphabet(bytes, ALNUM, length),
+    digits: (length) => fromAlphabet(bytes, '0123456789', length),
+    token: (n) => bytes(n).toString('base64url'),
+  };
+}
+
+export const cryptoRandom: Random = createCryptoRandom();

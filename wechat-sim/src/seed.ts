@@ -7,7 +7,7 @@ export function demoApps(callbackDomain: string): SimApp[] {
   return [
     {
       appid: 'wx00000000000000de',
-      secret: 'demo-official-account-secret-0000',
+      secret: 'demoOfficialAccountSecret0000000',
       kind: 'official',
       callbackDomain,
       openPlatform: DEMO_OPEN_PLATFORM,
@@ -15,7 +15,7 @@ export function demoApps(callbackDomain: string): SimApp[] {
     },
     {
       appid: 'wx00000000000000ed',
-      secret: 'demo-website-app-secret-000000000',
+      secret: 'demoWebsiteAppSecret000000000000',
       kind: 'website',
       callbackDomain,
       openPlatform: DEMO_OPEN_PLATFORM,

@@ -57,7 +57,7 @@ export async function startBff(options: TestOptions = {}) {
     WX_APPSECRET: APP.secret,
     WX_OPEN_BASE: running.origin,
     WX_API_BASE: running.origin,
-    WX_TIMEOUT_MS: '1000',
+    WX_TIMEOUT_MS: '2000',
     PUBLIC_URL,
     SESSION_SECRET,
     INTERNAL_API_TOKEN: INTERNAL_TOKEN,
@@ -86,7 +86,7 @@ export async function startBff(options: TestOptions = {}) {
       fetch,
       openBase: running.origin,
       apiBase: running.origin,
-      timeoutMs: 1000,
+      timeoutMs: config.wechat.timeoutMs,
       backoffMs: 5,
     }),
   });

@@ -305,8 +305,8 @@ describe('POST /api/auth/wechat/login', () => {
     });
 
     it('a timeout → 504 WECHAT_TIMEOUT, not repeated', async () => {
-      const bff = await startBff();
-      await bff.fault({ path: '/sns/oauth2/access_token', delayMs: 1500, times: 5 });
+      const bff = await startBff({ env: { WX_TIMEOUT_MS: '300' } });
+      await bff.fault({ path: '/sns/oauth2/access_token', delayMs: 600, times: 5 });
       const res = await bff.browser().login({ user: 'alice' });
       expect(res.status).toBe(504);
       expect(await errorCode(res)).toBe('WECHAT_TIMEOUT');

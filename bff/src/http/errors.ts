@@ -21,7 +21,10 @@ export function errorHandler(): Middleware<AppState> {
       const code = known ? err.code : status === 500 ? 'INTERNAL' : 'BAD_REQUEST';
       const message = expose ? (err as Error).message : '服务暂时不可用，请稍后重试';
       if (status >= 500)
-        ctx.state.log.error({ err: known ? { code, message: err.message, ...err.details } : err }, 'request failed');
+        ctx.state.log.error(
+          { requestId: ctx.state.requestId, err: known ? { code, message: err.message, ...err.details } : err },
+          'request failed',
+        );
       ctx.status = status;
       ctx.body = { error: { code, message, ...(known && expose ? err.details : {}) } };
       if (known && typeof err.details.retryAfterSeconds === 'number')

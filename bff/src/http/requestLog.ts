@@ -12,14 +12,15 @@ export function requestLog(log: Logger, random: Random): Middleware<AppState> {
     const incoming = ctx.get('x-request-id');
     const requestId = /^[A-Za-z0-9._-]{8,64}$/.test(incoming) ? incoming : random.alnum(16);
     ctx.state.requestId = requestId;
-    ctx.state.log = log.child({ requestId });
+    ctx.state.log = log;
     ctx.set('X-Request-Id', requestId);
     const started = performance.now();
     try {
       await next();
     } finally {
-      ctx.state.log.info(
+      log.info(
         {
+          requestId,
           method: ctx.method,
           path: ctx.path,
           status: ctx.status,

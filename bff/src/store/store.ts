@@ -27,37 +27,43 @@ export function createStore(db: Kysely<Database>, now: () => number = Date.now) 
      * number of concurrent first logins of one openid make exactly one row and no error.
      */
     async upsertIdentity(input: IdentityInput): Promise<Identity> {
-      const t = now();
-      await db
-        .insertInto('wechat_identities')
-        .values({
-          appid: input.appid,
-          openid: input.openid,
-          unionid: input.unionid ?? null,
-          nickname: input.nickname ?? null,
-          avatar_url: input.avatarUrl ?? null,
-          created_at: t,
-          updated_at: t,
-        })
-        .onConflict((oc) => oc.columns(['appid', 'openid']).doNothing())
-        .execute();
-      const update: Updateable<WechatIdentitiesTable> = {};
-      if (input.unionid) update.unionid = input.unionid;
-      if (input.nickname) update.nickname = input.nickname;
-      if (input.avatarUrl) update.avatar_url = input.avatarUrl;
-      if (Object.keys(update).length)
-        await db
-          .updateTable('wechat_identities')
-          .set({ ...update, updated_at: t })
+      const find = () =>
+        db
+          .selectFrom('wechat_identities')
+          .selectAll()
           .where('appid', '=', input.appid)
           .where('openid', '=', input.openid)
+          .executeTakeFirst();
+      const t = now();
+      const existing = await find();
+      if (!existing) {
+        await db
+          .insertInto('wechat_identities')
+          .values({
+            appid: input.appid,
+            openid: input.openid,
+            unionid: input.unionid ?? null,
+            nickname: input.nickname ?? null,
+            avatar_url: input.avatarUrl ?? null,
+            created_at: t,
+            updated_at: t,
+          })
+          .onConflict((oc) => oc.columns(['appid', 'openid']).doNothing())
           .execute();
-      return db
-        .selectFrom('wechat_identities')
-        .selectAll()
-        .where('appid', '=', input.appid)
-        .where('openid', '=', input.openid)
-        .executeTakeFirstOrThrow();
+        return (await find())!;
+      }
+      // A returning user costs one read; a write only when WeChat told us something new.
+      const update: Updateable<WechatIdentitiesTable> = {};
+      if (input.unionid && input.unionid !== existing.unionid) update.unionid = input.unionid;
+      if (input.nickname && input.nickname !== existing.nickname) update.nickname = input.nickname;
+      if (input.avatarUrl && input.avatarUrl !== existing.avatar_url) update.avatar_url = input.avatarUrl;
+      if (!Object.keys(update).length) return existing;
+      await db
+        .updateTable('wechat_identities')
+        .set({ ...update, updated_at: t })
+        .where('id', '=', existing.id)
+        .execute();
+      return { ...existing, ...update, updated_at: t } as Identity;
     },
 
     /**

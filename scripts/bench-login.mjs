@@ -1,0 +1,208 @@
+// pnpm bench:login — logins per second and latency of POST /api/auth/wechat/login against the
+// simulator on loopback, beside a bare node:http handler making the same upstream call (the floor),
+// measured in one run, interleaved; and the BFF's peak RSS under that load.
+// Usage: pnpm bench:login [-- --requests 2000 --concurrency 32 --rounds 3]
+import { fork, spawn } from 'node:child_process';
+import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { tmpdir, cpus } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const { values: args } = parseArgs({
+  options: {
+    requests: { type: 'string', default: '2000' },
+    concurrency: { type: 'string', default: '32' },
+    rounds: { type: 'string', default: '3' },
+  },
+});
+const N = Number(args.requests);
+const C = Number(args.concurrency);
+const ROUNDS = Number(args.rounds);
+const SIM_PORT = 18090;
+const BFF_PORT = 18091;
+const FLOOR_PORT = 18092;
+const SIM = `http://127.0.0.1:${SIM_PORT}`;
+const BFF = `http://127.0.0.1:${BFF_PORT}`;
+const FLOOR = `http://127.0.0.1:${FLOOR_PORT}`;
+const APPID = 'wx00000000000000de';
+const SECRET = 'demoOfficialAccountSecret0000000';
+const PUBLIC_URL = `http://localhost:${BFF_PORT}`;
+
+const agent = new Agent({ keepAlive: true, maxSockets: C * 2 });
+const children = [];
+const dataDir = mkdtempSync(join(tmpdir(), 'wxauth-bench-'));
+process.on('exit', () => {
+  for (const c of children) c.kill(process.env.BENCH_PROF ? 'SIGINT' : 'SIGKILL');
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+function http(method, url, { headers = {}, body } = {}) {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, headers, agent }, (res) => {
+      let data = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => (data += c));
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: data }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function waitFor(url) {
+  for (let i = 0; i < 200; i++) {
+    try {
+      if ((await http('GET', url)).status < 500) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+function start(cmd, argv, env) {
+  const child = spawn(cmd, argv, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  children.push(child);
+  return child;
+}
+
+// A virtual user's IP, from the benchmarking range (RFC 2544), carried only in X-Forwarded-For.
+const ipOf = (i) => `198.18.${(i >> 8) & 255}.${i & 255}`;
+const userOf = (i) => `bench${i % 1000}`;
+
+/** A code and state for the BFF, as a browser would hold them on its way back from WeChat. */
+async function bffFlow(i) {
+  const start = await http('GET', `${BFF}/api/auth/wechat/authorize`, { headers: { 'x-forwarded-for': ipOf(i) } });
+  const cookie = start.headers['set-cookie'].map((c) => c.split(';')[0]).join('; ');
+  const simUrl = start.headers.location.replace(/#.*$/, '') + `&wxsim_user=${userOf(i)}`;
+  const back = new URL((await http('GET', simUrl)).headers.location);
+  const body = JSON.stringify({ code: back.searchParams.get('code'), state: back.searchParams.get('state') });
+  return { cookie, body, ip: ipOf(i) };
+}
+
+/** A code for the floor, straight from the simulator. */
+async function floorFlow(i) {
+  const q = new URLSearchParams({
+    appid: APPID,
+    redirect_uri: `${PUBLIC_URL}/auth`,
+    response_type: 'code',
+    scope: 'snsapi_base',
+    state: 'bench',
+  });
+  const back = new URL(
+    (await http('GET', `${SIM}/connect/oauth2/authorize?${q}&wxsim_user=${userOf(i)}`)).headers.location,
+  );
+  return { body: JSON.stringify({ code: back.searchParams.get('code') }) };
+}
+
+async function prepare(n, make) {
+  const flows = [];
+  for (let i = 0; i < n; i += 64)
+    flows.push(...(await Promise.all(Array.from({ length: Math.min(64, n - i) }, (_, j) => make(i + j)))));
+  return flows;
+}
+
+async function load(url, flows, pid) {
+  const cpuBefore = cpuSeconds(pid);
+  const latencies = [];
+  let next = 0;
+  let errors = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: C }, async () => {
+      while (next < flows.length) {
+        const f = flows[next++];
+        const headers = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(f.body) };
+        if (f.cookie) headers.cookie = f.cookie;
+        if (f.ip) headers['x-forwarded-for'] = f.ip;
+        const s = performance.now();
+        const res = await http('POST', url, { headers, body: f.body });
+        latencies.push(performance.now() - s);
+        if (res.status !== 200) errors++;
+      }
+    }),
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  latencies.sort((a, b) => a - b);
+  const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))];
+  const cpuMs = ((cpuSeconds(pid) - cpuBefore) * 1000) / flows.length;
+  return { rps: flows.length / seconds, p50: pct(50), p99: pct(99), errors, cpuMs };
+}
+
+/** CPU seconds (user + system) a process has used so far. */
+const cpuSeconds = (pid) => {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+};
+const peakRss = (pid) => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+start(process.execPath, ['wechat-sim/dist/cli.js'], {
+  WXSIM_PORT: String(SIM_PORT),
+  WXSIM_CALLBACK_DOMAIN: 'localhost',
+});
+const bff = start(
+  process.execPath,
+  [...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), 'bff/dist/server.js'],
+  {
+    PORT: String(BFF_PORT),
+    PUBLIC_URL,
+    WX_APPID: APPID,
+    WX_APPSECRET: SECRET,
+    WX_OPEN_BASE: SIM,
+    WX_API_BASE: SIM,
+    DATABASE_URL: `sqlite:${join(dataDir, 'bench.db')}`,
+    SESSION_SECRET: 'bench-session-secret-0123456789abcdef',
+    INTERNAL_API_TOKEN: 'bench-internal-token-0123456789abcdef',
+    SMS_PROVIDER: 'webhook',
+    SMS_WEBHOOK_URL: 'http://127.0.0.1:9/unused',
+    TRUST_PROXY: '1',
+    NODE_ENV: 'production',
+  },
+);
+const floor = fork('scripts/bench/floor.mjs', {
+  env: { ...process.env, PORT: String(FLOOR_PORT), SIM, APPID, SECRET },
+  stdio: 'inherit',
+});
+children.push(floor);
+await Promise.all([waitFor(`${SIM}/__sim/stats`), waitFor(`${BFF}/healthz`), waitFor(`${FLOOR}/`)]);
+
+console.error(`warming up (${Math.min(N, 500)} logins each)…`);
+await load(`${FLOOR}/`, await prepare(Math.min(N, 500), floorFlow), floor.pid);
+await load(`${BFF}/api/auth/wechat/login`, await prepare(Math.min(N, 500), bffFlow), bff.pid);
+
+const results = { floor: [], bff: [] };
+for (let r = 1; r <= ROUNDS; r++) {
+  results.floor.push(await load(`${FLOOR}/`, await prepare(N, floorFlow), floor.pid));
+  results.bff.push(await load(`${BFF}/api/auth/wechat/login`, await prepare(N, bffFlow), bff.pid));
+  console.error(
+    `round ${r}/${ROUNDS}: floor ${results.floor.at(-1).rps.toFixed(0)}/s, bff ${results.bff.at(-1).rps.toFixed(0)}/s`,
+  );
+}
+const summary = (runs) => ({
+  rps: median(runs.map((x) => x.rps)),
+  p50: median(runs.map((x) => x.p50)),
+  p99: median(runs.map((x) => x.p99)),
+  errors: runs.reduce((s, x) => s + x.errors, 0),
+  cpuMs: median(runs.map((x) => x.cpuMs)),
+});
+const f = summary(results.floor);
+const b = summary(results.bff);
+const rss = peakRss(bff.pid);
+const row = (name, s) =>
+  `| ${name} | ${s.rps.toFixed(0)} | ${s.p50.toFixed(2)} | ${s.p99.toFixed(2)} | ${s.cpuMs.toFixed(3)} | ${s.errors} |`;
+console.log(`
+${new Date().toISOString().slice(0, 10)} · node ${process.version} · ${cpus().length} × ${cpus()[0].model} · ${ROUNDS} rounds × ${N} logins, concurrency ${C} (medians)
+
+| target | logins/s | p50 ms | p99 ms | server CPU ms/login | errors |
+| --- | ---: | ---: | ---: | ---: | ---: |
+${row('floor (bare node:http + code exchange)', f)}
+${row('BFF POST /api/auth/wechat/login', b)}
+
+- throughput ratio BFF / floor: **${(b.rps / f.rps).toFixed(2)}** (target ≥ 0.80)
+- p99 overhead: **${(b.p99 - f.p99).toFixed(2)} ms** (target ≤ 2 ms)
+- BFF peak RSS: **${rss.toFixed(0)} MB** (target ≤ 150 MB)
+`);
+process.exit(b.errors + f.errors > 0 ? 1 : 0);
