@@ -1,7 +1,7 @@
 // pnpm bench:login — logins per second and latency of POST /api/auth/wechat/login against the
 // simulator on loopback, beside a bare node:http handler making the same upstream call (the floor),
 // measured in one run, interleaved; and the BFF's peak RSS under that load.
-// Usage: pnpm bench:login [-- --requests 2000 --concurrency 32 --rounds 3]
+// Usage: pnpm bench:login [-- --requests 2000 --concurrency 32 --rounds 3 --bff-node-options=…]
 import { fork, spawn } from 'node:child_process';
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
@@ -14,6 +14,8 @@ const { values: args } = parseArgs({
     requests: { type: 'string', default: '2000' },
     concurrency: { type: 'string', default: '32' },
     rounds: { type: 'string', default: '3' },
+    // Node options for the BFF alone, e.g. --bff-node-options=--max-old-space-size=96
+    'bff-node-options': { type: 'string', default: '' },
   },
 });
 const N = Number(args.requests);
@@ -143,25 +145,24 @@ start(process.execPath, ['wechat-sim/dist/cli.js'], {
   WXSIM_PORT: String(SIM_PORT),
   WXSIM_CALLBACK_DOMAIN: 'localhost',
 });
-const bff = start(
-  process.execPath,
-  [...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), 'bff/dist/server.js'],
-  {
-    PORT: String(BFF_PORT),
-    PUBLIC_URL,
-    WX_APPID: APPID,
-    WX_APPSECRET: SECRET,
-    WX_OPEN_BASE: SIM,
-    WX_API_BASE: SIM,
-    DATABASE_URL: `sqlite:${join(dataDir, 'bench.db')}`,
-    SESSION_SECRET: 'bench-session-secret-0123456789abcdef',
-    INTERNAL_API_TOKEN: 'bench-internal-token-0123456789abcdef',
-    SMS_PROVIDER: 'webhook',
-    SMS_WEBHOOK_URL: 'http://127.0.0.1:9/unused',
-    TRUST_PROXY: '1',
-    NODE_ENV: 'production',
-  },
-);
+const bffNodeOptions = args['bff-node-options'].split(' ').filter(Boolean);
+// BENCH_PROF=<dir> writes a CPU profile of the BFF there.
+const profile = process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : [];
+const bff = start(process.execPath, [...bffNodeOptions, ...profile, 'bff/dist/server.js'], {
+  PORT: String(BFF_PORT),
+  PUBLIC_URL,
+  WX_APPID: APPID,
+  WX_APPSECRET: SECRET,
+  WX_OPEN_BASE: SIM,
+  WX_API_BASE: SIM,
+  DATABASE_URL: `sqlite:${join(dataDir, 'bench.db')}`,
+  SESSION_SECRET: 'bench-session-secret-0123456789abcdef',
+  INTERNAL_API_TOKEN: 'bench-internal-token-0123456789abcdef',
+  SMS_PROVIDER: 'webhook',
+  SMS_WEBHOOK_URL: 'http://127.0.0.1:9/unused',
+  TRUST_PROXY: '1',
+  NODE_ENV: 'production',
+});
 const floor = fork('scripts/bench/floor.mjs', {
   env: { ...process.env, PORT: String(FLOOR_PORT), SIM, APPID, SECRET },
   stdio: 'inherit',
@@ -194,7 +195,7 @@ const rss = peakRss(bff.pid);
 const row = (name, s) =>
   `| ${name} | ${s.rps.toFixed(0)} | ${s.p50.toFixed(2)} | ${s.p99.toFixed(2)} | ${s.cpuMs.toFixed(3)} | ${s.errors} |`;
 console.log(`
-${new Date().toISOString().slice(0, 10)} · node ${process.version} · ${cpus().length} × ${cpus()[0].model} · ${ROUNDS} rounds × ${N} logins, concurrency ${C} (medians)
+${new Date().toISOString().slice(0, 10)} · node ${process.version} · ${cpus().length} × ${cpus()[0].model} · ${ROUNDS} rounds × ${N} logins, concurrency ${C} (medians)${bffNodeOptions.length ? ` · BFF with ${bffNodeOptions.join(' ')}` : ''}
 
 | target | logins/s | p50 ms | p99 ms | server CPU ms/login | errors |
 | --- | ---: | ---: | ---: | ---: | ---: |

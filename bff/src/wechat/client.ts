@@ -27,20 +27,23 @@ export function createWechatClient(options: WechatClientOptions) {
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
 
   async function once<T>(endpoint: string, params: Record<string, string>): Promise<T> {
+    // A timer cleared as soon as the body is in: AbortSignal.timeout() would keep one alive per call
+    // for the whole timeout, thousands of them on a busy server.
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(timeoutReason), timeoutMs);
     let res: Response;
-    try {
-      res = await options.fetch(`${apiBase}${endpoint}?${new URLSearchParams(params)}`, {
-        signal: AbortSignal.timeout(timeoutMs),
-        headers: { accept: 'application/json' },
-      });
-    } catch (err) {
-      throw (err as Error).name === 'TimeoutError' ? timeoutError(endpoint) : connectError(endpoint, err);
-    }
     let text: string;
     try {
+      res = await options.fetch(`${apiBase}${endpoint}?${new URLSearchParams(params)}`, {
+        signal: controller.signal,
+        headers: { accept: 'application/json' },
+      });
       text = await res.text();
     } catch (err) {
-      throw (err as Error).name === 'TimeoutError' ? timeoutError(endpoint) : unreachableError(endpoint);
+      if (controller.signal.aborted || (err as Error).name === 'TimeoutError') throw timeoutError(endpoint);
+      throw connectError(endpoint, err);
+    } finally {
+      clearTimeout(timer);
     }
     if (!res.ok) throw badStatusError(endpoint, res.status);
     let body: unknown;
@@ -111,6 +114,8 @@ export function createWechatClient(options: WechatClientOptions) {
     },
   };
 }
+
+const timeoutReason = Object.assign(new Error('WeChat did not answer in time'), { name: 'TimeoutError' });
 
 /** A connection that was refused never reached WeChat: only that is safe to repeat for a code exchange. */
 function connectError(endpoint: string, err: unknown): WechatError {
