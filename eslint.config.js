@@ -14,5 +14,5 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
     },
   },
-  { files: ['scripts/**', '**/cli.ts', '**/server.ts'], rules: { 'no-console': 'off' } },
+  { files: ['scripts/**', '**/cli.ts', '**/server.ts', 'bff/src/main.ts'], rules: { 'no-console': 'off' } },
 );

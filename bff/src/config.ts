@@ -67,7 +67,7 @@ export function loadConfig(env: Env): Config {
     return value;
   };
 
-  const port = int('PORT', 8080, 1, 65535);
+  const port = int('PORT', 8080, 0, 65535);
   const appid = get('WX_APPID');
   const demo = appid === undefined;
   if (demo && get('WX_APPSECRET')) problems.push('WX_APPID: required when WX_APPSECRET is set');
@@ -86,8 +86,9 @@ export function loadConfig(env: Env): Config {
     problems.push('REDIS_URL: Redis support is not in this version; unset it to use in-process state');
 
   const provider = get('SMS_PROVIDER') ?? (demo ? 'console' : undefined);
-  if (provider !== 'console' && provider !== 'webhook')
-    problems.push(`SMS_PROVIDER: expected "console" or "webhook", got "${provider ?? ''}"`);
+  if (provider === undefined) problems.push('SMS_PROVIDER: required when WX_APPID is set ("webhook")');
+  else if (provider !== 'console' && provider !== 'webhook')
+    problems.push(`SMS_PROVIDER: expected "console" or "webhook", got "${provider}"`);
   if (provider === 'console' && !demo)
     problems.push('SMS_PROVIDER: "console" only shows codes in demo mode; use "webhook" with real credentials');
   const webhookUrl = get('SMS_WEBHOOK_URL');
@@ -123,7 +124,7 @@ export function loadConfig(env: Env): Config {
     },
     trustProxy: get('TRUST_PROXY') === '1' || get('TRUST_PROXY') === 'true',
     logLevel: get('LOG_LEVEL') ?? 'info',
-    simPort: int('WXSIM_PORT', port + 1, 1, 65535),
+    simPort: int('WXSIM_PORT', port === 0 ? 0 : port + 1, 0, 65535),
   };
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel))
     problems.push(`LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent`);

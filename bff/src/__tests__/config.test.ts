@@ -41,6 +41,7 @@ describe('loadConfig', () => {
 
   it.each([
     [{ PORT: 'eighty' }, 'PORT'],
+    [{ PORT: '-1' }, 'PORT'],
     [{ PORT: '70000' }, 'PORT'],
     [{ PUBLIC_URL: 'h5.example.com' }, 'PUBLIC_URL'],
     [{ PUBLIC_URL: 'https://h5.example.com/app' }, 'PUBLIC_URL'],

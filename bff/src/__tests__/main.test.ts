@@ -1,0 +1,92 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ConfigError } from '../config.js';
+import { startServer, type Running } from '../main.js';
+
+const running: Running[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((r) => r.close()));
+});
+
+const lines: string[] = [];
+const sink = { write: (line: string) => void lines.push(line) };
+const dataDir = () => mkdtempSync(join(tmpdir(), 'wxauth-main-'));
+
+async function start(env: Record<string, string>) {
+  const said: string[] = [];
+  const r = await startServer({ PORT: '0', ...env }, sink, (text) => said.push(text));
+  running.push(r);
+  return { r, said: said.join('\n') };
+}
+
+describe('startServer', () => {
+  it('demo mode: starts the seeded simulator, says so, and the journey reaches it', async () => {
+    const { r, said } = await start({ DATABASE_URL: `sqlite:${join(dataDir(), 'demo.db')}`, WXSIM_PORT: '0' });
+    expect(said).toContain('DEMO MODE');
+    expect(r.sim).toBeDefined();
+    const res = await fetch(`${r.url}/api/auth/wechat/authorize`, { redirect: 'manual' });
+    const wechat = new URL(res.headers.get('location')!.replace('#wechat_redirect', ''));
+    expect(wechat.origin).toBe(r.sim!.origin.replace('127.0.0.1', 'localhost'));
+    const back = await fetch(wechat, { redirect: 'manual' });
+    expect(back.status).toBe(302);
+    expect(back.headers.get('location')).toMatch(/\/auth\?code=\w{32}&state=\w{32}$/);
+    expect((await fetch(`${r.url}/api/dev/sms-inbox?phone=13800138000`)).status).toBe(404);
+  });
+
+  it('real mode never starts the simulator and points at WeChat', async () => {
+    const { r, said } = await start({
+      WX_APPID: 'wx0123456789abcdef',
+      WX_APPSECRET: '0123456789abcdef0123456789abcdef',
+      SESSION_SECRET: 's'.repeat(32),
+      INTERNAL_API_TOKEN: 't'.repeat(32),
+      SMS_PROVIDER: 'webhook',
+      SMS_WEBHOOK_URL: 'https://sms.example.com/send',
+      DATABASE_URL: `sqlite:${join(dataDir(), 'real.db')}`,
+    });
+    expect(r.sim).toBeUndefined();
+    expect(said).toBe('');
+    const res = await fetch(`${r.url}/api/auth/wechat/authorize`, { redirect: 'manual' });
+    expect(res.headers.get('location')).toMatch(
+      /^https:\/\/open\.weixin\.qq\.com\/connect\/oauth2\/authorize\?appid=wx0123456789abcdef&/,
+    );
+    expect((await fetch(`${r.url}/api/dev/sms-inbox?phone=13800138000`)).status).toBe(404);
+  });
+
+  it('stops before listening when the configuration is wrong, naming the variable', async () => {
+    await expect(startServer({ WX_APPID: 'wx0123456789abcdef' }, sink, () => {})).rejects.toThrow(ConfigError);
+    await expect(startServer({ WX_APPID: 'wx0123456789abcdef' }, sink, () => {})).rejects.toThrow(
+      /WX_APPSECRET: required/,
+    );
+  });
+
+  it('creates the SQLite file on first start and keeps its data across restarts', async () => {
+    const url = `sqlite:${join(dataDir(), 'nested', 'wxauth.db')}`;
+    const first = await start({ DATABASE_URL: url, WXSIM_PORT: '0' });
+    const res = await fetch(`${first.r.url}/api/auth/wechat/authorize`, { redirect: 'manual' });
+    const cookie = res.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
+    const back = new URL(
+      (await fetch(res.headers.get('location')!.replace('#wechat_redirect', ''), { redirect: 'manual' })).headers.get(
+        'location',
+      )!,
+    );
+    const login = await fetch(`${first.r.url}/api/auth/wechat/login`, {
+      method: 'POST',
+      headers: { cookie, 'content-type': 'application/json' },
+      body: JSON.stringify({ code: back.searchParams.get('code'), state: back.searchParams.get('state') }),
+    });
+    expect(login.status).toBe(200);
+    await running.pop()!.close();
+
+    const { openDatabase, migrate } = await import('../store/db.js');
+    const db = openDatabase(url);
+    await migrate(db);
+    expect(await db.selectFrom('wechat_identities').select('openid').execute()).toHaveLength(1);
+    await db.destroy();
+    await start({ DATABASE_URL: url, WXSIM_PORT: '0' });
+  });
+});
