@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import vue from '@vitejs/plugin-vue';
 import { defineConfig } from 'vitest/config';
 
 // One `vitest run` covers every package; workspace packages resolve to their sources.
@@ -13,6 +14,19 @@ export default defineConfig({
       {
         resolve: { alias },
         test: { name: 'bff', root: 'bff', include: ['src/**/*.test.ts'], testTimeout: 20_000 },
+      },
+      {
+        plugins: [vue()],
+        resolve: { alias: { '@': fileURLToPath(new URL('./web/src', import.meta.url)) } },
+        define: { __VUE_OPTIONS_API__: 'false', __VUE_PROD_DEVTOOLS__: 'false' },
+        test: {
+          name: 'web',
+          root: 'web',
+          include: ['src/**/*.test.ts'],
+          environment: 'happy-dom',
+          // Vant's components import their CSS: let Vite process the package.
+          server: { deps: { inline: ['vant'] } },
+        },
       },
     ],
   },

@@ -160,7 +160,7 @@ const bff = start(process.execPath, [...bffNodeOptions, ...profile, 'bff/dist/se
   INTERNAL_API_TOKEN: 'bench-internal-token-0123456789abcdef',
   SMS_PROVIDER: 'webhook',
   SMS_WEBHOOK_URL: 'http://127.0.0.1:9/unused',
-  TRUST_PROXY: '1',
+  TRUST_PROXY: 'loopback',
   NODE_ENV: 'production',
 });
 const floor = fork('scripts/bench/floor.mjs', {

@@ -5,6 +5,7 @@ import type { Config } from './config.js';
 import { createCookieJar } from './http/cookies.js';
 import { jsonBody } from './http/body.js';
 import { errorHandler } from './http/errors.js';
+import { trustedProxyHeaders } from './http/proxy.js';
 import { requestLog } from './http/requestLog.js';
 import type { AppState } from './http/state.js';
 import type { Kv } from './kv/types.js';
@@ -61,6 +62,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
       wechat: deps.wechat,
       app: { appid: config.wechat.appid, secret: config.wechat.secret },
       redirectUri: `${config.publicUrl}/auth`,
+      log: deps.log,
     }),
   };
 
@@ -69,8 +71,9 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   accountRoutes(router, routeDeps);
   opsRoutes(router, routeDeps);
 
-  const app = new Koa<AppState>({ proxy: config.trustProxy });
+  const app = new Koa<AppState>({ proxy: config.trustedProxies.length > 0 });
   app.silent = true;
+  app.use(trustedProxyHeaders(config.trustedProxies));
   app.use(requestLog(deps.log, random));
   app.use(errorHandler());
   app.use(async (ctx, next) => {

@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+
 /** Environment → validated configuration. Every problem is reported by the variable's name. */
 export interface Config {
   port: number;
@@ -12,7 +14,8 @@ export interface Config {
   internalApiToken: string;
   session: { idleMs: number; absoluteMs: number };
   sms: { provider: 'console' | 'webhook'; webhookUrl?: string; webhookToken?: string };
-  trustProxy: boolean;
+  /** Peers whose X-Forwarded-* headers are believed (the reverse proxy); empty: nobody's. */
+  trustedProxies: string[];
   logLevel: string;
   simPort: number;
 }
@@ -27,6 +30,17 @@ export class ConfigError extends Error {
 type Env = Record<string, string | undefined>;
 
 const DEMO_SECRET = 'demo-only-secret-never-use-in-production-0000';
+
+const LOOPBACK = ['127.0.0.1', '::1'];
+
+function trustedProxies(raw: string | undefined, problems: string[]): string[] {
+  if (raw === undefined) return [];
+  const entries = raw.split(',').map((e) => e.trim());
+  const addresses = entries.flatMap((e) => (e === 'loopback' ? LOOPBACK : [e]));
+  const bad = addresses.filter((a) => isIP(a) === 0);
+  if (bad.length) problems.push(`TRUST_PROXY: expected IP addresses or "loopback", got "${bad.join(', ')}"`);
+  return addresses;
+}
 
 export function loadConfig(env: Env): Config {
   const problems: string[] = [];
@@ -122,7 +136,7 @@ export function loadConfig(env: Env): Config {
       webhookUrl,
       webhookToken: get('SMS_WEBHOOK_TOKEN'),
     },
-    trustProxy: get('TRUST_PROXY') === '1' || get('TRUST_PROXY') === 'true',
+    trustedProxies: trustedProxies(get('TRUST_PROXY'), problems),
     logLevel: get('LOG_LEVEL') ?? 'info',
     simPort: int('WXSIM_PORT', port === 0 ? 0 : port + 1, 0, 65535),
   };

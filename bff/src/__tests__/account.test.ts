@@ -390,3 +390,26 @@ describe('edges', () => {
     expect((await fetch(`${bff.origin}/api/dev/sms-inbox?phone=13800138000`)).status).toBe(404);
   });
 });
+
+describe('forwarded headers', () => {
+  const authorizeFrom = (bff: Bff, ip: string) =>
+    fetch(`${bff.origin}/api/auth/wechat/authorize`, { redirect: 'manual', headers: { 'x-forwarded-for': ip } });
+
+  it('are believed from a trusted proxy: each client has its own limit', async () => {
+    const bff = await startBff({ env: { TRUST_PROXY: 'loopback' } });
+    const statuses = [];
+    for (let i = 0; i < 61; i++) statuses.push((await authorizeFrom(bff, `198.18.0.${i}`)).status);
+    expect(statuses.every((s) => s === 302)).toBe(true);
+    const one = [];
+    for (let i = 0; i < 61; i++) one.push((await authorizeFrom(bff, '198.18.1.1')).status);
+    expect(one.at(-1)).toBe(429);
+  });
+
+  it('are ignored from anyone else: a client cannot pick its own IP', async () => {
+    const bff = await startBff({ env: { TRUST_PROXY: '10.0.0.5' } });
+    const statuses = [];
+    for (let i = 0; i < 61; i++) statuses.push((await authorizeFrom(bff, `198.18.0.${i}`)).status);
+    expect(statuses.slice(0, 60).every((s) => s === 302)).toBe(true);
+    expect(statuses[60]).toBe(429);
+  });
+});

@@ -79,3 +79,13 @@ describe('loadConfig', () => {
     expect(problems({ WX_APPSECRET: REAL.WX_APPSECRET })).toEqual(['WX_APPID: required when WX_APPSECRET is set']);
   });
 });
+
+describe('TRUST_PROXY', () => {
+  it('takes IP addresses and the word loopback', () => {
+    expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.5' }).trustedProxies).toEqual(['127.0.0.1', '::1', '10.0.0.5']);
+    expect(loadConfig({}).trustedProxies).toEqual([]);
+    expect(problems({ ...REAL, TRUST_PROXY: '1' })).toEqual([
+      'TRUST_PROXY: expected IP addresses or "loopback", got "1"',
+    ]);
+  });
+});

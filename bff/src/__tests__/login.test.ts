@@ -344,3 +344,37 @@ describe('POST /api/auth/wechat/login', () => {
     expect(rows).toHaveLength(25);
   });
 });
+
+describe('snsapi_userinfo', () => {
+  it('keeps the nickname and avatar of a user who consented', async () => {
+    const bff = await startBff();
+    const browser = bff.browser();
+    expect((await browser.login({ user: 'alice', scope: 'snsapi_userinfo' })).status).toBe(200);
+    const session = (await (await browser.request('/api/session')).json()) as { user: Record<string, string> };
+    expect(session.user.nickname).toBe('微信用户alice');
+    expect(session.user.avatar).toMatch(/\/__sim\/avatar\/alice\.svg$/);
+  });
+
+  it('a failing sns/userinfo costs the profile, not the login', async () => {
+    const bff = await startBff();
+    await bff.fault({ path: '/sns/userinfo', status: 503, times: 3 });
+    const browser = bff.browser();
+    expect((await browser.login({ user: 'alice', scope: 'snsapi_userinfo' })).status).toBe(200);
+    const session = (await (await browser.request('/api/session')).json()) as { user: Record<string, unknown> };
+    expect(session.user.nickname).toBeNull();
+    expect((await bff.simStats())['/sns/userinfo']).toBe(3);
+  });
+
+  it('a snsapi_base login never asks for the profile', async () => {
+    const bff = await startBff();
+    await bff.browser().login({ user: 'alice' });
+    expect((await bff.simStats())['/sns/userinfo']).toBeUndefined();
+  });
+});
+
+describe('GET /api/meta', () => {
+  it('tells the H5 app whether this is the demo and whether PC QR login is offered', async () => {
+    const bff = await startBff();
+    expect(await (await fetch(`${bff.origin}/api/meta`)).json()).toEqual({ demo: false, websiteLogin: false });
+  });
+});

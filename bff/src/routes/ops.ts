@@ -9,6 +9,11 @@ export function opsRoutes(router: AppRouter, deps: RouteDeps): void {
   const { config, store, kv, smsInbox } = deps;
   const expected = digest(`Bearer ${config.internalApiToken}`);
 
+  // What the H5 app needs to know before it can choose a path: demo mode, PC QR login.
+  router.get('/api/meta', (ctx) => {
+    ctx.body = { demo: config.demo, websiteLogin: false };
+  });
+
   router.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };
   });

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
 import { AppError, badRequest } from '../errors.js';
 import type { Kv } from '../kv/types.js';
 import type { Random } from '../random.js';
 import type { Store } from '../store/store.js';
 import type { WechatClient } from '../wechat/client.js';
-import type { OAuthScope } from '../wechat/types.js';
+import type { OAuthScope, OAuthTokens, UserInfo } from '../wechat/types.js';
 import type { Sessions } from './sessions.js';
 
 const STATE_TTL_MS = 10 * 60_000;
@@ -45,6 +46,7 @@ export function createAuthFlow(deps: {
   app: { appid: string; secret: string };
   redirectUri: string;
   sleep?: (ms: number) => Promise<void>;
+  log?: Logger;
 }) {
   const { kv, store, wechat, sessions } = deps;
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
@@ -70,6 +72,16 @@ export function createAuthFlow(deps: {
       }
       if (Date.now() > deadline) throw new AppError(503, 'LOGIN_IN_PROGRESS', '登录处理中，请稍后刷新');
       await sleep(PENDING_POLL_MS);
+    }
+  }
+
+  /** Nickname and avatar for a snsapi_userinfo login; a failure here costs the profile, not the login. */
+  async function fetchProfile(tokens: OAuthTokens): Promise<UserInfo | undefined> {
+    try {
+      return await wechat.userinfo({ accessToken: tokens.access_token, openid: tokens.openid });
+    } catch (err) {
+      deps.log?.warn({ code: (err as AppError).code }, 'sns/userinfo failed; login goes on without the profile');
+      return undefined;
     }
   }
 
@@ -99,10 +111,13 @@ export function createAuthFlow(deps: {
         const tokens = await wechat.exchangeCode({ appid: flow.appid, secret: deps.app.secret, code: p.code });
         if (tokens.is_snapshotuser === 1)
           throw new AppError(403, 'SNAPSHOT_USER', '请点击"使用完整服务"打开完整页面后再登录');
+        const profile = tokens.scope.includes('snsapi_userinfo') ? await fetchProfile(tokens) : undefined;
         const identity = await store.upsertIdentity({
           appid: flow.appid,
           openid: tokens.openid,
-          unionid: tokens.unionid ?? null,
+          unionid: tokens.unionid ?? profile?.unionid ?? null,
+          nickname: profile?.nickname || null,
+          avatarUrl: profile?.headimgurl || null,
         });
         const sessionId = await sessions.create(identity.id, flow.returnTo);
         const outcome: Outcome = { status: 'done', ...base, sessionId, returnTo: flow.returnTo };

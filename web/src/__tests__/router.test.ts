@@ -1,0 +1,65 @@
+import { createPinia, setActivePinia } from 'pinia';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { unauthorized } from '../api/errors';
+import type { SessionInfo } from '../api/session';
+
+const getSession = vi.fn<() => Promise<SessionInfo | null>>();
+vi.mock('../api/session', () => ({ getSession: () => getSession() }));
+const { createAppRouter } = await import('../router');
+
+const bound: SessionInfo = { bound: true, user: { phone: '138****8000', nickname: null, avatar: null } };
+const unbound: SessionInfo = { bound: false, user: { phone: null, nickname: null, avatar: null } };
+
+describe('router guard', () => {
+  beforeEach(() => {
+    setActivePinia(createPinia());
+    getSession.mockReset();
+  });
+
+  const go = async (path: string) => {
+    const router = createAppRouter();
+    await router.push(path);
+    return router;
+  };
+
+  it('sends a visitor without a session to /auth with the page to come back to', async () => {
+    getSession.mockResolvedValue(null);
+    const router = await go('/profile?tab=1');
+    expect(router.currentRoute.value.name).toBe('auth');
+    expect(router.currentRoute.value.query).toEqual({ returnTo: '/profile?tab=1', scope: 'snsapi_userinfo' });
+  });
+
+  it('asks for snsapi_base unless the page wants a profile', async () => {
+    getSession.mockResolvedValue(null);
+    expect((await go('/')).currentRoute.value.query).toEqual({ returnTo: '/' });
+  });
+
+  it('sends an unbound user to /bind, and a bound one away from it', async () => {
+    getSession.mockResolvedValue(unbound);
+    expect((await go('/')).currentRoute.value.name).toBe('bind');
+    setActivePinia(createPinia());
+    getSession.mockResolvedValue(bound);
+    expect((await go('/bind')).currentRoute.value.name).toBe('home');
+  });
+
+  it('lets the auth pages through without asking for the session', async () => {
+    const router = await go('/open-in-wechat');
+    expect(router.currentRoute.value.name).toBe('open-in-wechat');
+    expect(getSession).not.toHaveBeenCalled();
+  });
+
+  it('a profile page without a nickname goes through snsapi_userinfo', async () => {
+    getSession.mockResolvedValue(bound);
+    expect((await go('/profile')).currentRoute.value.query).toEqual({ returnTo: '/profile', scope: 'snsapi_userinfo' });
+  });
+
+  it('a 401 from any call goes silently through /auth and back to the same page', async () => {
+    getSession.mockResolvedValue(bound);
+    const router = await go('/?x=1');
+    expect(router.currentRoute.value.fullPath).toBe('/?x=1');
+    getSession.mockResolvedValue(null);
+    unauthorized();
+    await vi.waitFor(() => expect(router.currentRoute.value.name).toBe('auth'));
+    expect(router.currentRoute.value.query).toEqual({ returnTo: '/?x=1' });
+  });
+});

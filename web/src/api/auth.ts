@@ -1,0 +1,30 @@
+import { http } from './http';
+
+export type Scope = 'snsapi_base' | 'snsapi_userinfo';
+
+export interface LoginResult {
+  next: 'home' | 'bind';
+  returnTo: string;
+}
+
+export interface Meta {
+  demo: boolean;
+  websiteLogin: boolean;
+}
+
+/** Not a call but a navigation: the BFF answers 302 to WeChat. */
+export function authorizeUrl(p: { scope: Scope; returnTo: string }): string {
+  return `/api/auth/wechat/authorize?${new URLSearchParams({ scope: p.scope, returnTo: p.returnTo })}`;
+}
+
+export async function login(code: string, state: string): Promise<LoginResult> {
+  return (await http.post<LoginResult>('/api/auth/wechat/login', { code, state })).data;
+}
+
+export async function logout(): Promise<void> {
+  await http.post('/api/auth/logout');
+}
+
+export async function getMeta(): Promise<Meta> {
+  return (await http.get<Meta>('/api/meta')).data;
+}

@@ -1,0 +1,15 @@
+import type { AxiosRequestConfig } from 'axios';
+
+export { ApiError, setUnauthorizedHandler } from './errors';
+
+const client = () => import('./client').then((m) => m.client);
+
+/** The api/ functions' one way to the BFF: axios, imported on first use. */
+export const http = {
+  async get<T>(url: string, config?: AxiosRequestConfig) {
+    return (await client()).get<T>(url, config);
+  },
+  async post<T>(url: string, body?: unknown, config?: AxiosRequestConfig) {
+    return (await client()).post<T>(url, body, config);
+  },
+};

@@ -1,0 +1,16 @@
+/** What the user reads for each BFF error code of the login, and whether trying again can help. */
+export const AUTH_MESSAGES: Record<string, string> = {
+  CODE_MISSING: '你已拒绝授权，登录需要你的授权。',
+  STATE_INVALID: '登录请求已失效，请重新登录。',
+  CODE_INVALID: '授权已失效，请重新登录。',
+  CODE_USED: '授权已使用过，请重新登录。',
+  CODE_EXPIRED: '授权已过期，请重新登录。',
+  SNAPSHOT_USER: '请点击"使用完整服务"打开完整页面后再登录。',
+  WECHAT_BUSY: '微信繁忙，请稍后重试。',
+  WECHAT_TIMEOUT: '微信响应超时，请重试。',
+  WECHAT_UNAVAILABLE: '暂时无法连接微信，请稍后重试。',
+  WECHAT_UNREACHABLE: '暂时无法连接微信，请稍后重试。',
+  RATE_LIMITED: '操作太频繁，请稍后再试。',
+};
+
+export const authMessage = (code: string) => AUTH_MESSAGES[code] ?? '登录失败，请重试。';

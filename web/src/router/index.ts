@@ -1,0 +1,61 @@
+import { createRouter, createWebHistory, type RouteLocationRaw, type Router } from 'vue-router';
+import { setUnauthorizedHandler } from '@/api/http';
+import { useSessionStore } from '@/stores/session';
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    /** Reachable without a session (the auth pages). */
+    public?: boolean;
+    /** Needs the user's nickname and avatar: authorize with snsapi_userinfo. */
+    profile?: boolean;
+  }
+}
+
+export function createAppRouter(): Router {
+  const router = createRouter({
+    history: createWebHistory(),
+    routes: [
+      { path: '/', name: 'home', component: () => import('@/views/HomeView.vue') },
+      { path: '/bind', name: 'bind', component: () => import('@/views/BindPhoneView.vue') },
+      {
+        path: '/profile',
+        name: 'profile',
+        component: () => import('@/views/ProfileView.vue'),
+        meta: { profile: true },
+      },
+      { path: '/auth', name: 'auth', component: () => import('@/views/AuthView.vue'), meta: { public: true } },
+      {
+        path: '/open-in-wechat',
+        name: 'open-in-wechat',
+        component: () => import('@/views/OpenInWechatView.vue'),
+        meta: { public: true },
+      },
+      { path: '/:pathMatch(.*)*', redirect: '/' },
+    ],
+  });
+
+  const toAuth = (returnTo: string, profile = false): RouteLocationRaw => ({
+    name: 'auth',
+    query: { returnTo, ...(profile ? { scope: 'snsapi_userinfo' } : {}) },
+  });
+
+  router.beforeEach(async (to) => {
+    if (to.meta.public) return true;
+    const session = useSessionStore();
+    const info = await session.load();
+    if (!info) return toAuth(to.fullPath, to.meta.profile);
+    if (!info.bound && to.name !== 'bind') return { name: 'bind' };
+    if (info.bound && to.name === 'bind') return { name: 'home' };
+    if (to.meta.profile && !info.user.nickname) return toAuth(to.fullPath, true);
+    return true;
+  });
+
+  // A 401 from any call means the session ended: go silently through /auth and back to this page.
+  setUnauthorizedHandler(() => {
+    useSessionStore().clear();
+    const current = router.currentRoute.value;
+    if (!current.meta.public) void router.replace(toAuth(current.fullPath, current.meta.profile));
+  });
+
+  return router;
+}

@@ -1,0 +1,18 @@
+import { defineStore } from 'pinia';
+import { ref } from 'vue';
+import { getMeta, type Meta } from '@/api/auth';
+
+export const isWechat = (ua = navigator.userAgent) => /MicroMessenger/i.test(ua);
+
+/** What the BFF offers (demo mode, website login), asked once. */
+export const useMetaStore = defineStore('meta', () => {
+  const meta = ref<Meta | null>(null);
+  let pending: Promise<Meta> | undefined;
+
+  function load(): Promise<Meta> {
+    pending ??= getMeta().then((m) => (meta.value = m));
+    return pending;
+  }
+
+  return { meta, load };
+});

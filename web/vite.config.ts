@@ -1,0 +1,21 @@
+import { fileURLToPath, URL } from 'node:url';
+import vue from '@vitejs/plugin-vue';
+import { defineConfig } from 'vite';
+
+export default defineConfig({
+  plugins: [vue()],
+  // The repository's top-level public/ holds MP_verify_*.txt: Vite copies it to the root of dist/,
+  // where WeChat looks for it.
+  publicDir: fileURLToPath(new URL('../public', import.meta.url)),
+  resolve: { alias: { '@': fileURLToPath(new URL('./src', import.meta.url)) } },
+  build: { manifest: true, target: 'es2019' },
+  // Every component here (Vant's included) uses setup(): leave the Options API out of the bundle.
+  define: {
+    __VUE_OPTIONS_API__: 'false',
+    __VUE_PROD_DEVTOOLS__: 'false',
+    __VUE_PROD_HYDRATION_MISMATCH_DETAILS__: 'false',
+  },
+  server: {
+    proxy: { '/api': 'http://127.0.0.1:8080', '/wx-proxy': 'http://127.0.0.1:8080' },
+  },
+});
