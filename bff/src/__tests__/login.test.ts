@@ -378,3 +378,29 @@ describe('GET /api/meta', () => {
     expect(await (await fetch(`${bff.origin}/api/meta`)).json()).toEqual({ demo: false, websiteLogin: false });
   });
 });
+
+describe('the callback link re-opened after binding', () => {
+  it('resumes with the session binding gave this browser', async () => {
+    const bff = await startBff();
+    const browser = bff.browser();
+    const { code, state } = await browser.authorize({ user: 'alice', returnTo: '/cart' });
+    await browser.post('/api/auth/wechat/login', { code, state });
+    await browser.post('/api/sms/send', { phone: '13800138000' });
+    await browser.post('/api/account/bind', { phone: '13800138000', smsCode: bff.inbox.get('13800138000') });
+    const again = await browser.post('/api/auth/wechat/login', { code, state });
+    expect(again.status).toBe(200);
+    expect(await again.json()).toEqual({ next: 'home', returnTo: '/cart' });
+  });
+
+  it('but not with a session of another identity in that browser', async () => {
+    const bff = await startBff();
+    const browser = bff.browser();
+    const first = await browser.authorize({ user: 'alice' });
+    await browser.post('/api/auth/wechat/login', { code: first.code, state: first.state });
+    await browser.post('/api/sms/send', { phone: '13800138000' });
+    await browser.post('/api/account/bind', { phone: '13800138000', smsCode: bff.inbox.get('13800138000') });
+    await browser.login({ user: 'bob' });
+    const replay = await browser.post('/api/auth/wechat/login', { code: first.code, state: first.state });
+    expect(replay.status).toBe(400);
+  });
+});

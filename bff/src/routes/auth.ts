@@ -40,7 +40,7 @@ export function authRoutes(router: AppRouter, deps: RouteDeps): void {
     if (!browser) throw stateInvalid();
 
     const previous = cookies.get(ctx, 'session');
-    const result = await flow.finish({ code, state, browser });
+    const result = await flow.finish({ code, state, browser, current: previous });
     // A fresh session id at every login: any id the browser held before is dropped.
     if (previous && previous !== result.sessionId) await sessions.destroy(previous);
     cookies.set(ctx, 'session', result.sessionId, config.session.absoluteMs);

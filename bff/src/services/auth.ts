@@ -26,7 +26,7 @@ interface FlowState {
 type Outcome =
   | { status: 'pending'; browser: string; codeHash: string }
   | { status: 'failed'; browser: string; codeHash: string; error: { status: number; code: string; message: string } }
-  | { status: 'done'; browser: string; codeHash: string; sessionId: string; returnTo: string };
+  | { status: 'done'; browser: string; codeHash: string; sessionId: string; identityId: number; returnTo: string };
 
 export interface LoginResult {
   next: 'home' | 'bind';
@@ -51,7 +51,7 @@ export function createAuthFlow(deps: {
   const { kv, store, wechat, sessions } = deps;
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
 
-  async function resume(state: string, code: string, browser: string): Promise<LoginResult> {
+  async function resume(state: string, code: string, browser: string, current?: string): Promise<LoginResult> {
     const deadline = Date.now() + PENDING_WAIT_MS;
     for (;;) {
       const outcome = await kv.get<Outcome>(`login:${state}`);
@@ -62,12 +62,15 @@ export function createAuthFlow(deps: {
         throw new AppError(status, errorCode, message);
       }
       if (outcome.status === 'done') {
-        const session = await sessions.load(outcome.sessionId);
+        // The login's own session, or the one that replaced it (binding gives a new id) in this browser.
+        const held = current && current !== outcome.sessionId ? await sessions.load(current) : undefined;
+        const session =
+          (await sessions.load(outcome.sessionId)) ?? (held?.identityId === outcome.identityId ? held : undefined);
         if (!session) throw stateInvalid();
         return {
           next: session.identity.customer_id === null ? 'bind' : 'home',
           returnTo: outcome.returnTo,
-          sessionId: outcome.sessionId,
+          sessionId: session.id,
         };
       }
       if (Date.now() > deadline) throw new AppError(503, 'LOGIN_IN_PROGRESS', '登录处理中，请稍后刷新');
@@ -99,9 +102,9 @@ export function createAuthFlow(deps: {
      * the same code and state from the same browser (back button, refresh, WeChat's double callback)
      * gets the outcome of the first instead of an error.
      */
-    async finish(p: { code: string; state: string; browser: string }): Promise<LoginResult> {
+    async finish(p: { code: string; state: string; browser: string; current?: string }): Promise<LoginResult> {
       const flow = await kv.take<FlowState>(`state:${p.state}`);
-      if (!flow) return resume(p.state, p.code, p.browser);
+      if (!flow) return resume(p.state, p.code, p.browser, p.current);
       if (flow.browser !== p.browser) throw stateInvalid();
 
       const codeHash = hashCode(p.code);
@@ -120,7 +123,13 @@ export function createAuthFlow(deps: {
           avatarUrl: profile?.headimgurl || null,
         });
         const sessionId = await sessions.create(identity.id, flow.returnTo);
-        const outcome: Outcome = { status: 'done', ...base, sessionId, returnTo: flow.returnTo };
+        const outcome: Outcome = {
+          status: 'done',
+          ...base,
+          sessionId,
+          identityId: identity.id,
+          returnTo: flow.returnTo,
+        };
         await kv.set(`login:${p.state}`, outcome, OUTCOME_TTL_MS);
         return { next: identity.customer_id === null ? 'bind' : 'home', returnTo: flow.returnTo, sessionId };
       } catch (err) {

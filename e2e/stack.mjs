@@ -1,0 +1,152 @@
+// Starts the whole product on loopback for the end-to-end tests and bench:web: the built BFF, WeChat
+// (the simulator), an SMS gateway stand-in, and real nginx running the repository's nginx.conf.
+import { spawn } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createSimulator, demoApps } from '@wxauth/wechat-sim';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const NGINX = process.env.NGINX_BIN ?? '/usr/sbin/nginx';
+
+/**
+ * The repository's nginx.conf with only the values of its "e2e:" lines replaced. Every marked line
+ * must be replaced, and nothing else is touched, so the tests run the file that ships.
+ */
+export function deriveNginxConf(values) {
+  const source = readFileSync(join(ROOT, 'nginx.conf'), 'utf8');
+  const seen = new Set();
+  const out = source.replace(
+    /^(\s*)(\S+)\s+(.*?);(\s*)# e2e: (\w+)$/gm,
+    (line, indent, directive, _value, _sp, key) => {
+      if (!(key in values)) throw new Error(`nginx.conf: no e2e value for "${key}"`);
+      seen.add(key);
+      return `${indent}${directive} ${values[key]};`;
+    },
+  );
+  const missing = Object.keys(values).filter((k) => !seen.has(k));
+  if (missing.length) throw new Error(`nginx.conf has no "e2e:" line for ${missing.join(', ')}`);
+  return out;
+}
+
+async function waitFor(url, child, what) {
+  for (let i = 0; i < 300; i++) {
+    if (child?.exitCode != null) throw new Error(`${what} exited with ${child.exitCode}`);
+    try {
+      const res = await fetch(url);
+      if (res.status < 500) return;
+    } catch {
+      // not yet
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${what} did not come up at ${url}`);
+}
+
+/** A stand-in SMS gateway for SMS_PROVIDER=webhook: keeps the last code per phone. */
+async function startSmsGateway() {
+  const codes = new Map();
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      if (req.method === 'POST') {
+        const { phone, code } = JSON.parse(body);
+        codes.set(phone, code);
+        res.writeHead(204).end();
+      } else {
+        const phone = new URL(req.url, 'http://x').searchParams.get('phone');
+        res.writeHead(codes.has(phone) ? 200 : 404, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ code: codes.get(phone) }));
+      }
+    });
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${server.address().port}`, close: () => new Promise((r) => server.close(r)) };
+}
+
+/**
+ * @param {{ demo: boolean, nginxPort: number, bffPort: number, simPort: number, verifyDir?: string }} options
+ * One stack. demo: the BFF in demo mode with its embedded simulator (what `pnpm start` runs).
+ * Otherwise real mode: the BFF configured like production, WeChat played by a separate simulator,
+ * SMS sent through the webhook provider to a local gateway.
+ */
+export async function startStack({ demo, nginxPort, bffPort, simPort, verifyDir }) {
+  const dir = mkdtempSync(join(tmpdir(), `wxauth-e2e-${demo ? 'demo' : 'real'}-`));
+  // nginx's workers run as an unprivileged user: they must be able to read the verify folder.
+  chmodSync(dir, 0o755);
+  const origin = `http://localhost:${nginxPort}`;
+  const simOrigin = `http://localhost:${simPort}`;
+  const closers = [];
+  const env = {
+    ...process.env,
+    PORT: String(bffPort),
+    PUBLIC_URL: origin,
+    DATABASE_URL: `sqlite:${join(dir, 'wxauth.db')}`,
+    TRUST_PROXY: 'loopback',
+    LOG_LEVEL: 'warn',
+  };
+  let smsGateway;
+  if (demo) {
+    env.WXSIM_PORT = String(simPort);
+  } else {
+    const [official] = demoApps('localhost');
+    const sim = await createSimulator({ apps: demoApps('localhost'), allowPorts: true }).listen(simPort, '127.0.0.1');
+    closers.push(sim.close);
+    smsGateway = await startSmsGateway();
+    closers.push(smsGateway.close);
+    Object.assign(env, {
+      WX_APPID: official.appid,
+      WX_APPSECRET: official.secret,
+      WX_OPEN_BASE: simOrigin,
+      WX_API_BASE: sim.origin,
+      SESSION_SECRET: 'e2e-session-secret-0123456789abcdefghij',
+      INTERNAL_API_TOKEN: 'e2e-internal-token-0123456789abcdefghij',
+      SMS_PROVIDER: 'webhook',
+      SMS_WEBHOOK_URL: `${smsGateway.url}/sms`,
+    });
+  }
+  const bff = spawn(process.execPath, [join(ROOT, 'bff/dist/server.js')], {
+    env,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  closers.push(() => new Promise((r) => (bff.exitCode != null ? r() : (bff.once('exit', r), bff.kill('SIGTERM')))));
+
+  mkdirSync(join(dir, 'logs'));
+  const verify = verifyDir ?? join(dir, 'verify');
+  mkdirSync(verify, { recursive: true, mode: 0o755 });
+  const conf = join(dir, 'nginx.conf');
+  writeFileSync(
+    conf,
+    deriveNginxConf({
+      pid: join(dir, 'nginx.pid'),
+      error_log: `${join(dir, 'logs/error.log')} warn`,
+      access_log: join(dir, 'logs/access.log'),
+      mime_types: '/etc/nginx/mime.types',
+      upstream: `127.0.0.1:${bffPort}`,
+      listen: `127.0.0.1:${nginxPort}`,
+      root: join(ROOT, 'web/dist'),
+      verify_root: verify,
+      avatar_hosts: `"'self' data: https://thirdwx.qlogo.cn https://wx.qlogo.cn ${simOrigin}"`,
+    }),
+  );
+  const nginx = spawn(NGINX, ['-p', dir, '-c', conf, '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  closers.push(
+    () => new Promise((r) => (nginx.exitCode != null ? r() : (nginx.once('exit', r), nginx.kill('SIGQUIT')))),
+  );
+
+  await waitFor(`http://127.0.0.1:${bffPort}/healthz`, bff, 'the BFF');
+  await waitFor(`http://127.0.0.1:${nginxPort}/nginx-health`, nginx, 'nginx');
+
+  return {
+    origin,
+    simOrigin,
+    verifyDir: verify,
+    smsGatewayUrl: smsGateway?.url,
+    async stop() {
+      for (const close of closers.reverse()) await close();
+    },
+  };
+}

@@ -1,0 +1,57 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { test as base, expect, type Page } from '@playwright/test';
+
+export const env = {
+  origin: process.env.E2E_REAL_ORIGIN!,
+  sim: process.env.E2E_REAL_SIM!,
+  sms: process.env.E2E_REAL_SMS!,
+  verifyDir: process.env.E2E_REAL_VERIFY!,
+  demoOrigin: process.env.E2E_DEMO_ORIGIN!,
+  demoSim: process.env.E2E_DEMO_SIM!,
+};
+
+const SHOTS = join(import.meta.dirname, '..', '..', 'docs', 'screenshots');
+mkdirSync(SHOTS, { recursive: true });
+
+/** Saves the page as docs/screenshots/<name>.png for the README. */
+export const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`) });
+
+let counter = 0;
+/** A fresh WeChat user and phone number for each test, so tests never share state or rate limits. */
+export const unique = () => {
+  counter += 1;
+  const n = `${process.pid % 1000}${counter}${Date.now() % 100000}`;
+  return { user: `u${n}`, phone: `139${n.padStart(8, '0').slice(-8)}` };
+};
+
+export const test = base.extend<{ wechatUser: (user: string, sim?: string) => Promise<void> }>({
+  // Who the simulated WeChat thinks this browser is: its wxsim_user cookie on the simulator's origin.
+  wechatUser: async ({ context }, use) => {
+    await use(async (user, sim = env.sim) => {
+      await context.addCookies([{ name: 'wxsim_user', value: user, url: sim }]);
+    });
+  },
+});
+
+export { expect };
+
+/** The SMS code the gateway received for this phone (real mode) or the demo inbox has (demo mode). */
+export async function smsCodeFor(phone: string, demoOrigin?: string): Promise<string> {
+  const url = demoOrigin ? `${demoOrigin}/api/dev/sms-inbox?phone=${phone}` : `${env.sms}/last?phone=${phone}`;
+  for (let i = 0; i < 50; i++) {
+    const res = await fetch(url);
+    if (res.ok) return ((await res.json()) as { code: string }).code;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no SMS for ${phone}`);
+}
+
+/** Fills the bind page and submits it with the code that was sent. */
+export async function bind(page: Page, phone: string, demoOrigin?: string): Promise<void> {
+  await page.getByLabel('手机号').fill(phone);
+  await page.getByRole('button', { name: '获取验证码' }).click();
+  await expect(page.getByRole('button', { name: /秒后重发/ })).toBeDisabled();
+  await page.getByLabel('验证码').fill(await smsCodeFor(phone, demoOrigin));
+  await page.getByRole('button', { name: '绑定并登录' }).click();
+}
