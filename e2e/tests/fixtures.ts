@@ -17,12 +17,16 @@ mkdirSync(SHOTS, { recursive: true });
 /** Saves the page as docs/screenshots/<name>.png for the README. */
 export const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`) });
 
-let counter = 0;
-/** A fresh WeChat user and phone number for each test, so tests never share state or rate limits. */
+/**
+ * A WeChat user and phone number of this test's own, derived from its title: tests never share state
+ * or rate limits, and the screenshots come out the same on every run (each run has a fresh database).
+ */
 export const unique = () => {
-  counter += 1;
-  const n = `${process.pid % 1000}${counter}${Date.now() % 100000}`;
-  return { user: `u${n}`, phone: `139${n.padStart(8, '0').slice(-8)}` };
+  const title = test.info().titlePath.join(' ');
+  let hash = 7;
+  for (const ch of title) hash = (hash * 31 + ch.charCodeAt(0)) >>> 0;
+  const n = String(hash % 100_000_000).padStart(8, '0');
+  return { user: `u${n}`, phone: `139${n}` };
 };
 
 export const test = base.extend<{ wechatUser: (user: string, sim?: string) => Promise<void> }>({

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The one build: the Dockerfile runs it, and so does CI, so what CI checks is what the image holds.
+#   out/bff   the BFF with its production dependencies only (pnpm deploy)
+#   web/dist  the H5 app, with public/ (MP_verify_*.txt) at its root
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+pnpm install --frozen-lockfile
+pnpm build
+test -f web/dist/index.html
+ls web/dist/MP_verify_*.txt >/dev/null
+rm -rf out
+pnpm --filter @wxauth/bff deploy --prod --legacy out/bff
