@@ -7,6 +7,7 @@ import { jsonBody } from './http/body.js';
 import { errorHandler } from './http/errors.js';
 import { trustedProxyHeaders } from './http/proxy.js';
 import { requestLog } from './http/requestLog.js';
+import { serveWebApp } from './http/static.js';
 import type { AppState } from './http/state.js';
 import type { Kv } from './kv/types.js';
 import type { Random } from './random.js';
@@ -31,6 +32,8 @@ export interface AppDeps {
   smsInbox?: Map<string, string>;
   random: Random;
   now: () => number;
+  /** Demo mode: the built H5 app to serve (production serves it from nginx). */
+  webRoot?: string;
 }
 
 /** Builds the Koa app from its dependencies; it never listens (server.ts does). */
@@ -81,6 +84,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     await next();
   });
   app.use(jsonBody());
+  if (deps.webRoot) app.use(serveWebApp(deps.webRoot));
   app.use(router.routes());
   app.use(router.allowedMethods());
   return app;

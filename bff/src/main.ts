@@ -1,5 +1,8 @@
+import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createSimulator, demoApps, type RunningSimulator } from '@wxauth/wechat-sim';
 import { pino, type DestinationStream } from 'pino';
 import { createApp } from './app.js';
@@ -76,7 +79,21 @@ export async function startServer(
     sms = createWebhookSms({ url: config.sms.webhookUrl!, token: config.sms.webhookToken, fetch });
   }
 
-  const app = createApp({ config, log, store, kv, wechat, sms, smsInbox, random: cryptoRandom, now: Date.now });
+  // Demo mode serves the built H5 app too, when it has been built (pnpm start builds it).
+  const webDist = fileURLToPath(new URL('../../web/dist', import.meta.url));
+  const webRoot = config.demo && existsSync(join(webDist, 'index.html')) ? webDist : undefined;
+  const app = createApp({
+    config,
+    log,
+    store,
+    kv,
+    wechat,
+    sms,
+    smsInbox,
+    random: cryptoRandom,
+    now: Date.now,
+    webRoot,
+  });
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s)).once('error', reject);
   });
@@ -93,7 +110,9 @@ export async function startServer(
         '  wxauth is running in DEMO MODE: WeChat is the built-in simulator (WX_APPID is not set).',
         `  BFF:        ${url}  (public URL ${config.publicUrl})`,
         `  Simulator:  ${config.wechat.openBase}  (appid ${config.wechat.appid})`,
-        `  Start here: ${config.publicUrl}/api/auth/wechat/authorize?returnTo=/`,
+        webRoot
+          ? `  Open:       ${config.publicUrl}/  (the H5 app; a desktop browser walks the journey as the simulated user)`
+          : `  Start here: ${config.publicUrl}/api/auth/wechat/authorize?returnTo=/  (run pnpm build for the H5 app)`,
         '  SMS codes are not sent: read them at /api/dev/sms-inbox?phone=<phone>.',
         '',
       ].join('\n'),

@@ -413,3 +413,27 @@ describe('forwarded headers', () => {
     expect(statuses[60]).toBe(429);
   });
 });
+
+describe('the demo web server', () => {
+  it('serves files, the SPA fallback, and never shadows the API or escapes its folder', async () => {
+    const { mkdtempSync, mkdirSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const root = mkdtempSync(join(tmpdir(), 'wxauth-web-'));
+    mkdirSync(join(root, 'assets'));
+    writeFileSync(join(root, 'index.html'), '<html>app</html>');
+    writeFileSync(join(root, 'assets', 'a-1.js'), 'js');
+    writeFileSync(join(root, 'MP_verify_T0k3n.txt'), 'T0k3n');
+    writeFileSync(join(tmpdir(), 'outside.txt'), 'secret');
+    const bff = await startBff({ webRoot: root });
+    const get = (p: string) => fetch(bff.origin + p);
+    const verify = await get('/MP_verify_T0k3n.txt');
+    expect(verify.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(await verify.text()).toBe('T0k3n');
+    expect((await get('/assets/a-1.js')).headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect(await (await get('/auth')).text()).toBe('<html>app</html>');
+    expect(await (await get('/%2e%2e/outside.txt')).text()).toBe('<html>app</html>');
+    expect((await get('/api/session')).status).toBe(401);
+    expect((await get('/api/nope')).status).toBe(404);
+  });
+});

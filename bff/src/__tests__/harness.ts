@@ -40,6 +40,7 @@ afterEach(async () => {
 export interface TestOptions {
   env?: Record<string, string>;
   random?: Partial<Random>;
+  webRoot?: string;
 }
 
 /** The real BFF against the real simulator, both on loopback, with one clock the test can move. */
@@ -82,6 +83,7 @@ export async function startBff(options: TestOptions = {}) {
     smsInbox: sms.inbox,
     random,
     now,
+    webRoot: options.webRoot,
     wechat: createWechatClient({
       fetch,
       openBase: running.origin,

@@ -1,0 +1,37 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { extname, join, normalize, sep } from 'node:path';
+import type { Middleware } from 'koa';
+import type { AppState } from './state.js';
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.json': 'application/json',
+  '.txt': 'text/plain',
+};
+
+/**
+ * Demo mode only: serves the built H5 app as nginx.conf does (files as they are, /assets/ cached for
+ * good, any other path → index.html), so `pnpm start` is the whole demo on one port.
+ */
+export function serveWebApp(root: string): Middleware<AppState> {
+  const base = normalize(root + sep);
+  return async (ctx, next) => {
+    if ((ctx.method !== 'GET' && ctx.method !== 'HEAD') || /^\/(api|internal|wx-proxy)(\/|$)/.test(ctx.path))
+      return next();
+    const wanted = normalize(join(base, decodeURIComponent(ctx.path)));
+    const inside = wanted.startsWith(base) && !wanted.endsWith(sep);
+    const file = inside && (await stat(wanted).catch(() => null))?.isFile() ? wanted : join(base, 'index.html');
+    const info = await stat(file).catch(() => null);
+    if (!info) return next();
+    ctx.type = TYPES[extname(file)] ?? 'application/octet-stream';
+    ctx.length = info.size;
+    ctx.set('Cache-Control', ctx.path.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
+    ctx.body = ctx.method === 'HEAD' ? null : createReadStream(file);
+  };
+}
