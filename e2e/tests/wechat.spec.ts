@@ -105,6 +105,9 @@ test('a wrong SMS code, then the right one', async ({ page, wechatUser }) => {
   const { user, phone } = unique();
   await wechatUser(user);
   await page.goto('/');
+  // The fields browsers and password managers recognise: a numeric keyboard, SMS code autofill.
+  await expect(page.locator('input[name="phone"][type="tel"]')).toBeVisible();
+  await expect(page.locator('input[name="smsCode"][autocomplete="one-time-code"][inputmode="numeric"]')).toBeVisible();
   await page.getByLabel('手机号').fill('12345');
   await page.getByRole('button', { name: '获取验证码' }).click();
   await expect(page.getByText('请输入正确的手机号')).toBeVisible();
