@@ -7,11 +7,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { chromium } from '@playwright/test';
-import { ROOT, startStack } from './stack.mjs';
+import { CHROMIUM, ROOT, startStack, WECHAT_UA } from './stack.mjs';
 
 const RUNS = Number(process.env.RUNS ?? 5);
-const WECHAT_UA =
-  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.50(0x1800323c) NetType/WIFI Language/zh_CN';
 
 // The chunks /auth needs: the entry, its static imports, and the AuthView chunk with its imports.
 const dist = join(ROOT, 'web/dist');
@@ -32,18 +30,7 @@ const authJs = [...authChunks].map((k) => manifest[k].file).filter((f) => f.ends
 const authBytes = authJs.reduce((sum, f) => sum + gz(f), 0);
 
 const stack = await startStack({ demo: false, nginxPort: 18620, bffPort: 18621, simPort: 18622 });
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_BIN ?? '/usr/bin/chromium',
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
-});
+const browser = await chromium.launch(CHROMIUM);
 
 async function measure(path) {
   const context = await browser.newContext({

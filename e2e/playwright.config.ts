@@ -1,22 +1,5 @@
 import { defineConfig, devices } from '@playwright/test';
-
-// A real WeChat in-app browser user agent (iOS): the H5 app looks for "MicroMessenger".
-export const WECHAT_UA =
-  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.50(0x1800323c) NetType/WIFI Language/zh_CN';
-
-const chromium = {
-  // Debian's Chromium: Playwright's own browser download cannot work here.
-  executablePath: process.env.CHROMIUM_BIN ?? '/usr/bin/chromium',
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
-};
+import { CHROMIUM, WECHAT_UA } from './stack.mjs';
 
 export default defineConfig({
   testDir: 'tests',
@@ -28,7 +11,7 @@ export default defineConfig({
   expect: { timeout: 10_000 },
   reporter: [['list']],
   outputDir: '../test-results',
-  use: { launchOptions: chromium, trace: 'retain-on-failure', locale: 'zh-CN' },
+  use: { launchOptions: CHROMIUM, trace: 'retain-on-failure', locale: 'zh-CN' },
   projects: [
     {
       name: 'wechat',

@@ -11,6 +11,24 @@ import { createSimulator, demoApps } from '@wxauth/wechat-sim';
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const NGINX = process.env.NGINX_BIN ?? '/usr/sbin/nginx';
 
+/** A real WeChat in-app browser user agent (iOS): the H5 app looks for "MicroMessenger". */
+export const WECHAT_UA =
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.50(0x1800323c) NetType/WIFI Language/zh_CN';
+
+/** Debian's Chromium (Playwright's own browser download cannot work here), quiet on a closed network. */
+export const CHROMIUM = {
+  executablePath: process.env.CHROMIUM_BIN ?? '/usr/bin/chromium',
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
+};
+
 /**
  * The repository's nginx.conf with only the values of its "e2e:" lines replaced. Every marked line
  * must be replaced, and nothing else is touched, so the tests run the file that ships.

@@ -15,6 +15,12 @@ export interface IdentityInput {
 export type Store = ReturnType<typeof createStore>;
 
 export function createStore(db: Kysely<Database>, now: () => number = Date.now) {
+  /** Unbinding: no customer, and every session of the identity made before now is void. */
+  const unbound = () => {
+    const t = now();
+    return { customer_id: null, bound_at: null, revoked_at: t, updated_at: t };
+  };
+
   const identityById = (id: number) =>
     db.selectFrom('wechat_identities').selectAll().where('id', '=', id).executeTakeFirst();
 
@@ -91,7 +97,7 @@ export function createStore(db: Kysely<Database>, now: () => number = Date.now) 
           .executeTakeFirstOrThrow();
         const replaced = await trx
           .updateTable('wechat_identities')
-          .set({ customer_id: null, bound_at: null, revoked_at: t, updated_at: t })
+          .set(unbound())
           .where('customer_id', '=', customer.id)
           .where('appid', '=', identity.appid)
           .where('id', '!=', identityId)
@@ -107,12 +113,7 @@ export function createStore(db: Kysely<Database>, now: () => number = Date.now) 
 
     /** Unbinds one identity and voids its sessions. */
     async unbind(identityId: number): Promise<void> {
-      const t = now();
-      await db
-        .updateTable('wechat_identities')
-        .set({ customer_id: null, bound_at: null, revoked_at: t, updated_at: t })
-        .where('id', '=', identityId)
-        .execute();
+      await db.updateTable('wechat_identities').set(unbound()).where('id', '=', identityId).execute();
     },
 
     /** Drops every WeChat binding of a customer and voids their sessions; false when there is no such customer. */
@@ -120,12 +121,7 @@ export function createStore(db: Kysely<Database>, now: () => number = Date.now) 
       return db.transaction().execute(async (trx) => {
         const customer = await trx.selectFrom('customers').select('id').where('id', '=', customerId).executeTakeFirst();
         if (!customer) return false;
-        const t = now();
-        await trx
-          .updateTable('wechat_identities')
-          .set({ customer_id: null, bound_at: null, revoked_at: t, updated_at: t })
-          .where('customer_id', '=', customerId)
-          .execute();
+        await trx.updateTable('wechat_identities').set(unbound()).where('customer_id', '=', customerId).execute();
         return true;
       });
     },
