@@ -11,6 +11,7 @@ import { serveWebApp } from './http/static.js';
 import type { AppState } from './http/state.js';
 import type { Kv } from './kv/types.js';
 import type { Random } from './random.js';
+import { proxyRoutes } from './proxy/routes.js';
 import { accountRoutes } from './routes/account.js';
 import { authRoutes } from './routes/auth.js';
 import { opsRoutes } from './routes/ops.js';
@@ -73,6 +74,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   authRoutes(router, routeDeps);
   accountRoutes(router, routeDeps);
   opsRoutes(router, routeDeps);
+  proxyRoutes(router, { config, kv, random, wechat: deps.wechat });
 
   const app = new Koa<AppState>({ proxy: config.trustedProxies.length > 0 });
   app.silent = true;

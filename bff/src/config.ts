@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { parseAllowedHosts } from './proxy/target.js';
 
 /** Environment → validated configuration. Every problem is reported by the variable's name. */
 export interface Config {
@@ -9,6 +10,14 @@ export interface Config {
   secure: boolean;
   demo: boolean;
   wechat: { appid: string; secret: string; openBase: string; apiBase: string; timeoutMs: number };
+  /** Open Platform website app (PC QR login); the proxy accepts its appid for device=pc. */
+  website: { appid: string; secret: string } | null;
+  proxy: {
+    /** Normalised entries of WX_PROXY_ALLOWED_HOSTS: hosts, or `.suffix` for subdomains. */
+    allowedHosts: string[];
+    /** The proxy's public origin, when its callback must not be derived from the request. */
+    publicUrl: string | null;
+  };
   databaseUrl: string;
   sessionSecret: string;
   internalApiToken: string;
@@ -111,6 +120,16 @@ export function loadConfig(env: Env): Config {
     else if (!/^https?:\/\//.test(webhookUrl)) problems.push('SMS_WEBHOOK_URL: expected an http(s) URL');
   }
 
+  const websiteAppid = get('WX_WEBSITE_APPID');
+  if (websiteAppid !== undefined && !/^wx[0-9a-f]{16}$/.test(websiteAppid))
+    problems.push(`WX_WEBSITE_APPID: expected "wx" and 16 hex digits, got "${websiteAppid}"`);
+  const allowed = parseAllowedHosts(get('WX_PROXY_ALLOWED_HOSTS') ?? (demo ? 'localhost' : ''));
+  if (allowed.bad.length)
+    problems.push(
+      `WX_PROXY_ALLOWED_HOSTS: expected hosts or .suffixes like passport.example.com,.example.com; bad: ${allowed.bad.join(', ')}`,
+    );
+  const proxyPublicUrl = get('WX_PROXY_PUBLIC_URL') === undefined ? null : origin('WX_PROXY_PUBLIC_URL', '');
+
   const config: Config = {
     port,
     host: get('HOST') ?? '127.0.0.1',
@@ -124,6 +143,8 @@ export function loadConfig(env: Env): Config {
       apiBase: origin('WX_API_BASE', 'https://api.weixin.qq.com'),
       timeoutMs: int('WX_TIMEOUT_MS', 5000, 100, 60_000),
     },
+    website: websiteAppid ? { appid: websiteAppid, secret: get('WX_WEBSITE_APPSECRET') ?? '' } : null,
+    proxy: { allowedHosts: allowed.hosts, publicUrl: proxyPublicUrl },
     databaseUrl,
     sessionSecret: secret('SESSION_SECRET', demo),
     internalApiToken: secret('INTERNAL_API_TOKEN', demo),

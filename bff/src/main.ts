@@ -40,7 +40,7 @@ export async function startServer(
   let sim: RunningSimulator | undefined;
   if (config.demo) {
     const callbackDomain = new URL(config.publicUrl).hostname;
-    const [official] = demoApps(callbackDomain);
+    const [official, website] = demoApps(callbackDomain);
     sim = await createSimulator({ apps: demoApps(callbackDomain), allowPorts: true }).listen(
       config.simPort,
       '127.0.0.1',
@@ -56,6 +56,7 @@ export async function startServer(
         openBase: browserOrigin,
         apiBase: sim.origin,
       },
+      website: { appid: website!.appid, secret: website!.secret },
     };
   }
 

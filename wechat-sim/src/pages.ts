@@ -33,3 +33,17 @@ export function avatarSvg(user: string): string {
   const letter = escapeHtml(user.slice(0, 1).toUpperCase() || '?');
   return `<svg xmlns="http://www.w3.org/2000/svg" width="132" height="132"><rect width="132" height="132" fill="hsl(${hue},55%,55%)"/><text x="66" y="86" font-size="60" text-anchor="middle" fill="#fff" font-family="sans-serif">${letter}</text></svg>`;
 }
+
+/** The PC QR login page: a stand-in QR and the action a phone would take after scanning it. */
+export function qrconnectPage(appName: string, hidden: Record<string, string>): string {
+  const fields = Object.entries(hidden)
+    .map(([k, v]) => `<input type="hidden" name="${escapeHtml(k)}" value="${escapeHtml(v)}">`)
+    .join('');
+  return page(
+    '微信登录',
+    `<h2>微信登录</h2><p>使用微信扫一扫登录「${escapeHtml(appName)}」</p>
+<svg width="180" height="180" role="img" aria-label="登录二维码（模拟）"><rect width="180" height="180" fill="#fff" stroke="#ccc"/><text x="90" y="95" text-anchor="middle" font-size="14">模拟二维码</text></svg>
+<form method="post" action="/connect/qrconnect/confirm">${fields}
+<button class="ok">模拟扫码并确认登录</button></form>`,
+  );
+}

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomAlnum, stableId } from './ids.js';
-import { avatarSvg, consentPage, errorPage } from './pages.js';
+import { avatarSvg, consentPage, errorPage, qrconnectPage } from './pages.js';
 import type { Fault, SimApp, SimOptions } from './types.js';
 
 const CODE_TTL_MS = 5 * 60_000;
@@ -109,6 +109,31 @@ export function createSimulator(options: SimOptions): Simulator {
     const user = currentUser(req, q, res);
     if (scope === 'snsapi_base') return redirectWithCode(res, redirect, appid, user, scope, state);
     html(res, 200, consentPage(app.name ?? appid, { appid, redirect_uri: redirect, scope, state, user }));
+  }
+
+  /** Website apps' QR login: WeChat shows its own error page here ("参数错误"), not 10003. */
+  function qrconnect(req: IncomingMessage, res: ServerResponse, url: URL): void {
+    const q = url.searchParams;
+    const app = apps.get(q.get('appid') ?? '');
+    if (!app || app.kind !== 'website') return html(res, 200, errorPage(null, 'appid参数错误'));
+    const redirect = q.get('redirect_uri') ?? '';
+    if (!callbackAllowed(redirect, app)) return html(res, 200, errorPage(null, 'redirect_uri 参数错误'));
+    if (q.get('scope') !== 'snsapi_login') return html(res, 200, errorPage(null, 'Scope 参数错误或没有 Scope 权限'));
+    const state = q.get('state') ?? '';
+    if (!STATE.test(state)) return html(res, 200, errorPage(null, 'state参数错误（模拟器检查）'));
+    const user = currentUser(req, q, res);
+    html(res, 200, qrconnectPage(app.name ?? app.appid, { appid: app.appid, redirect_uri: redirect, state, user }));
+  }
+
+  async function qrconfirm(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const form = new URLSearchParams(await readBody(req));
+    const app = apps.get(form.get('appid') ?? '');
+    const redirect = form.get('redirect_uri') ?? '';
+    const user = form.get('user') ?? '';
+    const state = form.get('state') ?? '';
+    if (!app || app.kind !== 'website' || !callbackAllowed(redirect, app) || !USER_ID.test(user) || !STATE.test(state))
+      return html(res, 400, errorPage(null, '二维码已失效'));
+    redirectWithCode(res, redirect, app.appid, user, 'snsapi_login', state);
   }
 
   async function confirm(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -307,6 +332,10 @@ export function createSimulator(options: SimOptions): Simulator {
         return authorize(req, res, url);
       case 'POST /connect/oauth2/authorize/confirm':
         return confirm(req, res);
+      case 'GET /connect/qrconnect':
+        return qrconnect(req, res, url);
+      case 'POST /connect/qrconnect/confirm':
+        return qrconfirm(req, res);
       case 'GET /sns/oauth2/access_token':
         return exchangeCode(res, q);
       case 'GET /sns/oauth2/refresh_token':

@@ -13,6 +13,7 @@ import { createStore } from '../store/store.js';
 import { createWechatClient } from '../wechat/client.js';
 
 export const APP = { appid: 'wx0123456789abcdef', secret: '0123456789abcdef0123456789abcdef' };
+export const WEBSITE = { appid: 'wxfedcba9876543210', secret: 'fedcba9876543210fedcba9876543210' };
 export const SESSION_SECRET = 'test-session-secret-0123456789abcdef';
 export const INTERNAL_TOKEN = 'test-internal-token-0123456789abcdef';
 const PUBLIC_URL = 'https://h5.example.com';
@@ -48,7 +49,10 @@ export async function startBff(options: TestOptions = {}) {
   let clock = Date.parse('2026-11-22T08:00:00Z');
   const now = () => clock;
   const sim: Simulator = createSimulator({
-    apps: [{ ...APP, kind: 'official', callbackDomain: 'h5.example.com', openPlatform: 'op', name: '测试公众号' }],
+    apps: [
+      { ...APP, kind: 'official', callbackDomain: 'h5.example.com', openPlatform: 'op', name: '测试公众号' },
+      { ...WEBSITE, kind: 'website', callbackDomain: 'h5.example.com', openPlatform: 'op', name: '测试网站' },
+    ],
     now,
   });
   const running = await sim.listen();
@@ -64,6 +68,9 @@ export async function startBff(options: TestOptions = {}) {
     INTERNAL_API_TOKEN: INTERNAL_TOKEN,
     SMS_PROVIDER: 'webhook',
     SMS_WEBHOOK_URL: 'http://127.0.0.1:9/unused',
+    WX_WEBSITE_APPID: WEBSITE.appid,
+    WX_PROXY_ALLOWED_HOSTS: 'passport.example.com,.shop.example.com',
+    WX_PROXY_PUBLIC_URL: PUBLIC_URL,
     ...options.env,
   });
   const logs: string[] = [];

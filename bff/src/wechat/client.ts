@@ -73,19 +73,27 @@ export function createWechatClient(options: WechatClientOptions) {
     }
   }
 
+  /** appid, redirect_uri, response_type, scope, state: in the order WeChat checks, every value encoded. */
+  const orderedQuery = (p: { appid: string; redirectUri: string; scope: string; state: string }) =>
+    [
+      ['appid', p.appid],
+      ['redirect_uri', p.redirectUri],
+      ['response_type', 'code'],
+      ['scope', p.scope],
+      ['state', p.state],
+    ]
+      .map(([k, v]) => `${k}=${encodeURIComponent(v!)}`)
+      .join('&');
+
   return {
-    /** The authorize URL, parameters in the order WeChat checks, ending in #wechat_redirect. */
+    /** The Official Account's authorize URL, ending in #wechat_redirect. */
     authorizeUrl(p: { appid: string; redirectUri: string; scope: OAuthScope; state: string }): string {
-      const q = [
-        ['appid', p.appid],
-        ['redirect_uri', p.redirectUri],
-        ['response_type', 'code'],
-        ['scope', p.scope],
-        ['state', p.state],
-      ]
-        .map(([k, v]) => `${k}=${encodeURIComponent(v!)}`)
-        .join('&');
-      return `${openBase}/connect/oauth2/authorize?${q}#wechat_redirect`;
+      return `${openBase}/connect/oauth2/authorize?${orderedQuery(p)}#wechat_redirect`;
+    },
+
+    /** A website app's QR login page (snsapi_login), ending in #wechat_redirect. */
+    qrconnectUrl(p: { appid: string; redirectUri: string; state: string }): string {
+      return `${openBase}/connect/qrconnect?${orderedQuery({ ...p, scope: 'snsapi_login' })}#wechat_redirect`;
     },
 
     exchangeCode(p: { appid: string; secret: string; code: string }): Promise<OAuthTokens> {

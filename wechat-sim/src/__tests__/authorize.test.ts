@@ -94,3 +94,42 @@ describe('/connect/oauth2/authorize', () => {
     expect(res.headers.get('set-cookie')).toMatch(/^wxsim_user=carol; Path=\//);
   });
 });
+
+describe('/connect/qrconnect', () => {
+  const qr = (overrides: Record<string, string> = {}) =>
+    new URLSearchParams({
+      appid: WEB.appid,
+      redirect_uri: 'https://www.example.com/login/callback',
+      response_type: 'code',
+      scope: 'snsapi_login',
+      state: 'pc1',
+      ...overrides,
+    });
+
+  it('shows a QR page whose scan-and-confirm sends the user back with a code for the website app', async () => {
+    const { get, exchange } = await startSim();
+    const page = await (await get(`/connect/qrconnect?${qr()}&wxsim_user=dave`)).text();
+    expect(page).toContain('模拟扫码并确认登录');
+    const form = new URLSearchParams(
+      [...page.matchAll(/name="([^"]+)" value="([^"]*)"/g)].map((m): [string, string] => [
+        m[1]!,
+        m[2]!.replaceAll('&#47;', '/'),
+      ]),
+    );
+    const back = await get('/connect/qrconnect/confirm', { method: 'POST', body: form });
+    const location = new URL(back.headers.get('location')!);
+    expect(location.origin + location.pathname).toBe('https://www.example.com/login/callback');
+    expect(location.searchParams.get('state')).toBe('pc1');
+    const tokens = await exchange(location.searchParams.get('code')!, WEB);
+    expect(tokens).toMatchObject({ scope: 'snsapi_login', unionid: expect.any(String) });
+  });
+
+  it.each([
+    ['an Official Account appid', { appid: LONE.appid }],
+    ['another host', { redirect_uri: 'https://evil.com/cb' }],
+    ['another scope', { scope: 'snsapi_base' }],
+  ])('refuses %s', async (_, override) => {
+    const { get } = await startSim();
+    expect(await (await get(`/connect/qrconnect?${qr(override)}`)).text()).toContain('Oops');
+  });
+});

@@ -1,0 +1,167 @@
+import { describe, expect, it } from 'vitest';
+import { APP, startBff, WEBSITE, type Bff } from '../../__tests__/harness.js';
+
+const link = (params: Record<string, string>) => `/wx-proxy/?${new URLSearchParams(params)}`;
+const MOBILE = {
+  appid: APP.appid,
+  redirect_uri: 'https://passport.example.com/cb?x=1#frag',
+  response_type: 'code',
+  scope: 'snsapi_base',
+  state: 'caller state/1',
+};
+
+async function start(bff: Bff, params: Record<string, string>, headers: Record<string, string> = {}) {
+  return fetch(bff.origin + link(params), { redirect: 'manual', headers });
+}
+
+/** WeChat's part: the user at the simulator, sent back to the proxy's callback. */
+async function wechat(bff: Bff, location: string, user = 'alice', decision?: 'allow' | 'deny') {
+  const url = new URL(location.replace(/#wechat_redirect$/, ''));
+  url.searchParams.set('wxsim_user', user);
+  let res = await fetch(url, { redirect: 'manual' });
+  if (res.status === 200) {
+    const page = await res.text();
+    const form = new URLSearchParams(
+      [...page.matchAll(/name="([^"]+)" value="([^"]*)"/g)].map((m): [string, string] => [
+        m[1]!,
+        m[2]!.replaceAll('&#47;', '/'),
+      ]),
+    );
+    if (decision) form.set('decision', decision);
+    const action = url.pathname.includes('qrconnect')
+      ? '/connect/qrconnect/confirm'
+      : '/connect/oauth2/authorize/confirm';
+    res = await fetch(bff.simOrigin + action, { method: 'POST', body: form, redirect: 'manual' });
+  }
+  const back = new URL(res.headers.get('location')!);
+  expect(back.origin + back.pathname).toBe('https://h5.example.com/wx-proxy/callback');
+  return back;
+}
+
+const relay = (bff: Bff, back: URL) => fetch(`${bff.origin}/wx-proxy/callback${back.search}`, { redirect: 'manual' });
+
+describe('/wx-proxy/', () => {
+  it("forwards a php_weixin_proxy link to WeChat: its own callback and state, WeChat's order, #wechat_redirect", async () => {
+    const bff = await startBff();
+    const res = await start(bff, MOBILE);
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toMatch(
+      new RegExp(
+        `^${bff.simOrigin}/connect/oauth2/authorize\\?appid=${APP.appid}` +
+          '&redirect_uri=https%3A%2F%2Fh5\\.example\\.com%2Fwx-proxy%2Fcallback&response_type=code&scope=snsapi_base' +
+          '&state=[A-Za-z0-9]{32}#wechat_redirect$',
+      ),
+    );
+  });
+
+  it("relays the code and the caller's own state to the original redirect_uri, before its #fragment", async () => {
+    const bff = await startBff();
+    const back = await wechat(bff, (await start(bff, MOBILE)).headers.get('location')!);
+    const res = await relay(bff, back);
+    expect(res.status).toBe(302);
+    const code = back.searchParams.get('code')!;
+    expect(res.headers.get('location')).toBe(
+      `https://passport.example.com/cb?x=1&code=${code}&state=caller%20state%2F1#frag`,
+    );
+  });
+
+  it('the record is single use and lives 10 minutes: a replay or a late callback gets a page, never a redirect', async () => {
+    const bff = await startBff();
+    const back = await wechat(bff, (await start(bff, MOBILE)).headers.get('location')!);
+    expect((await relay(bff, back)).status).toBe(302);
+    const replay = await relay(bff, back);
+    expect(replay.status).toBe(400);
+    expect(replay.headers.get('location')).toBeNull();
+    expect(await replay.text()).toContain('已失效或已使用');
+
+    const late = await wechat(bff, (await start(bff, MOBILE)).headers.get('location')!);
+    bff.advance(10 * 60_000 + 1);
+    expect((await relay(bff, late)).status).toBe(400);
+  });
+
+  it("relays a refusal (state, no code) with the caller's state alone", async () => {
+    const bff = await startBff();
+    const res = await start(bff, { ...MOBILE, scope: 'snsapi_userinfo' });
+    const back = await wechat(bff, res.headers.get('location')!, 'alice', 'deny');
+    expect(back.searchParams.has('code')).toBe(false);
+    expect((await relay(bff, back)).headers.get('location')).toBe(
+      'https://passport.example.com/cb?x=1&state=caller%20state%2F1#frag',
+    );
+  });
+
+  it('device=pc goes to qrconnect with snsapi_login and the website appid', async () => {
+    const bff = await startBff();
+    const res = await start(bff, {
+      appid: WEBSITE.appid,
+      redirect_uri: 'https://www.shop.example.com/login',
+      response_type: 'code',
+      scope: 'snsapi_login',
+      state: 'pc',
+      device: 'pc',
+    });
+    expect(res.headers.get('location')).toMatch(
+      new RegExp(
+        `^${bff.simOrigin}/connect/qrconnect\\?appid=${WEBSITE.appid}&redirect_uri=[^&]+&response_type=code&scope=snsapi_login&state=\\w{32}#wechat_redirect$`,
+      ),
+    );
+    const back = await wechat(bff, res.headers.get('location')!);
+    expect((await relay(bff, back)).headers.get('location')).toMatch(
+      /^https:\/\/www\.shop\.example\.com\/login\?code=\w{32}&state=pc$/,
+    );
+  });
+
+  it('two tabs, called back in reverse order, each reach their own target', async () => {
+    const bff = await startBff();
+    const first = await wechat(bff, (await start(bff, { ...MOBILE, state: 'tab1' })).headers.get('location')!);
+    const second = await wechat(
+      bff,
+      (await start(bff, { ...MOBILE, redirect_uri: 'https://a.shop.example.com/x', state: 'tab2' })).headers.get(
+        'location',
+      )!,
+    );
+    expect((await relay(bff, second)).headers.get('location')).toMatch(
+      /^https:\/\/a\.shop\.example\.com\/x\?code=\w+&state=tab2$/,
+    );
+    expect((await relay(bff, first)).headers.get('location')).toMatch(
+      /^https:\/\/passport\.example\.com\/cb\?x=1&code=\w+&state=tab1#frag$/,
+    );
+  });
+
+  it.each([
+    ['no appid', { appid: '' }, '缺少 appid'],
+    ['an unknown appid', { appid: 'wx9999999999999999' }, '不是本代理配置的公众号 appid'],
+    ['the website appid without device=pc', { appid: WEBSITE.appid }, '不是本代理配置的公众号 appid'],
+    ['the OA appid with device=pc', { device: 'pc' }, '网站应用'],
+    ['snsapi_login on mobile', { scope: 'snsapi_login' }, 'scope snsapi_login 不受支持'],
+    ['response_type=token', { response_type: 'token' }, 'response_type 只能是 code'],
+    ['a host not allowed', { redirect_uri: 'https://evil.com/cb' }, '不在 WX_PROXY_ALLOWED_HOSTS 中'],
+    ['the apex of a .suffix', { redirect_uri: 'https://shop.example.com/cb' }, '不在 WX_PROXY_ALLOWED_HOSTS 中'],
+    ['http', { redirect_uri: 'http://passport.example.com/cb' }, '须使用 https'],
+    ['userinfo', { redirect_uri: 'https://passport.example.com@evil.com/' }, '用户名或密码'],
+  ])('refuses %s with a page saying what is wrong, never a redirect', async (_, override, says) => {
+    const bff = await startBff();
+    const res = await start(bff, { ...MOBILE, ...override });
+    expect(res.status).toBe(400);
+    expect(res.headers.get('location')).toBeNull();
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await res.text()).toContain(says);
+  });
+
+  it('refuses a parameter sent twice', async () => {
+    const bff = await startBff();
+    const res = await fetch(`${bff.origin}${link(MOBILE)}&redirect_uri=https%3A%2F%2Fevil.com`, { redirect: 'manual' });
+    expect(res.status).toBe(400);
+  });
+
+  it("builds its callback from the trusted proxy's X-Forwarded-Proto and -Host, without the port", async () => {
+    const bff = await startBff({ env: { WX_PROXY_PUBLIC_URL: '', TRUST_PROXY: 'loopback' } });
+    const res = await start(bff, MOBILE, { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'h5.example.com:8443' });
+    expect(res.headers.get('location')).toContain('redirect_uri=https%3A%2F%2Fh5.example.com%2Fwx-proxy%2Fcallback&');
+  });
+
+  it('ignores X-Forwarded-* from anyone but the trusted proxy', async () => {
+    const bff = await startBff({ env: { WX_PROXY_PUBLIC_URL: '' } });
+    const res = await start(bff, MOBILE, { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'evil.com' });
+    expect(res.headers.get('location')).toContain('redirect_uri=http%3A%2F%2F127.0.0.1%2Fwx-proxy%2Fcallback&');
+  });
+});

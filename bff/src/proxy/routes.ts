@@ -1,0 +1,94 @@
+import type { Config } from '../config.js';
+import type { AppRouter } from '../routes/context.js';
+import { limitPerIp, single } from '../routes/context.js';
+import type { Kv } from '../kv/types.js';
+import type { Random } from '../random.js';
+import type { WechatClient } from '../wechat/client.js';
+import { checkTarget, withParams } from './target.js';
+import type { Ctx } from '../http/state.js';
+
+const RECORD_TTL_MS = 10 * 60_000;
+const MOBILE_SCOPES = ['snsapi_base', 'snsapi_userinfo'];
+const PC_SCOPES = ['snsapi_login', ...MOBILE_SCOPES];
+
+interface ProxyRecord {
+  target: string;
+  callerState: string | null;
+}
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** The proxy answers people, not programs: a page that says what is wrong, never a redirect. */
+function errorPage(ctx: Ctx, status: number, message: string): void {
+  ctx.status = status;
+  ctx.type = 'text/html; charset=utf-8';
+  ctx.body = `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>授权失败</title></head><body style="font-family:system-ui,sans-serif;padding:40px 20px;text-align:center"><h1 style="font-size:20px">微信授权未能继续</h1><p role="alert">${escapeHtml(message)}</p></body></html>`;
+}
+
+/**
+ * The authorization proxy: accepts php_weixin_proxy's links (appid, redirect_uri, response_type,
+ * scope, state, device) on the one callback domain WeChat allows, and relays the code to a subdomain
+ * that WX_PROXY_ALLOWED_HOSTS names. The target waits in a single-use server-side record keyed by the
+ * state sent to WeChat, so two tabs and a slow QR scan both work.
+ */
+export function proxyRoutes(router: AppRouter, deps: { config: Config; kv: Kv; random: Random; wechat: WechatClient }) {
+  const { config, kv, random, wechat } = deps;
+  const callbackUrl = (ctx: Ctx) =>
+    // The request's own scheme and host (X-Forwarded-* only from a trusted proxy), never its port.
+    `${config.proxy.publicUrl ?? `${ctx.protocol}://${ctx.hostname}`}/wx-proxy/callback`;
+
+  const start = async (ctx: Ctx) => {
+    const q = ctx.query;
+    const appid = single(q.appid);
+    const device = single(q.device);
+    const pc = device === 'pc';
+    const scope = single(q.scope) ?? (pc ? 'snsapi_login' : 'snsapi_base');
+    const responseType = single(q.response_type) ?? 'code';
+    const callerState = single(q.state) ?? null;
+    const names = ['appid', 'redirect_uri', 'response_type', 'scope', 'state', 'device'];
+    if (names.some((n) => Array.isArray(q[n]))) return errorPage(ctx, 400, '参数重复：每个参数只能出现一次');
+
+    const expected = pc ? config.website?.appid : config.wechat.appid;
+    if (!appid) return errorPage(ctx, 400, '缺少 appid');
+    if (appid !== expected) {
+      const kind = pc ? '网站应用（device=pc）' : '公众号';
+      return errorPage(ctx, 400, `appid ${appid} 不是本代理配置的${kind} appid`);
+    }
+    if (responseType !== 'code') return errorPage(ctx, 400, 'response_type 只能是 code');
+    if (!(pc ? PC_SCOPES : MOBILE_SCOPES).includes(scope))
+      return errorPage(ctx, 400, `scope ${scope} 不受支持：手机端用 snsapi_base 或 snsapi_userinfo`);
+    // eslint-disable-next-line no-control-regex
+    if (callerState !== null && (callerState.length > 1024 || /[\u0000-\u001f\u007f]/.test(callerState)))
+      return errorPage(ctx, 400, 'state 过长或含有控制字符');
+    const target = checkTarget(single(q.redirect_uri), config.proxy.allowedHosts, config.demo);
+    if (!target.ok) return errorPage(ctx, 400, target.reason);
+
+    const state = random.alnum(32);
+    const record: ProxyRecord = { target: single(q.redirect_uri)!, callerState };
+    await kv.set(`wxproxy:${state}`, record, RECORD_TTL_MS);
+    const redirectUri = callbackUrl(ctx);
+    ctx.redirect(
+      pc
+        ? wechat.qrconnectUrl({ appid, redirectUri, state })
+        : wechat.authorizeUrl({ appid, redirectUri, scope: scope as 'snsapi_base' | 'snsapi_userinfo', state }),
+    );
+  };
+
+  const limit = limitPerIp(kv, 'proxy', 60, 60_000);
+  router.get('/wx-proxy', limit, start);
+  router.get('/wx-proxy/', limit, start);
+
+  router.get('/wx-proxy/callback', async (ctx) => {
+    const state = single(ctx.query.state);
+    const code = single(ctx.query.code);
+    if (!state || !/^[A-Za-z0-9]{32}$/.test(state) || Array.isArray(ctx.query.code))
+      return errorPage(ctx, 400, '授权回调缺少有效的 state');
+    const record = await kv.take<ProxyRecord>(`wxproxy:${state}`);
+    if (!record) return errorPage(ctx, 400, '授权链接已失效或已使用，请返回原网站重新登录');
+    // A refusal (state, no code) is relayed too, with the caller's state alone.
+    const params: Record<string, string> = {};
+    if (code) params.code = code;
+    if (record.callerState !== null) params.state = record.callerState;
+    ctx.redirect(Object.keys(params).length ? withParams(record.target, params) : record.target);
+  });
+}
