@@ -1,3 +1,4 @@
+import { startSites } from './sites.mjs';
 import { startStack } from './stack.mjs';
 
 /**
@@ -7,13 +8,23 @@ import { startStack } from './stack.mjs';
 export default async function globalSetup(): Promise<() => Promise<void>> {
   const real = await startStack({ demo: false, nginxPort: 18600, bffPort: 18601, simPort: 18602 });
   const demo = await startStack({ demo: true, nginxPort: 18610, bffPort: 18611, simPort: 18612 });
+  // The authorization proxy on proxy.example.test, for two sites on passport. and trade.example.test.
+  const proxied = await startStack({
+    demo: false,
+    nginxPort: 18630,
+    bffPort: 18631,
+    simPort: 18632,
+    proxy: { domain: 'proxy.example.test', allowedHosts: 'passport.example.test,trade.example.test' },
+  });
+  const sites = await startSites({ port: 18643, proxyOrigin: 'http://proxy.example.test:18630', simApi: 'http://127.0.0.1:18632' });
   process.env.E2E_REAL_ORIGIN = real.origin;
   process.env.E2E_REAL_SIM = real.simOrigin;
   process.env.E2E_REAL_SMS = real.smsGatewayUrl;
   process.env.E2E_REAL_VERIFY = real.verifyDir;
   process.env.E2E_DEMO_ORIGIN = demo.origin;
   process.env.E2E_DEMO_SIM = demo.simOrigin;
+  process.env.E2E_PROXY_SIM = proxied.simOrigin;
   return async () => {
-    await Promise.all([real.stop(), demo.stop()]);
+    await Promise.all([real.stop(), demo.stop(), proxied.stop(), sites.close()]);
   };
 }

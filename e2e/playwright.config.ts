@@ -19,6 +19,15 @@ export default defineConfig({
       use: { ...devices['iPhone 13'], defaultBrowserType: 'chromium', userAgent: WECHAT_UA },
     },
     {
+      // Three hostnames on 127.0.0.1: proxy., passport. and trade.example.test.
+      name: 'proxy',
+      testMatch: /proxy\.spec\.ts/,
+      use: {
+        launchOptions: { ...CHROMIUM, args: [...CHROMIUM.args, '--host-resolver-rules=MAP *.example.test 127.0.0.1'] },
+        ignoreHTTPSErrors: true,
+      },
+    },
+    {
       name: 'desktop',
       testMatch: /desktop\.spec\.ts/,
       use: { viewport: { width: 1280, height: 800 } },

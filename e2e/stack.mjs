@@ -86,12 +86,13 @@ async function startSmsGateway() {
 }
 
 /**
- * @param {{ demo: boolean, nginxPort: number, bffPort: number, simPort: number, verifyDir?: string }} options
+ * @param {{ demo: boolean, nginxPort: number, bffPort: number, simPort: number, verifyDir?: string,
+ *   proxy?: { domain: string, allowedHosts: string } }} options
  * One stack. demo: the BFF in demo mode with its embedded simulator (what `pnpm start` runs).
  * Otherwise real mode: the BFF configured like production, WeChat played by a separate simulator,
  * SMS sent through the webhook provider to a local gateway.
  */
-export async function startStack({ demo, nginxPort, bffPort, simPort, verifyDir }) {
+export async function startStack({ demo, nginxPort, bffPort, simPort, verifyDir, proxy }) {
   const dir = mkdtempSync(join(tmpdir(), `wxauth-e2e-${demo ? 'demo' : 'real'}-`));
   // nginx's workers run as an unprivileged user: they must be able to read the verify folder.
   chmodSync(dir, 0o755);
@@ -110,8 +111,10 @@ export async function startStack({ demo, nginxPort, bffPort, simPort, verifyDir 
   if (demo) {
     env.WXSIM_PORT = String(simPort);
   } else {
-    const [official] = demoApps('localhost');
-    const sim = await createSimulator({ apps: demoApps('localhost'), allowPorts: true }).listen(simPort, '127.0.0.1');
+    // With a proxy, WeChat's callback domain is the proxy's; otherwise the H5 app's own.
+    const apps = demoApps(proxy?.domain ?? 'localhost');
+    const [official, website] = apps;
+    const sim = await createSimulator({ apps, allowPorts: true }).listen(simPort, '127.0.0.1');
     closers.push(sim.close);
     smsGateway = await startSmsGateway();
     closers.push(smsGateway.close);
@@ -124,6 +127,12 @@ export async function startStack({ demo, nginxPort, bffPort, simPort, verifyDir 
       INTERNAL_API_TOKEN: 'e2e-internal-token-0123456789abcdefghij',
       SMS_PROVIDER: 'webhook',
       SMS_WEBHOOK_URL: `${smsGateway.url}/sms`,
+      WX_WEBSITE_APPID: website.appid,
+      ...(proxy && {
+        WX_PROXY_ALLOWED_HOSTS: proxy.allowedHosts,
+        // A test port in the callback must be configured: the proxy never derives one.
+        WX_PROXY_PUBLIC_URL: `http://${proxy.domain}:${nginxPort}`,
+      }),
     });
   }
   const bff = spawn(process.execPath, [join(ROOT, 'bff/dist/server.js')], {
@@ -144,7 +153,9 @@ export async function startStack({ demo, nginxPort, bffPort, simPort, verifyDir 
       access_log: join(dir, 'logs/access.log'),
       mime_types: '/etc/nginx/mime.types',
       upstream: `127.0.0.1:${bffPort}`,
-      listen: `127.0.0.1:${nginxPort}`,
+      listen: `127.0.0.1:${nginxPort} default_server`,
+      proxy_listen: `127.0.0.1:${nginxPort}`,
+      proxy_server_name: proxy?.domain ?? 'proxy.invalid',
       root: join(ROOT, 'web/dist'),
       verify_root: verify,
       avatar_hosts: `"'self' data: https://thirdwx.qlogo.cn https://wx.qlogo.cn ${simOrigin}"`,
