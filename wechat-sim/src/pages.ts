@@ -9,6 +9,11 @@ function page(title: string, body: string): string {
 <body><p class="sim">wechat-sim（模拟微信）</p>${body}</body></html>`;
 }
 
+const hiddenFields = (hidden: Record<string, string>) =>
+  Object.entries(hidden)
+    .map(([k, v]) => `<input type="hidden" name="${escapeHtml(k)}" value="${escapeHtml(v)}">`)
+    .join('');
+
 /** WeChat shows authorization errors as a page, not JSON: 错误码 and a sentence. */
 export function errorPage(errcode: number | null, message: string): string {
   const code = errcode === null ? '' : `<p>错误码：<b data-errcode="${errcode}">${errcode}</b></p>`;
@@ -16,9 +21,7 @@ export function errorPage(errcode: number | null, message: string): string {
 }
 
 export function consentPage(appName: string, hidden: Record<string, string>): string {
-  const fields = Object.entries(hidden)
-    .map(([k, v]) => `<input type="hidden" name="${escapeHtml(k)}" value="${escapeHtml(v)}">`)
-    .join('');
+  const fields = hiddenFields(hidden);
   return page(
     '微信授权',
     `<h2>${escapeHtml(appName)}</h2><p>申请获得你的昵称、头像</p>
@@ -36,9 +39,7 @@ export function avatarSvg(user: string): string {
 
 /** The PC QR login page: a stand-in QR and the action a phone would take after scanning it. */
 export function qrconnectPage(appName: string, hidden: Record<string, string>): string {
-  const fields = Object.entries(hidden)
-    .map(([k, v]) => `<input type="hidden" name="${escapeHtml(k)}" value="${escapeHtml(v)}">`)
-    .join('');
+  const fields = hiddenFields(hidden);
   return page(
     '微信登录',
     `<h2>微信登录</h2><p>使用微信扫一扫登录「${escapeHtml(appName)}」</p>

@@ -1,13 +1,12 @@
 import { badRequest } from '../errors.js';
 import { safeReturnTo } from '../returnTo.js';
-import { STATE_PATTERN } from '../services/auth.js';
+import { STATE_PATTERN, stateInvalid } from '../services/auth.js';
 import type { OAuthScope } from '../wechat/types.js';
 import { limitPerIp, single, type AppRouter, type RouteDeps } from './context.js';
 
 const SCOPES: OAuthScope[] = ['snsapi_base', 'snsapi_userinfo'];
 const BROWSER_COOKIE_MS = 24 * 3600_000;
 const MINUTE = 60_000;
-const stateInvalid = () => badRequest('STATE_INVALID', '登录请求已失效，请重新进入');
 
 export function authRoutes(router: AppRouter, deps: RouteDeps): void {
   const { config, cookies, flow, sessions, kv, random } = deps;

@@ -34,7 +34,7 @@ export interface LoginResult {
   sessionId: string;
 }
 
-const stateInvalid = () => badRequest('STATE_INVALID', '登录请求已失效，请重新进入');
+export const stateInvalid = () => badRequest('STATE_INVALID', '登录请求已失效，请重新进入');
 const hashCode = (code: string) => createHash('sha256').update(code).digest('base64url');
 
 export function createAuthFlow(deps: {
