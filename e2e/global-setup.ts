@@ -16,7 +16,11 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     simPort: 18632,
     proxy: { domain: 'proxy.example.test', allowedHosts: 'passport.example.test,trade.example.test' },
   });
-  const sites = await startSites({ port: 18643, proxyOrigin: 'http://proxy.example.test:18630', simApi: 'http://127.0.0.1:18632' });
+  const sites = await startSites({
+    port: 18643,
+    proxyOrigin: 'http://proxy.example.test:18630',
+    simApi: 'http://127.0.0.1:18632',
+  });
   process.env.E2E_REAL_ORIGIN = real.origin;
   process.env.E2E_REAL_SIM = real.simOrigin;
   process.env.E2E_REAL_SMS = real.smsGatewayUrl;
