@@ -65,6 +65,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
       random,
       wechat: deps.wechat,
       app: { appid: config.wechat.appid, secret: config.wechat.secret },
+      website: config.website?.secret ? { appid: config.website.appid, secret: config.website.secret } : undefined,
       redirectUri: `${config.publicUrl}/auth`,
       log: deps.log,
     }),

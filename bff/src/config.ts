@@ -11,7 +11,7 @@ export interface Config {
   demo: boolean;
   wechat: { appid: string; secret: string; openBase: string; apiBase: string; timeoutMs: number };
   /** Open Platform website app (PC QR login); the proxy accepts its appid for device=pc. */
-  website: { appid: string; secret: string } | null;
+  website: { appid: string; secret: string | null } | null;
   proxy: {
     /** Normalised entries of WX_PROXY_ALLOWED_HOSTS: hosts, or `.suffix` for subdomains. */
     allowedHosts: string[];
@@ -143,7 +143,7 @@ export function loadConfig(env: Env): Config {
       apiBase: origin('WX_API_BASE', 'https://api.weixin.qq.com'),
       timeoutMs: int('WX_TIMEOUT_MS', 5000, 100, 60_000),
     },
-    website: websiteAppid ? { appid: websiteAppid, secret: get('WX_WEBSITE_APPSECRET') ?? '' } : null,
+    website: websiteAppid ? { appid: websiteAppid, secret: get('WX_WEBSITE_APPSECRET') ?? null } : null,
     proxy: { allowedHosts: allowed.hosts, publicUrl: proxyPublicUrl },
     databaseUrl,
     sessionSecret: secret('SESSION_SECRET', demo),

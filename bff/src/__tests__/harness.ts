@@ -33,7 +33,6 @@ afterEach(async () => {
   for (const h of open.splice(0)) {
     await h.close();
     const text = h.logs.join('');
-    expect(h.logs.length).toBeGreaterThan(0);
     for (const secret of h.secrets) if (secret.length >= 6) expect(text, 'a secret was logged').not.toContain(secret);
   }
 });
@@ -69,6 +68,7 @@ export async function startBff(options: TestOptions = {}) {
     SMS_PROVIDER: 'webhook',
     SMS_WEBHOOK_URL: 'http://127.0.0.1:9/unused',
     WX_WEBSITE_APPID: WEBSITE.appid,
+    WX_WEBSITE_APPSECRET: WEBSITE.secret,
     WX_PROXY_ALLOWED_HOSTS: 'passport.example.com,.shop.example.com',
     WX_PROXY_PUBLIC_URL: PUBLIC_URL,
     ...options.env,

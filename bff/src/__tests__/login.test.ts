@@ -375,7 +375,17 @@ describe('snsapi_userinfo', () => {
 describe('GET /api/meta', () => {
   it('tells the H5 app whether this is the demo and whether PC QR login is offered', async () => {
     const bff = await startBff();
-    expect(await (await fetch(`${bff.origin}/api/meta`)).json()).toEqual({ demo: false, websiteLogin: false });
+    expect(await (await fetch(`${bff.origin}/api/meta`)).json()).toEqual({ demo: false, websiteLogin: true });
+  });
+});
+
+describe('request logs', () => {
+  it('one JSON line per request with a request id, so the log scan after each test has lines to scan', async () => {
+    const bff = await startBff();
+    await bff.browser().login({ user: 'alice' });
+    const lines = bff.logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'request');
+    expect(lines.map((l) => l.path)).toEqual(['/api/auth/wechat/authorize', '/api/auth/wechat/login']);
+    for (const l of lines) expect(l.requestId).toMatch(/^[A-Za-z0-9]{16}$/);
   });
 });
 

@@ -15,13 +15,15 @@ export function authRoutes(router: AppRouter, deps: RouteDeps): void {
     const scope = single(ctx.query.scope) ?? 'snsapi_base';
     if (!SCOPES.includes(scope as OAuthScope))
       throw badRequest('SCOPE_INVALID', 'scope 须为 snsapi_base 或 snsapi_userinfo');
-    const platform = single(ctx.query.platform);
-    if (platform !== undefined && platform !== 'mp')
+    const platform = single(ctx.query.platform) ?? 'mp';
+    if (platform !== 'mp' && platform !== 'website')
+      throw badRequest('PLATFORM_INVALID', 'platform 须为 mp 或 website');
+    if (platform === 'website' && !config.website?.secret)
       throw badRequest('PLATFORM_UNAVAILABLE', '未配置网站应用，暂不支持扫码登录');
     const returnTo = safeReturnTo(single(ctx.query.returnTo), config.publicUrl);
     const browser = cookies.get(ctx, 'browser') ?? random.token(16);
     cookies.set(ctx, 'browser', browser, BROWSER_COOKIE_MS);
-    const url = await flow.start({ scope: scope as OAuthScope, returnTo, browser });
+    const url = await flow.start({ scope: scope as OAuthScope, returnTo, browser, website: platform === 'website' });
     ctx.redirect(url);
   });
 

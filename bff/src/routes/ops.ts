@@ -11,7 +11,7 @@ export function opsRoutes(router: AppRouter, deps: RouteDeps): void {
 
   // What the H5 app needs to know before it can choose a path: demo mode, PC QR login.
   router.get('/api/meta', (ctx) => {
-    ctx.body = { demo: config.demo, websiteLogin: false };
+    ctx.body = { demo: config.demo, websiteLogin: Boolean(config.website?.secret) };
   });
 
   router.get('/healthz', (ctx) => {

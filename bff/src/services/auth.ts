@@ -18,7 +18,7 @@ export const STATE_PATTERN = /^[A-Za-z0-9]{32}$/;
 
 interface FlowState {
   appid: string;
-  scope: OAuthScope;
+  scope: OAuthScope | 'snsapi_login';
   returnTo: string;
   browser: string;
 }
@@ -44,6 +44,8 @@ export function createAuthFlow(deps: {
   sessions: Sessions;
   random: Random;
   app: { appid: string; secret: string };
+  /** The Open Platform website app, for PC QR login. */
+  website?: { appid: string; secret: string };
   redirectUri: string;
   sleep?: (ms: number) => Promise<void>;
   log?: Logger;
@@ -90,11 +92,20 @@ export function createAuthFlow(deps: {
 
   return {
     /** Mints a one-time state bound to this browser and returns WeChat's authorize URL. */
-    async start(p: { scope: OAuthScope; returnTo: string; browser: string }): Promise<string> {
+    async start(p: { scope: OAuthScope; returnTo: string; browser: string; website?: boolean }): Promise<string> {
       const state = deps.random.alnum(32);
-      const flow: FlowState = { appid: deps.app.appid, scope: p.scope, returnTo: p.returnTo, browser: p.browser };
+      const website = p.website ? deps.website : undefined;
+      if (p.website && !website) throw badRequest('PLATFORM_UNAVAILABLE', '未配置网站应用，暂不支持扫码登录');
+      const flow: FlowState = {
+        appid: website?.appid ?? deps.app.appid,
+        scope: website ? 'snsapi_login' : p.scope,
+        returnTo: p.returnTo,
+        browser: p.browser,
+      };
       await kv.set(`state:${state}`, flow, STATE_TTL_MS);
-      return wechat.authorizeUrl({ appid: deps.app.appid, redirectUri: deps.redirectUri, scope: p.scope, state });
+      return website
+        ? wechat.qrconnectUrl({ appid: website.appid, redirectUri: deps.redirectUri, state })
+        : wechat.authorizeUrl({ appid: deps.app.appid, redirectUri: deps.redirectUri, scope: p.scope, state });
     },
 
     /**
@@ -111,17 +122,21 @@ export function createAuthFlow(deps: {
       const base = { browser: p.browser, codeHash };
       await kv.set(`login:${p.state}`, { status: 'pending', ...base } satisfies Outcome, OUTCOME_TTL_MS);
       try {
-        const tokens = await wechat.exchangeCode({ appid: flow.appid, secret: deps.app.secret, code: p.code });
+        const secret = flow.appid === deps.website?.appid ? deps.website.secret : deps.app.secret;
+        const tokens = await wechat.exchangeCode({ appid: flow.appid, secret, code: p.code });
         if (tokens.is_snapshotuser === 1)
           throw new AppError(403, 'SNAPSHOT_USER', '请点击"使用完整服务"打开完整页面后再登录');
-        const profile = tokens.scope.includes('snsapi_userinfo') ? await fetchProfile(tokens) : undefined;
-        const identity = await store.upsertIdentity({
+        const profile = /snsapi_(userinfo|login)/.test(tokens.scope) ? await fetchProfile(tokens) : undefined;
+        const upserted = await store.upsertIdentity({
           appid: flow.appid,
           openid: tokens.openid,
           unionid: tokens.unionid ?? profile?.unionid ?? null,
           nickname: profile?.nickname || null,
           avatarUrl: profile?.headimgurl || null,
         });
+        const { identity, conflict } = await store.adoptByUnionid(upserted);
+        if (conflict)
+          deps.log?.warn({ identityId: identity.id }, 'unionid is bound to more than one customer: not merged');
         const sessionId = await sessions.create(identity.id, flow.returnTo);
         const outcome: Outcome = {
           status: 'done',

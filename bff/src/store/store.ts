@@ -73,6 +73,37 @@ export function createStore(db: Kysely<Database>, now: () => number = Date.now) 
     },
 
     /**
+     * An unbound identity joins the customer its unionid is already bound to, through another app of
+     * the same Open Platform account: one person, one customer. Not when the unionid is bound to
+     * several customers (a conflict: the user binds by phone), and not for an identity whose binding
+     * was revoked, unless the phone was proven again since (a binding newer than the revocation).
+     */
+    async adoptByUnionid(identity: Identity): Promise<{ identity: Identity; conflict: boolean }> {
+      const unionid = identity.unionid;
+      if (identity.customer_id !== null || !unionid) return { identity, conflict: false };
+      return db.transaction().execute(async (trx) => {
+        let query = trx
+          .selectFrom('wechat_identities')
+          .select('customer_id')
+          .where('unionid', '=', unionid)
+          .where('id', '!=', identity.id)
+          .where('customer_id', 'is not', null);
+        if (identity.revoked_at !== null) query = query.where('bound_at', '>', identity.revoked_at);
+        const customers = [...new Set((await query.execute()).map((r) => r.customer_id!))];
+        if (customers.length !== 1) return { identity, conflict: customers.length > 1 };
+        const t = now();
+        const joined = { customer_id: customers[0]!, bound_at: t, updated_at: t };
+        await trx
+          .updateTable('wechat_identities')
+          .set(joined)
+          .where('id', '=', identity.id)
+          .where('customer_id', 'is', null)
+          .execute();
+        return { identity: { ...identity, ...joined }, conflict: false };
+      });
+    },
+
+    /**
      * Binds the identity to the customer with this phone, creating the customer, in one transaction.
      * Another identity of the same app bound to that customer is unbound and its sessions revoked:
      * the SMS code proved the phone, which is the same proof the old binding rested on.

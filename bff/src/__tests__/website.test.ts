@@ -1,0 +1,151 @@
+import { describe, expect, it } from 'vitest';
+import { APP, startBff, WEBSITE, type Bff, type Browser } from './harness.js';
+
+const errorCode = async (res: Response) => ((await res.json()) as { error: { code: string } }).error.code;
+
+/** PC QR login: authorize?platform=website, the QR page, scan and confirm, back to /auth, POST. */
+async function pcLogin(bff: Bff, browser: Browser, user: string): Promise<Response> {
+  const start = await browser.request('/api/auth/wechat/authorize?platform=website&returnTo=%2Forders');
+  expect(start.status).toBe(302);
+  const qr = new URL(start.headers.get('location')!.replace(/#wechat_redirect$/, ''));
+  qr.searchParams.set('wxsim_user', user);
+  const page = await (await fetch(qr)).text();
+  const form = new URLSearchParams(
+    [...page.matchAll(/name="([^"]+)" value="([^"]*)"/g)].map((m): [string, string] => [
+      m[1]!,
+      m[2]!.replaceAll('&#47;', '/'),
+    ]),
+  );
+  const back = new URL(
+    (
+      await fetch(`${bff.simOrigin}/connect/qrconnect/confirm`, { method: 'POST', body: form, redirect: 'manual' })
+    ).headers.get('location')!,
+  );
+  return browser.post('/api/auth/wechat/login', {
+    code: back.searchParams.get('code'),
+    state: back.searchParams.get('state'),
+  });
+}
+
+const phoneOf = async (browser: Browser) =>
+  ((await (await browser.request('/api/session')).json()) as { user: { phone: string | null } }).user.phone;
+
+describe('PC QR login (website app)', () => {
+  it('authorize?platform=website goes to qrconnect with the website appid, snsapi_login and a browser-bound state', async () => {
+    const bff = await startBff();
+    const res = await bff.browser().request('/api/auth/wechat/authorize?platform=website');
+    expect(res.headers.get('location')).toMatch(
+      new RegExp(
+        `^${bff.simOrigin}/connect/qrconnect\\?appid=${WEBSITE.appid}&redirect_uri=https%3A%2F%2Fh5\\.example\\.com%2Fauth` +
+          '&response_type=code&scope=snsapi_login&state=[A-Za-z0-9]{32}#wechat_redirect$',
+      ),
+    );
+    expect(res.headers.getSetCookie().some((c) => c.startsWith('__Host-wxauth_b='))).toBe(true);
+  });
+
+  it('is refused when no website app secret is configured', async () => {
+    const bff = await startBff({ env: { WX_WEBSITE_APPSECRET: '' } });
+    const res = await bff.browser().request('/api/auth/wechat/authorize?platform=website');
+    expect([res.status, await errorCode(res)]).toEqual([400, 'PLATFORM_UNAVAILABLE']);
+    expect(await (await fetch(`${bff.origin}/api/meta`)).json()).toMatchObject({ websiteLogin: false });
+  });
+
+  it('exchanges the code with the website app and makes its own identity', async () => {
+    const bff = await startBff();
+    const res = await pcLogin(bff, bff.browser(), 'dave');
+    expect(await res.json()).toEqual({ next: 'bind', returnTo: '/orders' });
+    const rows = await bff.db.selectFrom('wechat_identities').select(['appid', 'unionid']).execute();
+    expect(rows).toEqual([{ appid: WEBSITE.appid, unionid: expect.stringMatching(/^o/) }]);
+    expect(await (await fetch(`${bff.origin}/api/meta`)).json()).toMatchObject({ websiteLogin: true });
+  });
+});
+
+describe('one customer across apps by unionid', () => {
+  it('a phone bound on mobile (snsapi_userinfo) logs the same person in on PC with no second binding', async () => {
+    const bff = await startBff();
+    const mobile = bff.browser();
+    expect((await mobile.login({ user: 'erin', scope: 'snsapi_userinfo' })).status).toBe(200);
+    await mobile.post('/api/sms/send', { phone: '13800138000' });
+    await mobile.post('/api/account/bind', { phone: '13800138000', smsCode: bff.inbox.get('13800138000') });
+    const pc = bff.browser();
+    expect(await (await pcLogin(bff, pc, 'erin')).json()).toEqual({ next: 'home', returnTo: '/orders' });
+    expect(await phoneOf(pc)).toBe('138****8000');
+  });
+
+  it('and the reverse: bound on PC, then mobile goes home with no binding', async () => {
+    const bff = await startBff();
+    const pc = bff.browser();
+    await pcLogin(bff, pc, 'frank');
+    await pc.post('/api/sms/send', { phone: '13900139000' });
+    await pc.post('/api/account/bind', { phone: '13900139000', smsCode: bff.inbox.get('13900139000') });
+    const mobile = bff.browser();
+    expect(await (await mobile.login({ user: 'frank', scope: 'snsapi_userinfo' })).json()).toMatchObject({
+      next: 'home',
+    });
+    expect(await phoneOf(mobile)).toBe('139****9000');
+  });
+
+  it('an identity without unionid (snsapi_base) is not merged: it binds by phone', async () => {
+    const bff = await startBff();
+    const pc = bff.browser();
+    await pcLogin(bff, pc, 'gina');
+    await pc.post('/api/sms/send', { phone: '13700137000' });
+    await pc.post('/api/account/bind', { phone: '13700137000', smsCode: bff.inbox.get('13700137000') });
+    expect(await (await bff.browser().login({ user: 'gina' })).json()).toMatchObject({ next: 'bind' });
+  });
+
+  it('a unionid bound to two customers is a conflict: no automatic merge, the user binds', async () => {
+    const bff = await startBff();
+    const unionid = 'oConflictUnionid000000000000';
+    const t = Date.now();
+    const [c1, c2] = await Promise.all(
+      ['13600136001', '13600136002'].map(
+        async (phone) =>
+          (
+            await bff.db
+              .insertInto('customers')
+              .values({ phone, created_at: t, updated_at: t })
+              .returning('id')
+              .executeTakeFirstOrThrow()
+          ).id,
+      ),
+    );
+    await bff.db
+      .insertInto('wechat_identities')
+      .values([
+        { appid: 'wxaaaaaaaaaaaaaaaa', openid: 'o1', unionid, customer_id: c1, created_at: t, updated_at: t },
+        { appid: 'wxbbbbbbbbbbbbbbbb', openid: 'o2', unionid, customer_id: c2, created_at: t, updated_at: t },
+      ])
+      .execute();
+    const identity = await bff.store.upsertIdentity({ appid: APP.appid, openid: 'o3', unionid });
+    const adopted = await bff.store.adoptByUnionid(identity);
+    expect(adopted).toMatchObject({ conflict: true, identity: { customer_id: null } });
+  });
+
+  it('after a revoke, unionid rejoins only once the phone is proven again on another app', async () => {
+    const bff = await startBff();
+    const mobile = bff.browser();
+    await mobile.login({ user: 'hank', scope: 'snsapi_userinfo' });
+    await mobile.post('/api/sms/send', { phone: '13500135000' });
+    await mobile.post('/api/account/bind', { phone: '13500135000', smsCode: bff.inbox.get('13500135000') });
+    await pcLogin(bff, bff.browser(), 'hank');
+    const { id } = await bff.db.selectFrom('customers').select('id').executeTakeFirstOrThrow();
+    bff.advance(1);
+    await fetch(`${bff.origin}/internal/customers/${id}/revoke-wechat`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${bff.config.internalApiToken}` },
+    });
+    bff.advance(1);
+    expect(await (await pcLogin(bff, bff.browser(), 'hank')).json()).toMatchObject({ next: 'bind' });
+
+    const again = bff.browser();
+    await again.login({ user: 'hank', scope: 'snsapi_userinfo' });
+    bff.advance(2 * 60_000);
+    await again.post('/api/sms/send', { phone: '13500135000' });
+    expect(
+      (await again.post('/api/account/bind', { phone: '13500135000', smsCode: bff.inbox.get('13500135000') })).status,
+    ).toBe(200);
+    bff.advance(1);
+    expect(await (await pcLogin(bff, bff.browser(), 'hank')).json()).toMatchObject({ next: 'home' });
+  });
+});
