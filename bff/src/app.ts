@@ -16,6 +16,8 @@ import { accountRoutes } from './routes/account.js';
 import { authRoutes } from './routes/auth.js';
 import { opsRoutes } from './routes/ops.js';
 import { createAuthFlow } from './services/auth.js';
+import { createProfiles } from './services/profiles.js';
+import { createSealer } from './services/sealer.js';
 import { createSessions } from './services/sessions.js';
 import { createSmsCodes } from './services/sms.js';
 import type { SmsProvider } from './sms/provider.js';
@@ -49,7 +51,16 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     idleMs: config.session.idleMs,
     absoluteMs: config.session.absoluteMs,
   });
+  const profiles = createProfiles({
+    store,
+    wechat: deps.wechat,
+    sealer: config.profileTokenKey ? createSealer(config.profileTokenKey) : null,
+    now,
+    refreshAfterMs: config.profileRefreshMs,
+    log: deps.log,
+  });
   const routeDeps = {
+    profiles,
     config,
     kv,
     store,
@@ -68,6 +79,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
       website: config.website?.secret ? { appid: config.website.appid, secret: config.website.secret } : undefined,
       redirectUri: `${config.publicUrl}/auth`,
       log: deps.log,
+      profiles,
     }),
   };
 

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { parseAllowedHosts } from './proxy/target.js';
+import { parseKey } from './services/sealer.js';
 
 /** Environment → validated configuration. Every problem is reported by the variable's name. */
 export interface Config {
@@ -25,6 +26,9 @@ export interface Config {
   sms: { provider: 'console' | 'webhook'; webhookUrl?: string; webhookToken?: string };
   /** Peers whose X-Forwarded-* headers are believed (the reverse proxy); empty: nobody's. */
   trustedProxies: string[];
+  /** PROFILE_TOKEN_KEY: seals WeChat tokens kept for profile refresh; null: tokens are not kept. */
+  profileTokenKey: Buffer | null;
+  profileRefreshMs: number;
   logLevel: string;
   simPort: number;
 }
@@ -130,6 +134,11 @@ export function loadConfig(env: Env): Config {
     );
   const proxyPublicUrl = get('WX_PROXY_PUBLIC_URL') === undefined ? null : origin('WX_PROXY_PUBLIC_URL', '');
 
+  const rawKey = get('PROFILE_TOKEN_KEY');
+  const profileTokenKey = rawKey === undefined ? (demo ? Buffer.alloc(32, 7) : null) : (parseKey(rawKey) ?? null);
+  if (rawKey !== undefined && !profileTokenKey)
+    problems.push('PROFILE_TOKEN_KEY: expected 32 bytes as 64 hex digits or base64 (value not shown)');
+
   const config: Config = {
     port,
     host: get('HOST') ?? '127.0.0.1',
@@ -158,6 +167,8 @@ export function loadConfig(env: Env): Config {
       webhookToken: get('SMS_WEBHOOK_TOKEN'),
     },
     trustedProxies: trustedProxies(get('TRUST_PROXY'), problems),
+    profileTokenKey,
+    profileRefreshMs: int('PROFILE_REFRESH_HOURS', 24, 1, 24 * 29) * 3600_000,
     logLevel: get('LOG_LEVEL') ?? 'info',
     simPort: int('WXSIM_PORT', port === 0 ? 0 : port + 1, 0, 65535),
   };

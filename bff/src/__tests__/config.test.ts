@@ -61,6 +61,10 @@ describe('loadConfig', () => {
     [{ WX_TIMEOUT_MS: '0' }, 'WX_TIMEOUT_MS'],
     [{ SESSION_IDLE_MINUTES: '-5' }, 'SESSION_IDLE_MINUTES'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ PROFILE_TOKEN_KEY: 'not-32-bytes' }, 'PROFILE_TOKEN_KEY'],
+    [{ PROFILE_REFRESH_HOURS: '0' }, 'PROFILE_REFRESH_HOURS'],
+    [{ WX_WEBSITE_APPID: 'wxNOTHEX' }, 'WX_WEBSITE_APPID'],
+    [{ WX_PROXY_ALLOWED_HOSTS: '*.example.com' }, 'WX_PROXY_ALLOWED_HOSTS'],
   ])('%j is reported by the name %s', (override, name) => {
     const found = problems({ ...REAL, ...override });
     expect(found).toHaveLength(1);

@@ -17,6 +17,7 @@ export const WEBSITE = { appid: 'wxfedcba9876543210', secret: 'fedcba9876543210f
 export const SESSION_SECRET = 'test-session-secret-0123456789abcdef';
 export const INTERNAL_TOKEN = 'test-internal-token-0123456789abcdef';
 const PUBLIC_URL = 'https://h5.example.com';
+export const PROFILE_KEY = '0f'.repeat(32);
 
 interface Harness {
   logs: string[];
@@ -71,6 +72,7 @@ export async function startBff(options: TestOptions = {}) {
     WX_WEBSITE_APPSECRET: WEBSITE.secret,
     WX_PROXY_ALLOWED_HOSTS: 'passport.example.com,.shop.example.com',
     WX_PROXY_PUBLIC_URL: PUBLIC_URL,
+    PROFILE_TOKEN_KEY: PROFILE_KEY,
     ...options.env,
   });
   const logs: string[] = [];
@@ -103,7 +105,7 @@ export async function startBff(options: TestOptions = {}) {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  const secrets = new Set<string>([APP.secret, INTERNAL_TOKEN, SESSION_SECRET]);
+  const secrets = new Set<string>([APP.secret, WEBSITE.secret, INTERNAL_TOKEN, SESSION_SECRET, PROFILE_KEY]);
   const harness: Harness = {
     logs,
     secrets,

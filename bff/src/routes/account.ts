@@ -5,11 +5,13 @@ import { requireSession, type AppRouter, type RouteDeps } from './context.js';
 const alreadyBound = () => new AppError(409, 'ALREADY_BOUND', '已绑定手机号');
 
 export function accountRoutes(router: AppRouter, deps: RouteDeps): void {
-  const { config, cookies, sessions, smsCodes, store } = deps;
+  const { config, cookies, sessions, smsCodes, store, profiles } = deps;
   const session = requireSession(deps);
 
   router.get('/api/session', session, async (ctx) => {
     const { identity } = ctx.state.session!;
+    // A stale profile is fetched again in the background; this answer does not wait for WeChat.
+    if (profiles.isStale(identity)) void profiles.refresh(identity);
     const customer = identity.customer_id === null ? undefined : await store.customerById(identity.customer_id);
     ctx.body = {
       bound: customer !== undefined,

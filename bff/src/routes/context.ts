@@ -7,6 +7,7 @@ import type { AppState } from '../http/state.js';
 import type { Kv } from '../kv/types.js';
 import type { Random } from '../random.js';
 import type { AuthFlow } from '../services/auth.js';
+import type { Profiles } from '../services/profiles.js';
 import type { Sessions } from '../services/sessions.js';
 import type { SmsCodes } from '../services/sms.js';
 import type { Store } from '../store/store.js';
@@ -22,6 +23,7 @@ export interface RouteDeps {
   kv: Kv;
   random: Random;
   smsInbox?: Map<string, string>;
+  profiles: Profiles;
 }
 
 export type AppRouter = Router<AppState>;

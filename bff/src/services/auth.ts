@@ -6,6 +6,7 @@ import type { Random } from '../random.js';
 import type { Store } from '../store/store.js';
 import type { WechatClient } from '../wechat/client.js';
 import type { OAuthScope, OAuthTokens, UserInfo } from '../wechat/types.js';
+import type { Profiles } from './profiles.js';
 import type { Sessions } from './sessions.js';
 
 const STATE_TTL_MS = 10 * 60_000;
@@ -49,6 +50,7 @@ export function createAuthFlow(deps: {
   redirectUri: string;
   sleep?: (ms: number) => Promise<void>;
   log?: Logger;
+  profiles?: Profiles;
 }) {
   const { kv, store, wechat, sessions } = deps;
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
@@ -137,6 +139,7 @@ export function createAuthFlow(deps: {
         const { identity, conflict } = await store.adoptByUnionid(upserted);
         if (conflict)
           deps.log?.warn({ identityId: identity.id }, 'unionid is bound to more than one customer: not merged');
+        if (profile) await deps.profiles?.keep(identity, tokens);
         const sessionId = await sessions.create(identity.id, flow.returnTo);
         const outcome: Outcome = {
           status: 'done',

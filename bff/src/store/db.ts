@@ -3,10 +3,11 @@ import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect, type Migration, type SqliteDatabase } from 'kysely';
 import * as m001 from './migrations/001_initial.js';
+import * as m002 from './migrations/002_profile_tokens.js';
 import type { Database } from './schema.js';
 
 /** Migrations are listed here, not read from disk, so the built image needs no migration folder. */
-const migrations: Record<string, Migration> = { '001_initial': m001 };
+const migrations: Record<string, Migration> = { '001_initial': m001, '002_profile_tokens': m002 };
 
 /** Opens `sqlite:<path>` (`sqlite::memory:` for tests), creating the file and its folder on first start. */
 export function openDatabase(url: string): Kysely<Database> {

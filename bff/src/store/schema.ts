@@ -21,6 +21,9 @@ export interface WechatIdentitiesTable {
   bound_at: number | null;
   /** Sessions of this identity created at or before this time are void. */
   revoked_at: number | null;
+  /** WeChat's user tokens, sealed with PROFILE_TOKEN_KEY; null when not kept. */
+  tokens_sealed: string | null;
+  profile_refreshed_at: number | null;
 }
 
 export interface Database {

@@ -142,6 +142,18 @@ export function createStore(db: Kysely<Database>, now: () => number = Date.now) 
       });
     },
 
+    /** Nickname, avatar and the sealed tokens after a profile fetch (undefined leaves a field as it is). */
+    async updateProfile(
+      identityId: number,
+      p: { nickname?: string | null; avatarUrl?: string | null; tokensSealed: string | null; refreshedAt?: number },
+    ): Promise<void> {
+      const set: Updateable<WechatIdentitiesTable> = { tokens_sealed: p.tokensSealed, updated_at: now() };
+      if (p.nickname) set.nickname = p.nickname;
+      if (p.avatarUrl) set.avatar_url = p.avatarUrl;
+      if (p.refreshedAt !== undefined) set.profile_refreshed_at = p.refreshedAt;
+      await db.updateTable('wechat_identities').set(set).where('id', '=', identityId).execute();
+    },
+
     /** Unbinds one identity and voids its sessions. */
     async unbind(identityId: number): Promise<void> {
       await db.updateTable('wechat_identities').set(unbound()).where('id', '=', identityId).execute();
