@@ -16,6 +16,11 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     simPort: 18632,
     proxy: { domain: 'proxy.example.test', allowedHosts: 'passport.example.test,trade.example.test' },
   });
+  // Production-like with a PC website app too: the QR login and unionid journeys.
+  const pc = await startStack({ demo: false, nginxPort: 18650, bffPort: 18651, simPort: 18652, websiteLogin: true });
+  process.env.E2E_PC_ORIGIN = pc.origin;
+  process.env.E2E_PC_SIM = pc.simOrigin;
+  process.env.E2E_PC_SMS = pc.smsGatewayUrl;
   const sites = await startSites({
     port: 18643,
     proxyOrigin: 'http://proxy.example.test:18630',
@@ -29,6 +34,6 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   process.env.E2E_DEMO_SIM = demo.simOrigin;
   process.env.E2E_PROXY_SIM = proxied.simOrigin;
   return async () => {
-    await Promise.all([real.stop(), demo.stop(), proxied.stop(), sites.close()]);
+    await Promise.all([real.stop(), demo.stop(), proxied.stop(), pc.stop(), sites.close()]);
   };
 }

@@ -87,12 +87,12 @@ async function startSmsGateway() {
 
 /**
  * @param {{ demo: boolean, nginxPort: number, bffPort: number, simPort: number, verifyDir?: string,
- *   proxy?: { domain: string, allowedHosts: string } }} options
+ *   proxy?: { domain: string, allowedHosts: string }, websiteLogin?: boolean }} options
  * One stack. demo: the BFF in demo mode with its embedded simulator (what `pnpm start` runs).
  * Otherwise real mode: the BFF configured like production, WeChat played by a separate simulator,
  * SMS sent through the webhook provider to a local gateway.
  */
-export async function startStack({ demo, nginxPort, bffPort, simPort, verifyDir, proxy }) {
+export async function startStack({ demo, nginxPort, bffPort, simPort, verifyDir, proxy, websiteLogin }) {
   const dir = mkdtempSync(join(tmpdir(), `wxauth-e2e-${demo ? 'demo' : 'real'}-`));
   // nginx's workers run as an unprivileged user: they must be able to read the verify folder.
   chmodSync(dir, 0o755);
@@ -128,6 +128,7 @@ export async function startStack({ demo, nginxPort, bffPort, simPort, verifyDir,
       SMS_PROVIDER: 'webhook',
       SMS_WEBHOOK_URL: `${smsGateway.url}/sms`,
       WX_WEBSITE_APPID: website.appid,
+      ...(websiteLogin && { WX_WEBSITE_APPSECRET: website.secret }),
       ...(proxy && {
         WX_PROXY_ALLOWED_HOSTS: proxy.allowedHosts,
         // A test port in the callback must be configured: the proxy never derives one.
@@ -159,6 +160,7 @@ export async function startStack({ demo, nginxPort, bffPort, simPort, verifyDir,
       root: join(ROOT, 'web/dist'),
       verify_root: verify,
       avatar_hosts: `"'self' data: https://thirdwx.qlogo.cn https://wx.qlogo.cn ${simOrigin}"`,
+      frame_hosts: `"https://open.weixin.qq.com ${simOrigin}"`,
     }),
   );
   const nginx = spawn(NGINX, ['-p', dir, '-c', conf, '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'inherit'] });

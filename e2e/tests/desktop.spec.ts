@@ -1,4 +1,6 @@
-import { bind, env, expect, shot, test, unique } from './fixtures';
+import { devices, type Browser, type Page } from '@playwright/test';
+import { WECHAT_UA } from '../stack.mjs';
+import { bind, env, expect, inboxOf, shot, test, unique } from './fixtures';
 
 test('outside WeChat (real mode): open-in-WeChat page with a QR code of the link', async ({ page }) => {
   await page.goto(`${env.origin}/?from=share`);
@@ -14,9 +16,11 @@ test('demo mode: a desktop browser walks the whole journey under the 模拟微�
   const { user, phone } = unique();
   await context.addCookies([{ name: 'wxsim_user', value: user, url: env.demoSim }]);
   await page.goto(`${env.demoOrigin}/`);
+  // The demo configures a PC website app too: a new user gives the profile once, for the unionid.
+  await page.getByRole('button', { name: '允许' }).click();
   await expect(page).toHaveURL(/\/bind$/);
   await expect(page.getByText('模拟微信')).toBeVisible();
-  await bind(page, phone, env.demoOrigin);
+  await bind(page, phone, inboxOf.demo());
   await expect(page.getByRole('button', { name: '退出登录' })).toBeVisible();
   await expect(page.getByText('模拟微信')).toBeVisible();
 });
@@ -25,8 +29,70 @@ test('demo mode: the bind page says where to read the SMS code', async ({ page, 
   const { user, phone } = unique();
   await context.addCookies([{ name: 'wxsim_user', value: user, url: env.demoSim }]);
   await page.goto(`${env.demoOrigin}/`);
+  await page.getByRole('button', { name: '允许' }).click();
   await page.getByLabel('手机号').fill(phone);
   await page.getByRole('button', { name: '获取验证码' }).click();
   await expect(page.getByRole('link', { name: `/api/dev/sms-inbox?phone=${phone}` })).toBeVisible();
   await shot(page, 'bind-demo');
+});
+
+const PC = process.env.E2E_PC_ORIGIN!;
+const PC_SIM = process.env.E2E_PC_SIM!;
+const PC_INBOX = `${process.env.E2E_PC_SMS}/last`;
+const { defaultBrowserType: _browserType, ...IPHONE } = devices['iPhone 13'];
+
+test.describe('PC QR login and one customer by unionid', () => {
+  async function phoneContext(browser: Browser, user: string) {
+    const context = await browser.newContext({ ...IPHONE, userAgent: WECHAT_UA });
+    await context.addCookies([{ name: 'wxsim_user', value: user, url: PC_SIM }]);
+    return context;
+  }
+
+  async function qrLogin(page: Page, user: string) {
+    await page.context().addCookies([{ name: 'wxsim_user', value: user, url: PC_SIM }]);
+    await page.goto(`${PC}/`);
+    await expect(page).toHaveURL(/\/open-in-wechat/);
+    const frame = page.frameLocator('iframe[title="微信扫码登录"]');
+    await expect(frame.getByRole('button', { name: '模拟扫码并确认登录' })).toBeVisible();
+    return frame;
+  }
+
+  test('bound on mobile, then a desktop logs in by QR: home with the same phone', async ({ browser, page }) => {
+    const { user, phone } = unique();
+    const mobile = await phoneContext(browser, user);
+    const m = await mobile.newPage();
+    await m.goto(`${PC}/`);
+    await m.getByRole('button', { name: '允许' }).click();
+    await expect(m).toHaveURL(/\/bind$/);
+    await bind(m, phone, PC_INBOX);
+    await expect(m.getByRole('button', { name: '退出登录' })).toBeVisible();
+    await mobile.close();
+
+    const frame = await qrLogin(page, user);
+    await shot(page, 'pc-qr-login');
+    await frame.getByRole('button', { name: '模拟扫码并确认登录' }).click();
+    await expect(page.getByRole('button', { name: '退出登录' })).toBeVisible();
+    await expect(page.getByText(`${phone.slice(0, 3)}****${phone.slice(-4)}`)).toBeVisible();
+  });
+
+  test('a new PC user binds, then logs in on mobile: home with no binding', async ({ browser, page }) => {
+    const { user, phone } = unique();
+    const frame = await qrLogin(page, user);
+    await frame.getByRole('button', { name: '模拟扫码并确认登录' }).click();
+    await expect(page).toHaveURL(/\/bind$/);
+    await bind(page, phone, PC_INBOX);
+    await expect(page.getByRole('button', { name: '退出登录' })).toBeVisible();
+
+    const mobile = await phoneContext(browser, user);
+    const m = await mobile.newPage();
+    const binding: string[] = [];
+    m.on('request', (r) => /\/api\/(sms\/send|account\/bind)$/.test(r.url()) && binding.push(r.url()));
+    await m.goto(`${PC}/`);
+    await m.getByRole('button', { name: '允许' }).click();
+    await expect(m.getByRole('button', { name: '退出登录' })).toBeVisible();
+    await expect(m.getByText(`${phone.slice(0, 3)}****${phone.slice(-4)}`)).toBeVisible();
+    // The profile step gave the unionid; the mobile identity joined the PC customer: no SMS, no binding.
+    expect(binding).toEqual([]);
+    await mobile.close();
+  });
 });

@@ -40,9 +40,12 @@ export const test = base.extend<{ wechatUser: (user: string, sim?: string) => Pr
 
 export { expect };
 
-/** The SMS code the gateway received for this phone (real mode) or the demo inbox has (demo mode). */
-export async function smsCodeFor(phone: string, demoOrigin?: string): Promise<string> {
-  const url = demoOrigin ? `${demoOrigin}/api/dev/sms-inbox?phone=${phone}` : `${env.sms}/last?phone=${phone}`;
+/** Where a stack's SMS codes can be read: its gateway (real mode) or the demo inbox. */
+export const inboxOf = { real: () => `${env.sms}/last`, demo: () => `${env.demoOrigin}/api/dev/sms-inbox` };
+
+/** The SMS code the stack's gateway or demo inbox has for this phone. */
+export async function smsCodeFor(phone: string, inbox = inboxOf.real()): Promise<string> {
+  const url = `${inbox}?phone=${phone}`;
   for (let i = 0; i < 50; i++) {
     const res = await fetch(url);
     if (res.ok) return ((await res.json()) as { code: string }).code;
@@ -52,10 +55,10 @@ export async function smsCodeFor(phone: string, demoOrigin?: string): Promise<st
 }
 
 /** Fills the bind page and submits it with the code that was sent. */
-export async function bind(page: Page, phone: string, demoOrigin?: string): Promise<void> {
+export async function bind(page: Page, phone: string, inbox?: string): Promise<void> {
   await page.getByLabel('手机号').fill(phone);
   await page.getByRole('button', { name: '获取验证码' }).click();
   await expect(page.getByRole('button', { name: /秒后重发/ })).toBeDisabled();
-  await page.getByLabel('验证码').fill(await smsCodeFor(phone, demoOrigin));
+  await page.getByLabel('验证码').fill(await smsCodeFor(phone, inbox));
   await page.getByRole('button', { name: '绑定并登录' }).click();
 }

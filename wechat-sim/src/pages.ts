@@ -38,13 +38,13 @@ export function avatarSvg(user: string): string {
 }
 
 /** The PC QR login page: a stand-in QR and the action a phone would take after scanning it. */
-export function qrconnectPage(appName: string, hidden: Record<string, string>): string {
+export function qrconnectPage(appName: string, hidden: Record<string, string>, top = false): string {
   const fields = hiddenFields(hidden);
   return page(
     '微信登录',
     `<h2>微信登录</h2><p>使用微信扫一扫登录「${escapeHtml(appName)}」</p>
 <svg width="180" height="180" role="img" aria-label="登录二维码（模拟）"><rect width="180" height="180" fill="#fff" stroke="#ccc"/><text x="90" y="95" text-anchor="middle" font-size="14">模拟二维码</text></svg>
-<form method="post" action="/connect/qrconnect/confirm">${fields}
+<form method="post" action="/connect/qrconnect/confirm"${top ? ' target="_top"' : ''}>${fields}
 <button class="ok">模拟扫码并确认登录</button></form>`,
   );
 }

@@ -122,7 +122,13 @@ export function createSimulator(options: SimOptions): Simulator {
     const state = q.get('state') ?? '';
     if (!STATE.test(state)) return html(res, 200, errorPage(null, 'state参数错误（模拟器检查）'));
     const user = currentUser(req, q, res);
-    html(res, 200, qrconnectPage(app.name ?? app.appid, { appid: app.appid, redirect_uri: redirect, state, user }));
+    // wxLogin.js's embedded QR (login_type=jssdk) sends the whole page on, unless self_redirect=true.
+    const top = q.get('login_type') === 'jssdk' && q.get('self_redirect') !== 'true';
+    html(
+      res,
+      200,
+      qrconnectPage(app.name ?? app.appid, { appid: app.appid, redirect_uri: redirect, state, user }, top),
+    );
   }
 
   async function qrconfirm(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -76,7 +76,11 @@ describe('POST /api/auth/wechat/login', () => {
       /^__Host-wxauth_sid=[A-Za-z0-9_-]{43}; Path=\/; Max-Age=\d+; HttpOnly; SameSite=Lax; Secure$/,
     );
     const session = await browser.request('/api/session');
-    expect(await session.json()).toEqual({ bound: false, user: { phone: null, nickname: null, avatar: null } });
+    expect(await session.json()).toEqual({
+      bound: false,
+      unionid: false,
+      user: { phone: null, nickname: null, avatar: null },
+    });
   });
 
   it('gives a new session id at every login', async () => {

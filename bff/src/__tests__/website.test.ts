@@ -149,3 +149,45 @@ describe('one customer across apps by unionid', () => {
     expect(await (await pcLogin(bff, bff.browser(), 'hank')).json()).toMatchObject({ next: 'home' });
   });
 });
+
+describe('GET /api/auth/wechat/qr-login (the embedded QR)', () => {
+  it("gives wxLogin.js's parameters and the iframe URL, with a browser-bound state that logs in", async () => {
+    const bff = await startBff();
+    const browser = bff.browser();
+    const res = await browser.request('/api/auth/wechat/qr-login?returnTo=%2Fcart');
+    const params = (await res.json()) as Record<string, string>;
+    expect(params).toMatchObject({
+      self_redirect: false,
+      id: 'wxauth-qr',
+      appid: WEBSITE.appid,
+      scope: 'snsapi_login',
+      redirect_uri: 'https://h5.example.com/auth',
+      state: expect.stringMatching(/^[A-Za-z0-9]{32}$/),
+      style: 'black',
+      href: '',
+    });
+    const src = new URL(params.src!);
+    expect(src.pathname).toBe('/connect/qrconnect');
+    expect(src.searchParams.get('login_type')).toBe('jssdk');
+    src.searchParams.set('wxsim_user', 'ivy');
+    const page = await (await fetch(src)).text();
+    expect(page).toContain('target="_top"');
+    const form = new URLSearchParams(
+      [...page.matchAll(/name="([^"]+)" value="([^"]*)"/g)].map((m): [string, string] => [
+        m[1]!,
+        m[2]!.replaceAll('&#47;', '/'),
+      ]),
+    );
+    const back = new URL(
+      (
+        await fetch(`${bff.simOrigin}/connect/qrconnect/confirm`, { method: 'POST', body: form, redirect: 'manual' })
+      ).headers.get('location')!,
+    );
+    const login = await browser.post('/api/auth/wechat/login', {
+      code: back.searchParams.get('code'),
+      state: back.searchParams.get('state'),
+    });
+    expect(await login.json()).toEqual({ next: 'bind', returnTo: '/cart' });
+    expect(await (await browser.request('/api/session')).json()).toMatchObject({ bound: false, unionid: true });
+  });
+});

@@ -15,6 +15,8 @@ export function accountRoutes(router: AppRouter, deps: RouteDeps): void {
     const customer = identity.customer_id === null ? undefined : await store.customerById(identity.customer_id);
     ctx.body = {
       bound: customer !== undefined,
+      // Whether WeChat gave this identity a unionid: what joins it to the person's other apps.
+      unionid: identity.unionid !== null,
       user: {
         phone: customer ? maskPhone(customer.phone) : null,
         nickname: identity.nickname,

@@ -27,6 +27,33 @@ export function authRoutes(router: AppRouter, deps: RouteDeps): void {
     ctx.redirect(url);
   });
 
+  // The embedded QR of wxLogin.js: its parameters, with a state under the same rules as a redirect.
+  router.get('/api/auth/wechat/qr-login', limitPerIp(kv, 'authorize', 60, MINUTE), async (ctx) => {
+    if (!config.website?.secret) throw badRequest('PLATFORM_UNAVAILABLE', '未配置网站应用，暂不支持扫码登录');
+    const returnTo = safeReturnTo(single(ctx.query.returnTo), config.publicUrl);
+    const browser = cookies.get(ctx, 'browser') ?? random.token(16);
+    cookies.set(ctx, 'browser', browser, BROWSER_COOKIE_MS);
+    const url = new URL(
+      (await flow.start({ scope: 'snsapi_base', returnTo, browser, website: true })).replace(/#.*$/, ''),
+    );
+    const q = url.searchParams;
+    const params = {
+      self_redirect: false,
+      id: 'wxauth-qr',
+      appid: q.get('appid')!,
+      scope: 'snsapi_login',
+      redirect_uri: q.get('redirect_uri')!,
+      state: q.get('state')!,
+      style: 'black',
+      href: '',
+    };
+    // What wxLogin.js would put in its iframe, so the page needs no script from WeChat's CDN.
+    const src = new URL('/connect/qrconnect', url);
+    for (const [k, v] of Object.entries({ ...params, login_type: 'jssdk', self_redirect: 'false' }))
+      if (k !== 'id') src.searchParams.set(k, String(v));
+    ctx.body = { ...params, src: src.href };
+  });
+
   router.post('/api/auth/wechat/login', limitPerIp(kv, 'login', 60, MINUTE), async (ctx) => {
     const body = ctx.state.body ?? {};
     // The state must come once, as a string, in the body: never also in the query, never twice.

@@ -5,10 +5,16 @@ import type { SessionInfo } from '../api/session';
 
 const getSession = vi.fn<() => Promise<SessionInfo | null>>();
 vi.mock('../api/session', () => ({ getSession: () => getSession() }));
+const getMeta = vi.fn(async () => ({ demo: false, websiteLogin: false }));
+vi.mock('../api/auth', () => ({ getMeta: () => getMeta() }));
 const { createAppRouter } = await import('../router');
 
-const bound: SessionInfo = { bound: true, user: { phone: '138****8000', nickname: null, avatar: null } };
-const unbound: SessionInfo = { bound: false, user: { phone: null, nickname: null, avatar: null } };
+const bound: SessionInfo = {
+  bound: true,
+  unionid: false,
+  user: { phone: '138****8000', nickname: null, avatar: null },
+};
+const unbound: SessionInfo = { bound: false, unionid: false, user: { phone: null, nickname: null, avatar: null } };
 
 describe('router guard', () => {
   beforeEach(() => {
@@ -40,6 +46,19 @@ describe('router guard', () => {
     setActivePinia(createPinia());
     getSession.mockResolvedValue(bound);
     expect((await go('/bind')).currentRoute.value.name).toBe('home');
+  });
+
+  it('with a PC website app, a new user passes snsapi_userinfo once before binding (for the unionid)', async () => {
+    getMeta.mockResolvedValue({ demo: false, websiteLogin: true });
+    getSession.mockResolvedValue(unbound);
+    expect((await go('/')).currentRoute.value.query).toEqual({ returnTo: '/bind', scope: 'snsapi_userinfo' });
+    setActivePinia(createPinia());
+    getSession.mockResolvedValue({ ...unbound, unionid: true });
+    expect((await go('/')).currentRoute.value.name).toBe('bind');
+    setActivePinia(createPinia());
+    getSession.mockResolvedValue(unbound);
+    expect((await go('/bind?skipProfile=1')).currentRoute.value.name).toBe('bind');
+    getMeta.mockResolvedValue({ demo: false, websiteLogin: false });
   });
 
   it('lets the auth pages through without asking for the session', async () => {

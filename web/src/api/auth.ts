@@ -28,3 +28,15 @@ export async function logout(): Promise<void> {
 export async function getMeta(): Promise<Meta> {
   return (await http.get<Meta>('/api/meta')).data;
 }
+
+/** wxLogin.js's parameters for the embedded QR, and the URL it would frame. */
+export interface QrLogin {
+  appid: string;
+  state: string;
+  redirect_uri: string;
+  src: string;
+}
+
+export async function getQrLogin(returnTo: string): Promise<QrLogin> {
+  return (await http.get<QrLogin>('/api/auth/wechat/qr-login', { params: { returnTo } })).data;
+}

@@ -2,6 +2,8 @@ import { ApiError, http } from './http';
 
 export interface SessionInfo {
   bound: boolean;
+  /** WeChat gave this identity a unionid: the PC app will know the same person. */
+  unionid: boolean;
   user: { phone: string | null; nickname: string | null; avatar: string | null };
 }
 

@@ -1,5 +1,6 @@
 import { createRouter, createWebHistory, type RouteLocationRaw, type Router } from 'vue-router';
 import { setUnauthorizedHandler } from '@/api/http';
+import { useMetaStore } from '@/stores/meta';
 import { useSessionStore } from '@/stores/session';
 // Bundled with the entry, not lazy: /auth is the first page of most visits, and on a slow network a
 // separate 1 KB chunk costs a whole round trip before the user can leave for WeChat.
@@ -49,6 +50,14 @@ export function createAppRouter(): Router {
     if (!info) return toAuth(to.fullPath, to.meta.profile);
     if (!info.bound && to.name !== 'bind') return { name: 'bind' };
     if (info.bound && to.name === 'bind') return { name: 'home' };
+    // With a PC website app, a new user passes snsapi_userinfo once before binding: WeChat gives the
+    // unionid only then, and it is what lets the PC app recognise them without a second binding.
+    if (to.name === 'bind' && !info.unionid && to.query.skipProfile !== '1') {
+      const meta = await useMetaStore()
+        .load()
+        .catch(() => null);
+      if (meta?.websiteLogin) return toAuth('/bind', true);
+    }
     if (to.meta.profile && !info.user.nickname) return toAuth(to.fullPath, true);
     return true;
   });
