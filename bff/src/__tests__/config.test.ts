@@ -1,14 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../config.js';
+import { REAL_ENV } from './harness.js';
 
-const REAL = {
-  WX_APPID: 'wx0123456789abcdef',
-  WX_APPSECRET: '0123456789abcdef0123456789abcdef',
-  SESSION_SECRET: 's'.repeat(32),
-  INTERNAL_API_TOKEN: 't'.repeat(32),
-  SMS_PROVIDER: 'webhook',
-  SMS_WEBHOOK_URL: 'https://sms.example.com/send',
-};
+const REAL = REAL_ENV;
 
 const problems = (env: Record<string, string>) => {
   try {

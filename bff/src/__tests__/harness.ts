@@ -147,6 +147,26 @@ export async function startBff(options: TestOptions = {}) {
 
 export type Bff = Awaited<ReturnType<typeof startBff>>;
 
+/** The hidden fields of a simulator page's form (consent, QR login), as the browser would post them. */
+export function simForm(page: string): URLSearchParams {
+  return new URLSearchParams(
+    [...page.matchAll(/name="([^"]+)" value="([^"]*)"/g)].map((m): [string, string] => [
+      m[1]!,
+      m[2]!.replaceAll('&#38;', '&').replaceAll('&#47;', '/'),
+    ]),
+  );
+}
+
+/** A minimal real-mode environment: what loadConfig needs when WX_APPID is set. */
+export const REAL_ENV = {
+  WX_APPID: 'wx0123456789abcdef',
+  WX_APPSECRET: '0123456789abcdef0123456789abcdef',
+  SESSION_SECRET: 's'.repeat(32),
+  INTERNAL_API_TOKEN: 't'.repeat(32),
+  SMS_PROVIDER: 'webhook',
+  SMS_WEBHOOK_URL: 'https://sms.example.com/send',
+};
+
 /** A browser: keeps the BFF's and the simulator's cookies, never follows redirects by itself. */
 export class Browser {
   readonly cookies = new Map<string, string>();
@@ -208,12 +228,7 @@ export class Browser {
     let res = await fetch(simUrl, { redirect: 'manual', headers });
     this.keep(res, this.simCookies);
     if (res.status === 200) {
-      const form = new URLSearchParams(
-        [...(await res.text()).matchAll(/name="([^"]+)" value="([^"]*)"/g)].map((m): [string, string] => [
-          m[1]!,
-          m[2]!.replaceAll('&#38;', '&').replaceAll('&#47;', '/'),
-        ]),
-      );
+      const form = simForm(await res.text());
       form.set('decision', opts.consent ?? 'allow');
       res = await fetch(`${this.simOrigin}/connect/oauth2/authorize/confirm`, {
         method: 'POST',

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../config.js';
 import { startServer, type Running } from '../main.js';
+import { REAL_ENV } from './harness.js';
 
 const running: Running[] = [];
 afterEach(async () => {
@@ -37,12 +38,7 @@ describe('startServer', () => {
 
   it('real mode never starts the simulator and points at WeChat', async () => {
     const { r, said } = await start({
-      WX_APPID: 'wx0123456789abcdef',
-      WX_APPSECRET: '0123456789abcdef0123456789abcdef',
-      SESSION_SECRET: 's'.repeat(32),
-      INTERNAL_API_TOKEN: 't'.repeat(32),
-      SMS_PROVIDER: 'webhook',
-      SMS_WEBHOOK_URL: 'https://sms.example.com/send',
+      ...REAL_ENV,
       DATABASE_URL: `sqlite:${join(dataDir(), 'real.db')}`,
     });
     expect(r.sim).toBeUndefined();

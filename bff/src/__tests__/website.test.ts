@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { APP, startBff, WEBSITE, type Bff, type Browser } from './harness.js';
+import { APP, simForm, startBff, WEBSITE, type Bff, type Browser } from './harness.js';
 
 const errorCode = async (res: Response) => ((await res.json()) as { error: { code: string } }).error.code;
 
@@ -10,12 +10,7 @@ async function pcLogin(bff: Bff, browser: Browser, user: string): Promise<Respon
   const qr = new URL(start.headers.get('location')!.replace(/#wechat_redirect$/, ''));
   qr.searchParams.set('wxsim_user', user);
   const page = await (await fetch(qr)).text();
-  const form = new URLSearchParams(
-    [...page.matchAll(/name="([^"]+)" value="([^"]*)"/g)].map((m): [string, string] => [
-      m[1]!,
-      m[2]!.replaceAll('&#47;', '/'),
-    ]),
-  );
+  const form = simForm(page);
   const back = new URL(
     (
       await fetch(`${bff.simOrigin}/connect/qrconnect/confirm`, { method: 'POST', body: form, redirect: 'manual' })
@@ -172,12 +167,7 @@ describe('GET /api/auth/wechat/qr-login (the embedded QR)', () => {
     src.searchParams.set('wxsim_user', 'ivy');
     const page = await (await fetch(src)).text();
     expect(page).toContain('target="_top"');
-    const form = new URLSearchParams(
-      [...page.matchAll(/name="([^"]+)" value="([^"]*)"/g)].map((m): [string, string] => [
-        m[1]!,
-        m[2]!.replaceAll('&#47;', '/'),
-      ]),
-    );
+    const form = simForm(page);
     const back = new URL(
       (
         await fetch(`${bff.simOrigin}/connect/qrconnect/confirm`, { method: 'POST', body: form, redirect: 'manual' })

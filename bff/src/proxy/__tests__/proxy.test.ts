@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { APP, startBff, WEBSITE, type Bff } from '../../__tests__/harness.js';
+import { APP, simForm, startBff, WEBSITE, type Bff } from '../../__tests__/harness.js';
 
 const link = (params: Record<string, string>) => `/wx-proxy/?${new URLSearchParams(params)}`;
 const MOBILE = {
@@ -21,12 +21,7 @@ async function wechat(bff: Bff, location: string, user = 'alice', decision?: 'al
   let res = await fetch(url, { redirect: 'manual' });
   if (res.status === 200) {
     const page = await res.text();
-    const form = new URLSearchParams(
-      [...page.matchAll(/name="([^"]+)" value="([^"]*)"/g)].map((m): [string, string] => [
-        m[1]!,
-        m[2]!.replaceAll('&#47;', '/'),
-      ]),
-    );
+    const form = simForm(page);
     if (decision) form.set('decision', decision);
     const action = url.pathname.includes('qrconnect')
       ? '/connect/qrconnect/confirm'
