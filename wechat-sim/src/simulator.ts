@@ -324,8 +324,14 @@ export function createSimulator(options: SimOptions): Simulator {
       if (key === 'POST /__sim/reset') return void (reset(), json(res, 200, { ok: true }));
       const avatar = /^\/__sim\/avatar\/([^/]+)\.svg$/.exec(path);
       if (req.method === 'GET' && avatar) {
+        let user: string;
+        try {
+          user = decodeURIComponent(avatar[1]!);
+        } catch {
+          return json(res, 404, { error: 'not found' });
+        }
         res.writeHead(200, { 'Content-Type': 'image/svg+xml', 'Cache-Control': 'max-age=86400' });
-        return void res.end(avatarSvg(decodeURIComponent(avatar[1]!)));
+        return void res.end(avatarSvg(user));
       }
       return json(res, 404, { error: 'not found' });
     }

@@ -24,7 +24,13 @@ export function serveWebApp(root: string): Middleware<AppState> {
   return async (ctx, next) => {
     if ((ctx.method !== 'GET' && ctx.method !== 'HEAD') || /^\/(api|internal|wx-proxy)(\/|$)/.test(ctx.path))
       return next();
-    const wanted = normalize(join(base, decodeURIComponent(ctx.path)));
+    let path: string;
+    try {
+      path = decodeURIComponent(ctx.path);
+    } catch {
+      path = '/'; // a malformed escape names no file: the app answers
+    }
+    const wanted = normalize(join(base, path));
     const inside = wanted.startsWith(base) && !wanted.endsWith(sep);
     const file = inside && (await stat(wanted).catch(() => null))?.isFile() ? wanted : join(base, 'index.html');
     const info = await stat(file).catch(() => null);

@@ -149,6 +149,13 @@ describe('/__sim control', () => {
     expect(await exchange(code)).toMatchObject({ errcode: 40029 });
   });
 
+  it('serves avatars, and a malformed avatar path is a 404', async () => {
+    const { get } = await startSim();
+    const ok = await get('/__sim/avatar/alice.svg');
+    expect([ok.status, ok.headers.get('content-type')]).toEqual([200, 'image/svg+xml']);
+    expect((await get('/__sim/avatar/%E0%A4%A.svg')).status).toBe(404);
+  });
+
   it('delays an answer', async () => {
     const { get, api } = await startSim();
     await get('/__sim/faults', { method: 'POST', body: JSON.stringify({ path: '/sns/auth', delayMs: 300 }) });
