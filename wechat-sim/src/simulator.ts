@@ -18,6 +18,15 @@ interface CodeRecord {
   issuedAt: number;
   used: boolean;
 }
+/** A global access_token (cgi-bin). Replaced ones keep working for 5 minutes, as WeChat's do. */
+interface GlobalToken {
+  appid: string;
+  expiresAt: number;
+}
+const GRACE_MS = 5 * 60_000;
+const TOKEN_DAILY_LIMIT = 2000;
+const FORCE_REFRESH_DAILY_LIMIT = 20;
+
 interface TokenRecord {
   appid: string;
   user: string;
@@ -51,6 +60,10 @@ export function createSimulator(options: SimOptions): Simulator {
   let accessTokens = new Map<string, TokenRecord>();
   let refreshTokens = new Map<string, TokenRecord>();
   let faults: Fault[] = [];
+  let globalTokens = new Map<string, GlobalToken>();
+  let currentToken = new Map<string, string>();
+  let tickets = new Map<string, { expiresAt: number }>();
+  let quota = new Map<string, number>();
   let calls: Record<string, number> = {};
 
   const isSnapshot = (user: string) => user.startsWith('snapshot-');
@@ -67,6 +80,71 @@ export function createSimulator(options: SimOptions): Simulator {
     refreshTokens = new Map();
     faults = [];
     calls = {};
+    globalTokens = new Map();
+    currentToken = new Map();
+    tickets = new Map();
+    quota = new Map();
+  }
+
+  /** Counts a call against a daily quota; false once it is used up (45009). */
+  function withinQuota(key: string, limit: number): boolean {
+    const day = `${key}:${Math.floor(now() / 86_400_000)}`;
+    const used = (quota.get(day) ?? 0) + 1;
+    quota.set(day, used);
+    return used <= limit;
+  }
+
+  function newGlobalToken(appid: string): { access_token: string; expires_in: number } {
+    const previous = currentToken.get(appid);
+    const old = previous ? globalTokens.get(previous) : undefined;
+    if (old) old.expiresAt = Math.min(old.expiresAt, now() + GRACE_MS);
+    const token = randomAlnum(120);
+    globalTokens.set(token, { appid, expiresAt: now() + ACCESS_TOKEN_TTL_S * 1000 });
+    currentToken.set(appid, token);
+    return { access_token: token, expires_in: ACCESS_TOKEN_TTL_S };
+  }
+
+  function globalToken(res: ServerResponse, q: URLSearchParams): void {
+    const app = checkApp(res, q, true);
+    if (!app) return;
+    if (q.get('grant_type') !== 'client_credential') return apiError(res, 40002, 'invalid grant_type');
+    if (!withinQuota(`token:${app.appid}`, TOKEN_DAILY_LIMIT))
+      return apiError(res, 45009, 'reach max api daily quota limit');
+    json(res, 200, newGlobalToken(app.appid));
+  }
+
+  async function stableToken(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(await readBody(req)) as Record<string, unknown>;
+    } catch {
+      return apiError(res, 47001, 'data format error');
+    }
+    const q = new URLSearchParams({ appid: String(body.appid ?? ''), secret: String(body.secret ?? '') });
+    const app = checkApp(res, q, true);
+    if (!app) return;
+    if (body.grant_type !== 'client_credential') return apiError(res, 40002, 'invalid grant_type');
+    const current = currentToken.get(app.appid);
+    const live = current ? globalTokens.get(current) : undefined;
+    if (body.force_refresh === true) {
+      if (!withinQuota(`force:${app.appid}`, FORCE_REFRESH_DAILY_LIMIT))
+        return apiError(res, 45009, 'reach max api daily quota limit');
+      return json(res, 200, newGlobalToken(app.appid));
+    }
+    // The same token while it is valid: instances asking in turn do not invalidate each other.
+    if (current && live && live.expiresAt > now())
+      return json(res, 200, { access_token: current, expires_in: Math.floor((live.expiresAt - now()) / 1000) });
+    json(res, 200, newGlobalToken(app.appid));
+  }
+
+  function getTicket(res: ServerResponse, q: URLSearchParams): void {
+    const token = globalTokens.get(q.get('access_token') ?? '');
+    if (!token) return apiError(res, 40001, 'invalid credential, access_token is invalid or not latest');
+    if (token.expiresAt <= now()) return apiError(res, 42001, 'access_token expired');
+    if (q.get('type') !== 'jsapi') return apiError(res, 40097, 'invalid args');
+    const ticket = randomAlnum(86);
+    tickets.set(ticket, { expiresAt: now() + ACCESS_TOKEN_TTL_S * 1000 });
+    json(res, 200, { errcode: 0, errmsg: 'ok', ticket, expires_in: ACCESS_TOKEN_TTL_S });
   }
 
   /** WeChat's API answers 200 with a JSON errcode; errmsg carries a request id suffix. */
@@ -354,6 +432,12 @@ export function createSimulator(options: SimOptions): Simulator {
         return refresh(res, q);
       case 'GET /sns/userinfo':
         return userinfo(req, res, q);
+      case 'GET /cgi-bin/token':
+        return globalToken(res, q);
+      case 'POST /cgi-bin/stable_token':
+        return stableToken(req, res);
+      case 'GET /cgi-bin/ticket/getticket':
+        return getTicket(res, q);
       case 'GET /sns/auth':
         if (userToken(res, q)) apiError(res, 0, 'ok');
         return;
@@ -373,7 +457,13 @@ export function createSimulator(options: SimOptions): Simulator {
     handle,
     reset,
     openidOf,
-    issuedSecrets: () => [...codes.keys(), ...accessTokens.keys(), ...refreshTokens.keys()],
+    issuedSecrets: () => [
+      ...codes.keys(),
+      ...accessTokens.keys(),
+      ...refreshTokens.keys(),
+      ...globalTokens.keys(),
+      ...tickets.keys(),
+    ],
     listen(port = 0, host = '127.0.0.1') {
       const server = createServer(handle);
       server.keepAliveTimeout = 65_000;

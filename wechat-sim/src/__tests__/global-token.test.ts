@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { LONE, OA, startSim } from './helpers.js';
+
+describe('global access_token and jsapi_ticket', () => {
+  const stable = (get: (p: string, i?: RequestInit) => Promise<Response>, body: Record<string, unknown>) =>
+    get('/cgi-bin/stable_token', {
+      method: 'POST',
+      body: JSON.stringify({ grant_type: 'client_credential', ...body }),
+    }).then((r) => r.json() as Promise<Record<string, unknown>>);
+
+  it('cgi-bin/token: each fetch is a new token; the one it replaces works 5 more minutes (then 40001)', async () => {
+    const { api, advance } = await startSim();
+    const params = { grant_type: 'client_credential', appid: OA.appid, secret: OA.secret };
+    const first = await api('/cgi-bin/token', params);
+    const second = await api('/cgi-bin/token', params);
+    expect(second.access_token).not.toBe(first.access_token);
+    const ticket = (token: unknown) => api('/cgi-bin/ticket/getticket', { access_token: String(token), type: 'jsapi' });
+    expect(await ticket(first.access_token)).toMatchObject({
+      errcode: 0,
+      ticket: expect.any(String),
+      expires_in: 7200,
+    });
+    advance(5 * 60_000 + 1);
+    expect(await ticket(first.access_token)).toMatchObject({ errcode: 42001 });
+    expect(await ticket(second.access_token)).toMatchObject({ errcode: 0 });
+    expect(await ticket('nope')).toMatchObject({ errcode: 40001 });
+    expect(await api('/cgi-bin/token', { ...params, secret: 'x' })).toMatchObject({ errcode: 40125 });
+  });
+
+  it('stable_token: the same token while valid, a new one when forced (20 a day)', async () => {
+    const { get, advance } = await startSim();
+    const a = await stable(get, { appid: OA.appid, secret: OA.secret });
+    const b = await stable(get, { appid: OA.appid, secret: OA.secret });
+    expect(b.access_token).toBe(a.access_token);
+    advance(60_000);
+    expect((await stable(get, { appid: OA.appid, secret: OA.secret })).expires_in).toBe(7140);
+    const forced = await stable(get, { appid: OA.appid, secret: OA.secret, force_refresh: true });
+    expect(forced.access_token).not.toBe(a.access_token);
+    for (let i = 1; i < 20; i++) await stable(get, { appid: OA.appid, secret: OA.secret, force_refresh: true });
+    expect(await stable(get, { appid: OA.appid, secret: OA.secret, force_refresh: true })).toMatchObject({
+      errcode: 45009,
+    });
+    expect(await stable(get, { appid: LONE.appid, secret: 'wrong' })).toMatchObject({ errcode: 40125 });
+  });
+});
