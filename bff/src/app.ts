@@ -16,6 +16,7 @@ import { accountRoutes } from './routes/account.js';
 import { authRoutes } from './routes/auth.js';
 import { opsRoutes } from './routes/ops.js';
 import { createAuthFlow } from './services/auth.js';
+import { createJssdk } from './services/jssdk.js';
 import { createProfiles } from './services/profiles.js';
 import { createSealer } from './services/sealer.js';
 import { createSessions } from './services/sessions.js';
@@ -88,6 +89,10 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   accountRoutes(router, routeDeps);
   opsRoutes(router, routeDeps);
   proxyRoutes(router, { config, kv, random, wechat: deps.wechat });
+  const jssdk = createJssdk({ wechat: deps.wechat, app: config.wechat, publicUrl: config.publicUrl, random, now });
+  router.get('/api/wechat/jssdk-config', async (ctx) => {
+    ctx.body = await jssdk.config(ctx.query.url);
+  });
 
   const app = new Koa<AppState>({ proxy: config.trustedProxies.length > 0 });
   app.silent = true;

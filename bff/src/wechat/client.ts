@@ -6,7 +6,7 @@ import {
   unreachableError,
   type WechatError,
 } from './errors.js';
-import type { OAuthScope, OAuthTokens, UserInfo } from './types.js';
+import type { GlobalToken, JsapiTicket, OAuthScope, OAuthTokens, UserInfo } from './types.js';
 
 export interface WechatClientOptions {
   fetch: typeof fetch;
@@ -26,7 +26,7 @@ export function createWechatClient(options: WechatClientOptions) {
   const { openBase, apiBase, timeoutMs, retries = 2, backoffMs = 100 } = options;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
 
-  async function once<T>(endpoint: string, params: Record<string, string>): Promise<T> {
+  async function once<T>(endpoint: string, params: Record<string, string>, json?: unknown): Promise<T> {
     // A timer cleared as soon as the body is in: AbortSignal.timeout() would keep one alive per call
     // for the whole timeout, thousands of them on a busy server.
     const controller = new AbortController();
@@ -34,9 +34,12 @@ export function createWechatClient(options: WechatClientOptions) {
     let res: Response;
     let text: string;
     try {
-      res = await options.fetch(`${apiBase}${endpoint}?${new URLSearchParams(params)}`, {
+      const query = new URLSearchParams(params).toString();
+      res = await options.fetch(`${apiBase}${endpoint}${query ? `?${query}` : ''}`, {
         signal: controller.signal,
-        headers: { accept: 'application/json' },
+        ...(json === undefined
+          ? { headers: { accept: 'application/json' } }
+          : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(json) }),
       });
       text = await res.text();
     } catch (err) {
@@ -59,10 +62,15 @@ export function createWechatClient(options: WechatClientOptions) {
   }
 
   /** Repeats transient failures with jittered exponential backoff, a bounded number of times. */
-  async function call<T>(endpoint: string, params: Record<string, string>, safeToRepeat: boolean): Promise<T> {
+  async function call<T>(
+    endpoint: string,
+    params: Record<string, string>,
+    safeToRepeat: boolean,
+    json?: unknown,
+  ): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await once<T>(endpoint, params);
+        return await once<T>(endpoint, params, json);
       } catch (err) {
         const e = err as WechatError;
         // A code exchange that got any answer may have used the code: asking again would only earn 40163.
@@ -114,6 +122,26 @@ export function createWechatClient(options: WechatClientOptions) {
 
     userinfo(p: { accessToken: string; openid: string }): Promise<UserInfo> {
       return call<UserInfo>('/sns/userinfo', { access_token: p.accessToken, openid: p.openid, lang: 'zh_CN' }, true);
+    },
+
+    /** The global access_token through `cgi-bin/stable_token`: the same token while it is valid. */
+    stableToken(p: { appid: string; secret: string; forceRefresh?: boolean }): Promise<GlobalToken> {
+      const body = {
+        grant_type: 'client_credential',
+        appid: p.appid,
+        secret: p.secret,
+        force_refresh: p.forceRefresh ?? false,
+      };
+      return call<GlobalToken>('/cgi-bin/stable_token', {}, true, body).then((t) =>
+        requireFields(t, '/cgi-bin/stable_token', ['access_token']),
+      );
+    },
+
+    /** The JS-SDK `jsapi_ticket` for a global access_token. */
+    jsapiTicket(p: { accessToken: string }): Promise<JsapiTicket> {
+      return call<JsapiTicket>('/cgi-bin/ticket/getticket', { access_token: p.accessToken, type: 'jsapi' }, true).then(
+        (t) => requireFields(t, '/cgi-bin/ticket/getticket', ['ticket']),
+      );
     },
 
     /** `sns/auth`: resolves when the user token is still valid, rejects with the mapped error otherwise. */

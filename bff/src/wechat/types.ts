@@ -19,3 +19,15 @@ export interface UserInfo {
   headimgurl: string;
   unionid?: string;
 }
+
+/** `cgi-bin/stable_token` and `cgi-bin/token`. */
+export interface GlobalToken {
+  access_token: string;
+  expires_in: number;
+}
+
+/** `cgi-bin/ticket/getticket?type=jsapi`. */
+export interface JsapiTicket {
+  ticket: string;
+  expires_in: number;
+}

@@ -1,0 +1,79 @@
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { jssdkSignature } from '../services/jssdk.js';
+import { APP, startBff, type Bff } from './harness.js';
+
+const configFor = (bff: Bff, url: string) =>
+  fetch(`${bff.origin}/api/wechat/jssdk-config?${new URLSearchParams({ url })}`);
+
+describe('jssdkSignature', () => {
+  it("matches WeChat's published example", () => {
+    expect(
+      jssdkSignature({
+        ticket: 'sM4AOVdWfPE4DxkXGEs8VMCPGGVi4C3VM0P37wVUCFvkVAy_90u5h9nbSlYy3-Sl-HhTdfl2fzFy1AOcHKP7qg',
+        nonceStr: 'Wm3WZYTPz0wzccnW',
+        timestamp: 1414587457,
+        url: 'http://mp.weixin.qq.com?params=value',
+      }),
+    ).toBe('0f9de62fce790f9a083d5c99e95740ceb90c27ed');
+  });
+});
+
+describe('GET /api/wechat/jssdk-config', () => {
+  it('signs the page URL without its #fragment, with the current jsapi_ticket', async () => {
+    const bff = await startBff();
+    const res = await configFor(bff, 'https://h5.example.com/orders?id=7#/detail');
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { appId: string; timestamp: number; nonceStr: string; signature: string };
+    expect(body).toMatchObject({ appId: APP.appid, nonceStr: expect.stringMatching(/^[A-Za-z0-9]{16}$/) });
+    const ticket = bff.sim.issuedSecrets().at(-1)!;
+    const expected = createHash('sha1')
+      .update(
+        `jsapi_ticket=${ticket}&noncestr=${body.nonceStr}&timestamp=${body.timestamp}&url=https://h5.example.com/orders?id=7`,
+      )
+      .digest('hex');
+    expect(body.signature).toBe(expected);
+  });
+
+  it.each(['https://evil.com/page', 'http://h5.example.com/page', 'javascript:alert(1)', '/orders', ''])(
+    'signs only pages of this site: %j is a 400',
+    async (url) => {
+      const bff = await startBff();
+      const res = await configFor(bff, url);
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('URL_INVALID');
+    },
+  );
+
+  it('200 concurrent requests with a cold cache: one token fetch and one ticket fetch', async () => {
+    const bff = await startBff();
+    const answers = await Promise.all(Array.from({ length: 200 }, () => configFor(bff, 'https://h5.example.com/')));
+    expect(answers.every((r) => r.status === 200)).toBe(true);
+    expect(await bff.simStats()).toMatchObject({ '/cgi-bin/stable_token': 1, '/cgi-bin/ticket/getticket': 1 });
+  });
+
+  it('renews both ahead of their expiry, not after', async () => {
+    const bff = await startBff();
+    await configFor(bff, 'https://h5.example.com/');
+    bff.advance(7200_000 - 5 * 60_000 - 1000);
+    await configFor(bff, 'https://h5.example.com/');
+    expect((await bff.simStats())['/cgi-bin/ticket/getticket']).toBe(1);
+    bff.advance(2000);
+    await configFor(bff, 'https://h5.example.com/');
+    expect(await bff.simStats()).toMatchObject({ '/cgi-bin/stable_token': 2, '/cgi-bin/ticket/getticket': 2 });
+  });
+
+  it('on 40001 expires only the token that failed and tries once more', async () => {
+    const bff = await startBff();
+    await bff.fault({ path: '/cgi-bin/ticket/getticket', errcode: 40001 });
+    expect((await configFor(bff, 'https://h5.example.com/')).status).toBe(200);
+    expect(await bff.simStats()).toMatchObject({ '/cgi-bin/stable_token': 2, '/cgi-bin/ticket/getticket': 2 });
+  });
+
+  it('does not loop: a second 40001 is an error', async () => {
+    const bff = await startBff();
+    await bff.fault({ path: '/cgi-bin/ticket/getticket', errcode: 40001, times: 2 });
+    expect((await configFor(bff, 'https://h5.example.com/')).status).toBe(502);
+    expect((await bff.simStats())['/cgi-bin/ticket/getticket']).toBe(2);
+  });
+});
