@@ -399,8 +399,7 @@ describe('the callback link re-opened after binding', () => {
     const browser = bff.browser();
     const { code, state } = await browser.authorize({ user: 'alice', returnTo: '/cart' });
     await browser.post('/api/auth/wechat/login', { code, state });
-    await browser.post('/api/sms/send', { phone: '13800138000' });
-    await browser.post('/api/account/bind', { phone: '13800138000', smsCode: bff.inbox.get('13800138000') });
+    await browser.bind('13800138000', bff.inbox);
     const again = await browser.post('/api/auth/wechat/login', { code, state });
     expect(again.status).toBe(200);
     expect(await again.json()).toEqual({ next: 'home', returnTo: '/cart' });
@@ -411,8 +410,7 @@ describe('the callback link re-opened after binding', () => {
     const browser = bff.browser();
     const first = await browser.authorize({ user: 'alice' });
     await browser.post('/api/auth/wechat/login', { code: first.code, state: first.state });
-    await browser.post('/api/sms/send', { phone: '13800138000' });
-    await browser.post('/api/account/bind', { phone: '13800138000', smsCode: bff.inbox.get('13800138000') });
+    await browser.bind('13800138000', bff.inbox);
     await browser.login({ user: 'bob' });
     const replay = await browser.post('/api/auth/wechat/login', { code: first.code, state: first.state });
     expect(replay.status).toBe(400);

@@ -60,8 +60,7 @@ describe('one customer across apps by unionid', () => {
     const bff = await startBff();
     const mobile = bff.browser();
     expect((await mobile.login({ user: 'erin', scope: 'snsapi_userinfo' })).status).toBe(200);
-    await mobile.post('/api/sms/send', { phone: '13800138000' });
-    await mobile.post('/api/account/bind', { phone: '13800138000', smsCode: bff.inbox.get('13800138000') });
+    await mobile.bind('13800138000', bff.inbox);
     const pc = bff.browser();
     expect(await (await pcLogin(bff, pc, 'erin')).json()).toEqual({ next: 'home', returnTo: '/orders' });
     expect(await phoneOf(pc)).toBe('138****8000');
@@ -71,8 +70,7 @@ describe('one customer across apps by unionid', () => {
     const bff = await startBff();
     const pc = bff.browser();
     await pcLogin(bff, pc, 'frank');
-    await pc.post('/api/sms/send', { phone: '13900139000' });
-    await pc.post('/api/account/bind', { phone: '13900139000', smsCode: bff.inbox.get('13900139000') });
+    await pc.bind('13900139000', bff.inbox);
     const mobile = bff.browser();
     expect(await (await mobile.login({ user: 'frank', scope: 'snsapi_userinfo' })).json()).toMatchObject({
       next: 'home',
@@ -84,8 +82,7 @@ describe('one customer across apps by unionid', () => {
     const bff = await startBff();
     const pc = bff.browser();
     await pcLogin(bff, pc, 'gina');
-    await pc.post('/api/sms/send', { phone: '13700137000' });
-    await pc.post('/api/account/bind', { phone: '13700137000', smsCode: bff.inbox.get('13700137000') });
+    await pc.bind('13700137000', bff.inbox);
     expect(await (await bff.browser().login({ user: 'gina' })).json()).toMatchObject({ next: 'bind' });
   });
 
@@ -121,8 +118,7 @@ describe('one customer across apps by unionid', () => {
     const bff = await startBff();
     const mobile = bff.browser();
     await mobile.login({ user: 'hank', scope: 'snsapi_userinfo' });
-    await mobile.post('/api/sms/send', { phone: '13500135000' });
-    await mobile.post('/api/account/bind', { phone: '13500135000', smsCode: bff.inbox.get('13500135000') });
+    await mobile.bind('13500135000', bff.inbox);
     await pcLogin(bff, bff.browser(), 'hank');
     const { id } = await bff.db.selectFrom('customers').select('id').executeTakeFirstOrThrow();
     bff.advance(1);

@@ -40,7 +40,6 @@ export function createSessions(deps: {
   const kvKey = (key: string) => `sess:${key}`;
 
   return {
-    keyOf,
     async create(identityId: number, returnTo: string): Promise<string> {
       const id = deps.random.token(32);
       const t = now();

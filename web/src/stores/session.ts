@@ -1,5 +1,5 @@
 import { defineStore } from 'pinia';
-import { computed, ref } from 'vue';
+import { ref } from 'vue';
 import { getSession, type SessionInfo } from '@/api/session';
 
 /** Who is signed in, loaded once and reloaded after anything that changes it. */
@@ -23,8 +23,6 @@ export const useSessionStore = defineStore('session', () => {
   return {
     info,
     loaded,
-    signedIn: computed(() => info.value !== null),
-    bound: computed(() => info.value?.bound === true),
     load,
     clear,
   };
