@@ -13,7 +13,14 @@ export default defineConfig({
       { resolve: { alias }, test: { name: 'wechat-sim', root: 'wechat-sim', include: ['src/**/*.test.ts'] } },
       {
         resolve: { alias },
-        test: { name: 'bff', root: 'bff', include: ['src/**/*.test.ts'], testTimeout: 20_000 },
+        test: {
+          name: 'bff',
+          root: 'bff',
+          include: ['src/**/*.test.ts'],
+          testTimeout: 20_000,
+          // Real MariaDB and Redis, started once for the run.
+          globalSetup: ['src/__tests__/global-setup.ts'],
+        },
       },
       {
         plugins: [vue()],

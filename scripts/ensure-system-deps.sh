@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
-# Installs what the end-to-end tests need from Debian's packages, if missing: Chromium, nginx, and a
-# CJK font (so screenshots show Chinese). Needs root for apt-get; says what to install otherwise.
+# Installs what the tests need from Debian's packages, if missing: Chromium, nginx, a CJK font (so
+# screenshots show Chinese), and the MariaDB and Redis servers the tests start themselves. Needs root
+# for apt-get; says what to install otherwise.
 set -euo pipefail
 
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
+[ -x /usr/sbin/mariadbd ] && [ -x /usr/bin/mariadb-install-db ] || missing+=(mariadb-server)
+[ -x /usr/bin/redis-server ] || missing+=(redis-server)
 fc-list 2>/dev/null | grep -qi 'wenquanyi\|noto sans cjk' || missing+=(fonts-wqy-microhei)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -ne 0 ]; then
-  echo "The end-to-end tests need: ${missing[*]}. Install them with: sudo apt-get install ${missing[*]}" >&2
+  echo "The tests need: ${missing[*]}. Install them with: sudo apt-get install ${missing[*]}" >&2
   exit 1
 fi
 echo "Installing ${missing[*]} from Debian's packages…"

@@ -89,7 +89,15 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   accountRoutes(router, routeDeps);
   opsRoutes(router, routeDeps);
   proxyRoutes(router, { config, kv, random, wechat: deps.wechat });
-  const jssdk = createJssdk({ wechat: deps.wechat, app: config.wechat, publicUrl: config.publicUrl, random, now });
+  const jssdk = createJssdk({
+    wechat: deps.wechat,
+    kv: deps.kv,
+    app: config.wechat,
+    tokenApi: config.tokenApi,
+    publicUrl: config.publicUrl,
+    random,
+    now,
+  });
   router.get('/api/wechat/jssdk-config', async (ctx) => {
     ctx.body = await jssdk.config(ctx.query.url);
   });

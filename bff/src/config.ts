@@ -19,7 +19,14 @@ export interface Config {
     /** The proxy's public origin, when its callback must not be derived from the request. */
     publicUrl: string | null;
   };
+  /** `sqlite:<path>` or `mysql://user:password@host:port/database`. Never logged whole. */
   databaseUrl: string;
+  databasePoolSize: number;
+  /** Shared state for several instances; null: in-process (one instance only). */
+  redisUrl: string | null;
+  redisKeyPrefix: string;
+  /** How the global access_token is fetched: stable_token (default) or the older cgi-bin/token. */
+  tokenApi: 'stable_token' | 'token';
   sessionSecret: string;
   internalApiToken: string;
   session: { idleMs: number; absoluteMs: number };
@@ -53,6 +60,21 @@ function trustedProxies(raw: string | undefined, problems: string[]): string[] {
   const bad = addresses.filter((a) => isIP(a) === 0);
   if (bad.length) problems.push(`TRUST_PROXY: expected IP addresses or "loopback", got "${bad.join(', ')}"`);
   return addresses;
+}
+
+function validUrl(raw: string, protocols: string[]): URL | undefined {
+  try {
+    const url = new URL(raw);
+    return protocols.includes(url.protocol) && url.hostname && !url.hash ? url : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function validDatabaseUrl(raw: string): boolean {
+  if (/^sqlite:.+/.test(raw)) return true;
+  const url = validUrl(raw, ['mysql:']);
+  return url !== undefined && /^\/[A-Za-z0-9_$-]+$/.test(url.pathname);
 }
 
 export function loadConfig(env: Env): Config {
@@ -107,10 +129,17 @@ export function loadConfig(env: Env): Config {
 
   const publicUrl = origin('PUBLIC_URL', `http://localhost:${port}`);
   const databaseUrl = get('DATABASE_URL') ?? 'sqlite:./data/wxauth.db';
-  if (!/^sqlite:.+/.test(databaseUrl))
-    problems.push('DATABASE_URL: expected sqlite:<path> (MySQL support is not in this version)');
-  if (get('REDIS_URL'))
-    problems.push('REDIS_URL: Redis support is not in this version; unset it to use in-process state');
+  if (!validDatabaseUrl(databaseUrl))
+    problems.push('DATABASE_URL: expected sqlite:<path> or mysql://user:password@host:port/database (value not shown)');
+  const redisUrl = get('REDIS_URL') ?? null;
+  if (redisUrl !== null && !validUrl(redisUrl, ['redis:', 'rediss:']))
+    problems.push('REDIS_URL: expected redis://[user:password@]host:port[/db] or rediss://… (value not shown)');
+  const keyPrefix = get('REDIS_KEY_PREFIX');
+  if (keyPrefix !== undefined && !/^[A-Za-z0-9:_.-]{1,64}$/.test(keyPrefix))
+    problems.push('REDIS_KEY_PREFIX: expected up to 64 letters, digits and : _ . -');
+  const tokenApi = get('WX_TOKEN_API') ?? 'stable_token';
+  if (tokenApi !== 'stable_token' && tokenApi !== 'token')
+    problems.push(`WX_TOKEN_API: expected "stable_token" or "token", got "${tokenApi}"`);
 
   const provider = get('SMS_PROVIDER') ?? (demo ? 'console' : undefined);
   if (provider === undefined) problems.push('SMS_PROVIDER: required when WX_APPID is set ("webhook")');
@@ -155,6 +184,10 @@ export function loadConfig(env: Env): Config {
     website: websiteAppid ? { appid: websiteAppid, secret: get('WX_WEBSITE_APPSECRET') ?? null } : null,
     proxy: { allowedHosts: allowed.hosts, publicUrl: proxyPublicUrl },
     databaseUrl,
+    databasePoolSize: int('DATABASE_POOL_SIZE', 10, 1, 200),
+    redisUrl,
+    redisKeyPrefix: get('REDIS_KEY_PREFIX') ?? 'wxauth:',
+    tokenApi: tokenApi === 'token' ? 'token' : 'stable_token',
     sessionSecret: secret('SESSION_SECRET', demo),
     internalApiToken: secret('INTERNAL_API_TOKEN', demo),
     session: {

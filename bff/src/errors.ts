@@ -19,3 +19,30 @@ export const badRequest = (code: string, message: string, details?: Record<strin
   new AppError(400, code, message, details);
 
 export const sessionRequired = () => new AppError(401, 'SESSION_REQUIRED', '请先登录');
+
+/**
+ * A store we depend on (Redis, the database) cannot be reached. Never a user's mistake: 503 with a
+ * Retry-After, and logins fail closed rather than skip a check.
+ */
+export const unavailable = (what: 'state' | 'database') =>
+  new AppError(503, 'SERVICE_UNAVAILABLE', '服务暂时不可用，请稍后重试', { retryAfterSeconds: 5, store: what }, true);
+
+/** The error codes Node and mysql2 give when the database is down, restarting or out of connections. */
+const DATABASE_DOWN = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'PROTOCOL_CONNECTION_LOST',
+  'PROTOCOL_SEQUENCE_TIMEOUT',
+  'ER_CON_COUNT_ERROR',
+  'ER_SERVER_SHUTDOWN',
+  'ER_LOCK_WAIT_TIMEOUT',
+  'ER_LOCK_DEADLOCK',
+]);
+
+export function isDatabaseDown(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  const fatal = (err as { fatal?: unknown } | null)?.fatal === true;
+  return typeof code === 'string' && (DATABASE_DOWN.has(code) || fatal);
+}

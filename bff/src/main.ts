@@ -8,6 +8,8 @@ import { pino, type DestinationStream } from 'pino';
 import { createApp } from './app.js';
 import { loadConfig, type Config } from './config.js';
 import { createMemoryKv } from './kv/memory.js';
+import { connectRedis, createRedisKv } from './kv/redis.js';
+import type { Kv } from './kv/types.js';
 import { cryptoRandom } from './random.js';
 import { createConsoleSms, createWebhookSms, type SmsProvider } from './sms/provider.js';
 import { migrate, openDatabase } from './store/db.js';
@@ -60,10 +62,25 @@ export async function startServer(
     };
   }
 
-  const db = openDatabase(config.databaseUrl);
-  await migrate(db);
+  const db = openDatabase(config.databaseUrl, config.databasePoolSize);
+  try {
+    // Several instances may start at once: the migrator takes a lock, so exactly one migrates.
+    await migrate(db);
+  } catch (err) {
+    await db.destroy();
+    await sim?.close();
+    throw err;
+  }
   const store = createStore(db);
-  const kv = createMemoryKv();
+  let kv: Kv;
+  try {
+    kv = config.redisUrl
+      ? createRedisKv(await connectRedis(config.redisUrl, log), config.redisKeyPrefix)
+      : createMemoryKv();
+  } catch (err) {
+    await Promise.all([store.close(), sim?.close()]);
+    throw err;
+  }
   const wechat = createWechatClient({
     fetch,
     openBase: config.wechat.openBase,
@@ -101,7 +118,13 @@ export async function startServer(
   server.keepAliveTimeout = 65_000;
   const url = `http://${config.host}:${(server.address() as AddressInfo).port}`;
   log.info(
-    { url, publicUrl: config.publicUrl, database: config.databaseUrl.split(':')[0], demo: config.demo },
+    {
+      url,
+      publicUrl: config.publicUrl,
+      database: config.databaseUrl.split(':')[0],
+      state: config.redisUrl ? 'redis' : 'in-process',
+      demo: config.demo,
+    },
     'wxauth BFF listening',
   );
   if (config.demo)

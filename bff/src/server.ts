@@ -9,7 +9,9 @@ try {
     console.error(err.message);
     process.exit(78);
   }
-  throw err;
+  // A store that cannot be reached at start (the database, Redis): one clear line, then a non-zero exit.
+  console.error(`wxauth BFF could not start: ${(err as Error).message}`);
+  process.exit(1);
 }
 
 const shutdown = (signal: string) => {

@@ -50,7 +50,12 @@ describe('loadConfig', () => {
     [{ SMS_WEBHOOK_URL: '' }, 'SMS_WEBHOOK_URL'],
     [{ SMS_WEBHOOK_URL: 'ftp://x' }, 'SMS_WEBHOOK_URL'],
     [{ DATABASE_URL: 'postgres://x' }, 'DATABASE_URL'],
-    [{ REDIS_URL: 'redis://127.0.0.1:6379' }, 'REDIS_URL'],
+    [{ DATABASE_URL: 'mysql://u:p@db:3306' }, 'DATABASE_URL'],
+    [{ DATABASE_URL: 'mysql://u:p@db:3306/' }, 'DATABASE_URL'],
+    [{ DATABASE_POOL_SIZE: '0' }, 'DATABASE_POOL_SIZE'],
+    [{ REDIS_URL: 'http://127.0.0.1:6379' }, 'REDIS_URL'],
+    [{ REDIS_URL: 'redis://' }, 'REDIS_URL'],
+    [{ WX_TOKEN_API: 'client_credential' }, 'WX_TOKEN_API'],
     [{ WX_API_BASE: 'not a url' }, 'WX_API_BASE'],
     [{ WX_TIMEOUT_MS: '0' }, 'WX_TIMEOUT_MS'],
     [{ SESSION_IDLE_MINUTES: '-5' }, 'SESSION_IDLE_MINUTES'],
@@ -71,6 +76,20 @@ describe('loadConfig', () => {
       expect.arrayContaining(['PORT', 'WX_APPSECRET', 'SESSION_SECRET', 'INTERNAL_API_TOKEN', 'SMS_PROVIDER']),
     );
     expect(found.join('\n')).not.toContain('leaked-secret-value');
+  });
+
+  it('takes MySQL and Redis for several instances, and never echoes their passwords', () => {
+    const config = loadConfig({
+      ...REAL,
+      DATABASE_URL: 'mysql://wxauth:db-password-1@db.internal:3306/wxauth',
+      REDIS_URL: 'redis://:redis-password-1@cache.internal:6379/2',
+      WX_TOKEN_API: 'token',
+    });
+    expect(config).toMatchObject({ redisUrl: 'redis://:redis-password-1@cache.internal:6379/2', tokenApi: 'token' });
+    expect(loadConfig(REAL)).toMatchObject({ redisUrl: null, tokenApi: 'stable_token', databasePoolSize: 10 });
+    const found = problems({ ...REAL, DATABASE_URL: 'mysql://u:db-password-2@db', REDIS_URL: 'redis:x-password-3' });
+    expect(found).toHaveLength(2);
+    expect(found.join('\n')).not.toMatch(/password-/);
   });
 
   it('refuses an appsecret without an appid rather than silently running the demo', () => {

@@ -1,14 +1,19 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createSimulator, type Simulator } from '@wxauth/wechat-sim';
+import { randomBytes } from 'node:crypto';
+import { createSimulator, type RunningSimulator, type Simulator } from '@wxauth/wechat-sim';
+import type { Kysely } from 'kysely';
+import { createConnection } from 'mysql2/promise';
 import { pino } from 'pino';
-import { afterEach, expect } from 'vitest';
+import { afterEach, expect, inject } from 'vitest';
 import { createApp } from '../app.js';
 import { loadConfig, type Config } from '../config.js';
 import { createMemoryKv } from '../kv/memory.js';
+import { connectRedis, createRedisKv } from '../kv/redis.js';
 import { cryptoRandom, type Random } from '../random.js';
 import { createConsoleSms } from '../sms/provider.js';
 import { migrate, openDatabase } from '../store/db.js';
+import type { Database } from '../store/schema.js';
 import { createStore } from '../store/store.js';
 import { createWechatClient } from '../wechat/client.js';
 
@@ -42,20 +47,52 @@ export interface TestOptions {
   env?: Record<string, string>;
   random?: Partial<Random>;
   webRoot?: string;
+  /** Shared state in the run's real Redis (a key prefix of its own) instead of in-process. */
+  redis?: boolean;
+  /** The run's real MariaDB (a database of its own) instead of SQLite in memory. */
+  mysql?: boolean;
+  /** A second instance of the same deployment: the peer's WeChat, clock, Redis prefix and database. */
+  peer?: Peer;
+}
+
+/** What a second instance takes from the first. */
+interface Peer {
+  sim: Simulator;
+  running: RunningSimulator;
+  now: () => number;
+  advance(ms: number): void;
+  databaseUrl: string;
+  redisPrefix: string | undefined;
+  db: Kysely<Database>;
+}
+
+let databases = 0;
+
+/** A fresh, empty database on the run's real MariaDB server, created as an operator would. */
+export async function newMysqlDatabase(): Promise<string> {
+  const server = inject('mariadbUrl');
+  const name = `t_${process.pid}_${Date.now()}_${++databases}`;
+  const conn = await createConnection(server);
+  await conn.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+  await conn.end();
+  return `${server}/${name}`;
 }
 
 /** The real BFF against the real simulator, both on loopback, with one clock the test can move. */
 export async function startBff(options: TestOptions = {}) {
+  const peer = options.peer;
   let clock = Date.parse('2026-11-22T08:00:00Z');
-  const now = () => clock;
-  const sim: Simulator = createSimulator({
-    apps: [
-      { ...APP, kind: 'official', callbackDomain: 'h5.example.com', openPlatform: 'op', name: '测试公众号' },
-      { ...WEBSITE, kind: 'website', callbackDomain: 'h5.example.com', openPlatform: 'op', name: '测试网站' },
-    ],
-    now,
-  });
-  const running = await sim.listen();
+  const now = peer?.now ?? (() => clock);
+  const sim: Simulator =
+    peer?.sim ??
+    createSimulator({
+      apps: [
+        { ...APP, kind: 'official', callbackDomain: 'h5.example.com', openPlatform: 'op', name: '测试公众号' },
+        { ...WEBSITE, kind: 'website', callbackDomain: 'h5.example.com', openPlatform: 'op', name: '测试网站' },
+      ],
+      now,
+    });
+  const running = peer?.running ?? (await sim.listen());
 
   const config: Config = loadConfig({
     WX_APPID: APP.appid,
@@ -77,10 +114,16 @@ export async function startBff(options: TestOptions = {}) {
   });
   const logs: string[] = [];
   const log = pino({ level: 'debug' }, { write: (line: string) => void logs.push(line) });
-  const db = openDatabase('sqlite::memory:');
+  const databaseUrl = peer?.databaseUrl ?? (options.mysql ? await newMysqlDatabase() : 'sqlite::memory:');
+  // Two instances share a MySQL database through their own pools; SQLite in memory is one process's.
+  const db = peer && databaseUrl.startsWith('sqlite:') ? peer.db : openDatabase(databaseUrl);
   await migrate(db);
   const store = createStore(db, now);
-  const kv = createMemoryKv(now);
+  const redisPrefix = peer?.redisPrefix ?? (options.redis ? `test${randomBytes(6).toString('hex')}:` : undefined);
+  const kv =
+    redisPrefix !== undefined
+      ? createRedisKv(await connectRedis(inject('redisUrl'), pino({ level: 'silent' })), redisPrefix)
+      : createMemoryKv(now);
   const sms = createConsoleSms(log);
   const random = { ...cryptoRandom, ...options.random };
   const app = createApp({
@@ -114,8 +157,8 @@ export async function startBff(options: TestOptions = {}) {
       for (const [phone, code] of sms.inbox) secrets.add(phone).add(code);
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
-      await running.close();
-      await store.close();
+      if (!peer) await running.close();
+      if (!peer || db !== peer.db) await store.close();
       await kv.close();
     },
   };
@@ -128,6 +171,10 @@ export async function startBff(options: TestOptions = {}) {
     origin,
     simOrigin: running.origin,
     sim,
+    running,
+    now,
+    databaseUrl,
+    redisPrefix,
     store,
     kv,
     db,
@@ -136,7 +183,8 @@ export async function startBff(options: TestOptions = {}) {
     inbox: sms.inbox,
     config,
     advance: (ms: number) => {
-      clock += ms;
+      if (peer) peer.advance(ms);
+      else clock += ms;
     },
     fault: (fault: Record<string, unknown>) => simPost('/__sim/faults', fault),
     simStats: async () =>

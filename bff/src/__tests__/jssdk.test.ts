@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { jssdkSignature } from '../services/jssdk.js';
-import { APP, startBff, type Bff } from './harness.js';
+import { APP, startBff as start, type Bff } from './harness.js';
 
 const configFor = (bff: Bff, url: string) =>
   fetch(`${bff.origin}/api/wechat/jssdk-config?${new URLSearchParams({ url })}`);
@@ -19,7 +19,12 @@ describe('jssdkSignature', () => {
   });
 });
 
-describe('GET /api/wechat/jssdk-config', () => {
+describe.each([
+  ['in-process', {}],
+  ['Redis', { redis: true }],
+] as const)('GET /api/wechat/jssdk-config, state %s', (_state, options) => {
+  const startBff = (more: Parameters<typeof start>[0] = {}) => start({ ...options, ...more });
+
   it('signs the page URL without its #fragment, with the current jsapi_ticket', async () => {
     const bff = await startBff();
     const res = await configFor(bff, 'https://h5.example.com/orders?id=7#/detail');
@@ -75,5 +80,76 @@ describe('GET /api/wechat/jssdk-config', () => {
     await bff.fault({ path: '/cgi-bin/ticket/getticket', errcode: 40001, times: 2 });
     expect((await configFor(bff, 'https://h5.example.com/')).status).toBe(502);
     expect((await bff.simStats())['/cgi-bin/ticket/getticket']).toBe(2);
+  });
+
+  it('fetches through cgi-bin/token when WX_TOKEN_API=token', async () => {
+    const bff = await startBff({ env: { WX_TOKEN_API: 'token' } });
+    expect((await configFor(bff, 'https://h5.example.com/')).status).toBe(200);
+    const stats = await bff.simStats();
+    expect(stats).toMatchObject({ '/cgi-bin/token': 1, '/cgi-bin/ticket/getticket': 1 });
+    expect(stats['/cgi-bin/stable_token']).toBeUndefined();
+  });
+
+  it('reports a refused appsecret as an operator problem, caches nothing, and recovers', async () => {
+    const bff = await startBff();
+    await bff.fault({ path: '/cgi-bin/stable_token', errcode: 40125 });
+    const refused = await configFor(bff, 'https://h5.example.com/');
+    expect(refused.status).toBe(500);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('WECHAT_MISCONFIGURED');
+    expect((await configFor(bff, 'https://h5.example.com/')).status).toBe(200);
+  });
+});
+
+describe('the token and ticket across two instances on Redis and MariaDB', () => {
+  const cluster = async (env: Record<string, string> = {}) => {
+    const a = await start({ redis: true, mysql: true, env });
+    const b = await start({ peer: a, env });
+    return [a, b] as const;
+  };
+
+  it('1,000 concurrent requests across both with a cold cache: one token fetch and one ticket fetch', async () => {
+    const [a, b] = await cluster();
+    const answers = await Promise.all(
+      Array.from({ length: 1000 }, (_, i) => configFor(i % 2 ? b : a, 'https://h5.example.com/')),
+    );
+    expect(answers.map((r) => r.status).filter((s) => s !== 200)).toEqual([]);
+    expect(await a.simStats()).toMatchObject({ '/cgi-bin/stable_token': 1, '/cgi-bin/ticket/getticket': 1 });
+  });
+
+  it('with cgi-bin/token, where each fetch retires the last token, still one fetch for the cluster', async () => {
+    const [a, b] = await cluster({ WX_TOKEN_API: 'token' });
+    const answers = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => configFor(i % 2 ? b : a, 'https://h5.example.com/')),
+    );
+    expect(answers.every((r) => r.status === 200)).toBe(true);
+    expect(await a.simStats()).toMatchObject({ '/cgi-bin/token': 1, '/cgi-bin/ticket/getticket': 1 });
+  });
+
+  it('an instance that died holding the lock blocks the others only until its lease ends', async () => {
+    const [a, b] = await cluster();
+    const { Redis } = await import('ioredis');
+    const redis = new Redis(inject('redisUrl'));
+    // As if an instance took the lock and was killed before fetching: its lease is 400 ms here.
+    await redis.set(`${a.redisPrefix}wx:token:${APP.appid}:lock`, '"dead-instance"', 'PX', 400);
+    await redis.quit();
+    const started = Date.now();
+    const answers = await Promise.all([
+      configFor(a, 'https://h5.example.com/'),
+      configFor(b, 'https://h5.example.com/'),
+    ]);
+    expect(answers.map((r) => r.status)).toEqual([200, 200]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(350);
+    expect(await a.simStats()).toMatchObject({ '/cgi-bin/stable_token': 1, '/cgi-bin/ticket/getticket': 1 });
+  });
+
+  it('renewed ahead of expiry by one instance while the other keeps using the current one', async () => {
+    const [a, b] = await cluster();
+    await configFor(a, 'https://h5.example.com/');
+    a.advance(7200_000 - 4 * 60_000);
+    const answers = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => configFor(i % 2 ? b : a, 'https://h5.example.com/')),
+    );
+    expect(answers.every((r) => r.status === 200)).toBe(true);
+    expect(await a.simStats()).toMatchObject({ '/cgi-bin/stable_token': 2, '/cgi-bin/ticket/getticket': 2 });
   });
 });

@@ -1,5 +1,5 @@
 import type { Middleware } from 'koa';
-import { AppError } from '../errors.js';
+import { AppError, isDatabaseDown, unavailable } from '../errors.js';
 import type { AppState } from './state.js';
 
 /**
@@ -13,7 +13,8 @@ export function errorHandler(): Middleware<AppState> {
       if (ctx.status === 404 && ctx.body === undefined) throw new AppError(404, 'NOT_FOUND', '没有这个接口');
       if (ctx.status === 405 && ctx.body === undefined)
         throw new AppError(405, 'METHOD_NOT_ALLOWED', '不支持该请求方法');
-    } catch (err) {
+    } catch (caught) {
+      const err = isDatabaseDown(caught) ? unavailable('database') : caught;
       const known = err instanceof AppError;
       const koaStatus = (err as { status?: number; expose?: boolean }).status;
       const status = known ? err.status : koaStatus && koaStatus >= 400 && koaStatus < 500 ? koaStatus : 500;
@@ -22,7 +23,10 @@ export function errorHandler(): Middleware<AppState> {
       const message = expose ? (err as Error).message : '服务暂时不可用，请稍后重试';
       if (status >= 500)
         ctx.state.log.error(
-          { requestId: ctx.state.requestId, err: known ? { code, message: err.message, ...err.details } : err },
+          {
+            requestId: ctx.state.requestId,
+            err: known ? { code, message: err.message, ...err.details, cause: causeOf(caught) } : err,
+          },
           'request failed',
         );
       ctx.status = status;
@@ -31,4 +35,11 @@ export function errorHandler(): Middleware<AppState> {
         ctx.set('Retry-After', String(err.details.retryAfterSeconds));
     }
   };
+}
+
+/** What lies behind a mapped error, for the log: its code and message, never a stack of parameters. */
+function causeOf(err: unknown): string | undefined {
+  if (!(err instanceof Error) || err instanceof AppError) return undefined;
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' ? `${code}: ${err.message}` : err.message;
 }

@@ -48,6 +48,16 @@ export function createMemoryKv(now: () => number = Date.now): Kv {
     async del(key) {
       entries.delete(key);
     },
+    async setIfAbsent(key, value, ttlMs) {
+      if (live(key)) return false;
+      entries.set(key, { value: JSON.stringify(value), expiresAt: now() + ttlMs });
+      return true;
+    },
+    async delIfEquals(key, value) {
+      if (live(key)?.value !== JSON.stringify(value)) return false;
+      entries.delete(key);
+      return true;
+    },
     async incr(key, ttlMs) {
       return bump(key, ttlMs);
     },

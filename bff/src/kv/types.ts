@@ -17,6 +17,10 @@ export interface Kv {
   /** Reads and deletes in one step: of two concurrent takers, exactly one gets the value. */
   take<T>(key: string): Promise<T | undefined>;
   del(key: string): Promise<void>;
+  /** Sets only when the key is absent (SET NX PX): true for the one caller that set it. A lock with a lease. */
+  setIfAbsent(key: string, value: unknown, ttlMs: number): Promise<boolean>;
+  /** Deletes only while the key still holds this value (compare-and-delete): releases only one's own lock. */
+  delIfEquals(key: string, value: unknown): Promise<boolean>;
   /** Adds one and returns the new count; a new counter lives `ttlMs`. */
   incr(key: string, ttlMs: number): Promise<number>;
   /** Counts a hit against every limit, or against none when any of them is used up. */

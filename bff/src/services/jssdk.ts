@@ -1,16 +1,10 @@
 import { createHash } from 'node:crypto';
 import { badRequest } from '../errors.js';
+import type { Kv } from '../kv/types.js';
 import type { Random } from '../random.js';
 import type { WechatClient } from '../wechat/client.js';
 import { WechatError } from '../wechat/errors.js';
-
-/** Renew this long before WeChat's expiry, so no request ever holds a token in its last minutes. */
-const AHEAD_MS = 5 * 60_000;
-
-interface Cached {
-  value: string;
-  expiresAt: number;
-}
+import { createCredential } from './credential.js';
 
 /** WeChat's rule: sha1 of `jsapi_ticket=…&noncestr=…&timestamp=…&url=…`, the url without its #fragment. */
 export function jssdkSignature(p: { ticket: string; nonceStr: string; timestamp: number; url: string }): string {
@@ -19,51 +13,50 @@ export function jssdkSignature(p: { ticket: string; nonceStr: string; timestamp:
 }
 
 /**
- * The global access_token (through stable_token) and the jsapi_ticket, cached and renewed ahead of
- * expiry, one fetch at a time. On 40001/42001 only the token that failed is expired, and the call is
- * tried once more. In-process: one instance (shared caches and locks come with Redis).
+ * The global access_token (stable_token, or cgi-bin/token when configured) and the jsapi_ticket, each a
+ * shared credential: cached in the store, renewed ahead of expiry by one instance of the cluster at a
+ * time. On 40001/42001 only the token that failed is expired, and the call is tried once more.
  */
 export function createJssdk(deps: {
   wechat: WechatClient;
+  kv: Kv;
   app: { appid: string; secret: string };
+  tokenApi: 'stable_token' | 'token';
   publicUrl: string;
   random: Random;
   now: () => number;
 }) {
-  const { wechat, now } = deps;
-  let token: Cached | undefined;
-  let ticket: Cached | undefined;
-  let tokenFetch: Promise<Cached> | undefined;
-  let ticketFetch: Promise<Cached> | undefined;
-  const fresh = (c: Cached | undefined) => c !== undefined && c.expiresAt - AHEAD_MS > now();
+  const { wechat, kv, random, now } = deps;
+  const token = createCredential({
+    kv,
+    random,
+    now,
+    key: `wx:token:${deps.app.appid}`,
+    fetch: async () => {
+      const t = deps.tokenApi === 'token' ? await wechat.accessToken(deps.app) : await wechat.stableToken(deps.app);
+      return { value: t.access_token, expiresInSeconds: t.expires_in };
+    },
+  });
 
-  function getToken(): Promise<Cached> {
-    if (fresh(token)) return Promise.resolve(token!);
-    tokenFetch ??= wechat
-      .stableToken(deps.app)
-      .then((t) => (token = { value: t.access_token, expiresAt: now() + t.expires_in * 1000 }))
-      .finally(() => (tokenFetch = undefined));
-    return tokenFetch;
-  }
-
-  async function fetchTicket(retry: boolean): Promise<Cached> {
-    const used = await getToken();
+  async function fetchTicket(retry: boolean): Promise<{ value: string; expiresInSeconds: number }> {
+    const used = await token.get();
     try {
       const t = await wechat.jsapiTicket({ accessToken: used.value });
-      return (ticket = { value: t.ticket, expiresAt: now() + t.expires_in * 1000 });
+      return { value: t.ticket, expiresInSeconds: t.expires_in };
     } catch (err) {
       const stale = err instanceof WechatError && (err.errcode === 40001 || err.errcode === 42001);
       if (!stale || !retry) throw err;
-      if (token === used) token = undefined;
+      await token.expire(used);
       return fetchTicket(false);
     }
   }
-
-  function getTicket(): Promise<Cached> {
-    if (fresh(ticket)) return Promise.resolve(ticket!);
-    ticketFetch ??= fetchTicket(true).finally(() => (ticketFetch = undefined));
-    return ticketFetch;
-  }
+  const ticket = createCredential({
+    kv,
+    random,
+    now,
+    key: `wx:ticket:${deps.app.appid}`,
+    fetch: () => fetchTicket(true),
+  });
 
   const site = new URL(deps.publicUrl).origin;
 
@@ -81,7 +74,7 @@ export function createJssdk(deps: {
       const pageUrl = rawUrl.split('#')[0]!;
       const nonceStr = deps.random.alnum(16);
       const timestamp = Math.floor(now() / 1000);
-      const signature = jssdkSignature({ ticket: (await getTicket()).value, nonceStr, timestamp, url: pageUrl });
+      const signature = jssdkSignature({ ticket: (await ticket.get()).value, nonceStr, timestamp, url: pageUrl });
       return { appId: deps.app.appid, timestamp, nonceStr, signature };
     },
   };

@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect, type Migration, type SqliteDatabase } from 'kysely';
+import { Kysely, Migrator, MysqlDialect, SqliteDialect, type Migration, type SqliteDatabase } from 'kysely';
+import { createPool } from 'mysql2';
 import * as m001 from './migrations/001_initial.js';
 import * as m002 from './migrations/002_profile_tokens.js';
 import type { Database } from './schema.js';
@@ -9,8 +10,12 @@ import type { Database } from './schema.js';
 /** Migrations are listed here, not read from disk, so the built image needs no migration folder. */
 const migrations: Record<string, Migration> = { '001_initial': m001, '002_profile_tokens': m002 };
 
-/** Opens `sqlite:<path>` (`sqlite::memory:` for tests), creating the file and its folder on first start. */
-export function openDatabase(url: string): Kysely<Database> {
+/**
+ * Opens `sqlite:<path>` (`sqlite::memory:` for tests), creating the file and its folder on first start,
+ * or `mysql://user:password@host:port/database` (MySQL 8 or MariaDB 10.6+) through a pool.
+ */
+export function openDatabase(url: string, poolSize = 10): Kysely<Database> {
+  if (url.startsWith('mysql:')) return openMysql(url, poolSize);
   const path = url.replace(/^sqlite:/, '');
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const sqlite = new SQLite(path);
@@ -21,6 +26,21 @@ export function openDatabase(url: string): Kysely<Database> {
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+}
+
+function openMysql(url: string, poolSize: number): Kysely<Database> {
+  const pool = createPool({
+    uri: url,
+    charset: 'utf8mb4',
+    connectionLimit: poolSize,
+    // A server that is down must fail a request quickly, not hold it.
+    connectTimeout: 3000,
+    enableKeepAlive: true,
+    // Times are BIGINT milliseconds: well inside a double, so plain numbers.
+    supportBigNumbers: true,
+    bigNumberStrings: false,
+  });
+  return new Kysely<Database>({ dialect: new MysqlDialect({ pool }) });
 }
 
 /**

@@ -21,6 +21,13 @@ export function createStore(db: Kysely<Database>, now: () => number = Date.now) 
     return { customer_id: null, bound_at: null, revoked_at: t, updated_at: t };
   };
 
+  /**
+   * Read committed: after an insert that was ignored because another transaction's row exists, the
+   * next read must see that row (MySQL's default, repeatable read, would read the older snapshot).
+   * SQLite runs transactions one at a time and ignores the level.
+   */
+  const tx = () => db.transaction().setIsolationLevel('read committed');
+
   const identityById = (id: number) =>
     db.selectFrom('wechat_identities').selectAll().where('id', '=', id).executeTakeFirst();
 
@@ -54,7 +61,7 @@ export function createStore(db: Kysely<Database>, now: () => number = Date.now) 
             created_at: t,
             updated_at: t,
           })
-          .onConflict((oc) => oc.columns(['appid', 'openid']).doNothing())
+          .orIgnore()
           .execute();
         return (await find())!;
       }
@@ -81,7 +88,7 @@ export function createStore(db: Kysely<Database>, now: () => number = Date.now) 
     async adoptByUnionid(identity: Identity): Promise<{ identity: Identity; conflict: boolean }> {
       const unionid = identity.unionid;
       if (identity.customer_id !== null || !unionid) return { identity, conflict: false };
-      return db.transaction().execute(async (trx) => {
+      return tx().execute(async (trx) => {
         let query = trx
           .selectFrom('wechat_identities')
           .select('customer_id')
@@ -109,18 +116,14 @@ export function createStore(db: Kysely<Database>, now: () => number = Date.now) 
      * the SMS code proved the phone, which is the same proof the old binding rested on.
      */
     async bindPhone(identityId: number, phone: string): Promise<{ customer: Customer; replaced: number }> {
-      return db.transaction().execute(async (trx) => {
+      return tx().execute(async (trx) => {
         const t = now();
         const identity = await trx
           .selectFrom('wechat_identities')
           .selectAll()
           .where('id', '=', identityId)
           .executeTakeFirstOrThrow();
-        await trx
-          .insertInto('customers')
-          .values({ phone, created_at: t, updated_at: t })
-          .onConflict((oc) => oc.column('phone').doNothing())
-          .execute();
+        await trx.insertInto('customers').values({ phone, created_at: t, updated_at: t }).orIgnore().execute();
         const customer = await trx
           .selectFrom('customers')
           .selectAll()
@@ -161,7 +164,7 @@ export function createStore(db: Kysely<Database>, now: () => number = Date.now) 
 
     /** Drops every WeChat binding of a customer and voids their sessions; false when there is no such customer. */
     async revokeCustomer(customerId: number): Promise<boolean> {
-      return db.transaction().execute(async (trx) => {
+      return tx().execute(async (trx) => {
         const customer = await trx.selectFrom('customers').select('id').where('id', '=', customerId).executeTakeFirst();
         if (!customer) return false;
         await trx.updateTable('wechat_identities').set(unbound()).where('customer_id', '=', customerId).execute();

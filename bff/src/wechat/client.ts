@@ -137,6 +137,18 @@ export function createWechatClient(options: WechatClientOptions) {
       );
     },
 
+    /**
+     * The global access_token through the older `cgi-bin/token`: every call makes a new token, and the
+     * previous one stops working five minutes later, so a cluster must call it once, not per instance.
+     */
+    accessToken(p: { appid: string; secret: string }): Promise<GlobalToken> {
+      return call<GlobalToken>(
+        '/cgi-bin/token',
+        { grant_type: 'client_credential', appid: p.appid, secret: p.secret },
+        true,
+      ).then((t) => requireFields(t, '/cgi-bin/token', ['access_token']));
+    },
+
     /** The JS-SDK `jsapi_ticket` for a global access_token. */
     jsapiTicket(p: { accessToken: string }): Promise<JsapiTicket> {
       return call<JsapiTicket>('/cgi-bin/ticket/getticket', { access_token: p.accessToken, type: 'jsapi' }, true).then(

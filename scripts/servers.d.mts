@@ -1,0 +1,25 @@
+export function freePort(): Promise<number>;
+
+export interface RedisServer {
+  port: number;
+  url: string;
+  start(): Promise<void>;
+  /** SIGKILL: an outage. */
+  stop(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface MariadbServer {
+  port: number;
+  /** mysql://wxauth:wxauth@127.0.0.1:<port>, without a database. */
+  url: string;
+  start(): Promise<void>;
+  /** SIGKILL: a crash; start() again runs crash recovery on the same data. */
+  stop(): Promise<void>;
+  admin(statements: string): Promise<unknown>;
+  createDatabase(prefix?: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+export function startRedis(): Promise<RedisServer>;
+export function startMariadb(): Promise<MariadbServer>;

@@ -1,0 +1,157 @@
+// Real Redis and MariaDB servers for the tests and benchmarks: Debian's redis-server and mariadbd,
+// each in a throwaway folder, on a free loopback port, started and stopped by the caller.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const REDIS = process.env.REDIS_SERVER_BIN ?? '/usr/bin/redis-server';
+const MARIADBD = process.env.MARIADBD_BIN ?? '/usr/sbin/mariadbd';
+const INSTALL_DB = process.env.MARIADB_INSTALL_DB_BIN ?? '/usr/bin/mariadb-install-db';
+const isRoot = process.getuid?.() === 0;
+
+/** A port nobody listens on right now. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function canConnect(port) {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
+}
+
+async function waitForPort(port, child, what, output) {
+  for (let i = 0; i < 600; i++) {
+    if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}: ${output()}`);
+    if (await canConnect(port)) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${what} did not listen on ${port} within 30 s: ${output()}`);
+}
+
+function run(bin, args, what) {
+  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const keep = (chunk) => (output = (output + chunk).slice(-4000));
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  child.once('error', (err) => keep(`${what}: ${err.message}`));
+  return { child, output: () => output };
+}
+
+function stopChild(child, signal) {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill(signal);
+  });
+}
+
+/**
+ * A redis-server with no persistence. `stop()` kills it (SIGKILL: an outage, not a shutdown);
+ * `start()` brings it back, empty, on the same port.
+ */
+export async function startRedis() {
+  const port = await freePort();
+  let proc;
+  const server = {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    async start() {
+      proc = run(REDIS, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], 'redis');
+      await waitForPort(port, proc.child, 'redis-server', proc.output);
+    },
+    stop: () => stopChild(proc.child, 'SIGKILL'),
+    async close() {
+      await stopChild(proc.child, 'SIGTERM');
+    },
+  };
+  await server.start();
+  return server;
+}
+
+/**
+ * A MariaDB server in a fresh data folder, with a `wxauth` user (password `wxauth`) allowed to create
+ * databases. `stop()` kills it with SIGKILL, as a crash would; `start()` restarts it on the same data,
+ * so InnoDB's crash recovery runs. `createDatabase()` gives each test suite a database of its own.
+ */
+export async function startMariadb() {
+  const dir = mkdtempSync(join(tmpdir(), 'wxauth-mariadb-'));
+  const datadir = join(dir, 'data');
+  const socket = join(dir, 'mysqld.sock');
+  const user = isRoot ? ['--user=root'] : [];
+  const install = run(
+    INSTALL_DB,
+    ['--no-defaults', `--datadir=${datadir}`, '--auth-root-authentication-method=normal', '--skip-test-db', ...user],
+    'mariadb-install-db',
+  );
+  const code = await new Promise((resolve) => install.child.once('exit', resolve));
+  if (code !== 0) throw new Error(`mariadb-install-db failed (${code}): ${install.output()}`);
+
+  const port = await freePort();
+  let proc;
+  let sequence = 0;
+  const server = {
+    port,
+    url: `mysql://wxauth:wxauth@127.0.0.1:${port}`,
+    async start() {
+      proc = run(
+        MARIADBD,
+        [
+          '--no-defaults',
+          `--datadir=${datadir}`,
+          `--socket=${socket}`,
+          `--port=${port}`,
+          '--bind-address=127.0.0.1',
+          '--skip-name-resolve',
+          `--pid-file=${join(dir, 'mysqld.pid')}`,
+          '--innodb-buffer-pool-size=64M',
+          '--skip-log-bin',
+          '--character-set-server=utf8mb4',
+          '--collation-server=utf8mb4_unicode_ci',
+          '--max-connections=500',
+          ...user,
+        ],
+        'mariadbd',
+      );
+      await waitForPort(port, proc.child, 'mariadbd', proc.output);
+    },
+    stop: () => stopChild(proc.child, 'SIGKILL'),
+    /** Runs SQL as root over the socket. */
+    async admin(statements) {
+      const mysql = await import('mysql2/promise');
+      const conn = await mysql.createConnection({ socketPath: socket, user: 'root', multipleStatements: true });
+      try {
+        return await conn.query(statements);
+      } finally {
+        await conn.end();
+      }
+    },
+    /** A new empty database; its URL. */
+    async createDatabase(prefix = 'wxauth_test') {
+      const name = `${prefix}_${process.pid}_${++sequence}`;
+      await server.admin(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
+      return `${server.url}/${name}`;
+    },
+    async close() {
+      await stopChild(proc.child, 'SIGTERM');
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  await server.start();
+  await server.admin(
+    "CREATE USER 'wxauth'@'127.0.0.1' IDENTIFIED BY 'wxauth'; GRANT ALL PRIVILEGES ON *.* TO 'wxauth'@'127.0.0.1';",
+  );
+  return server;
+}
