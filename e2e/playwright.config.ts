@@ -28,6 +28,11 @@ export default defineConfig({
       },
     },
     {
+      // Two BFF instances behind nginx on real MariaDB and Redis; HTTP only, no browser.
+      name: 'cluster',
+      testMatch: /cluster\.spec\.ts/,
+    },
+    {
       name: 'desktop',
       testMatch: /desktop\.spec\.ts/,
       use: { viewport: { width: 1280, height: 800 } },

@@ -63,6 +63,29 @@ async function waitFor(url, child, what) {
   throw new Error(`${what} did not come up at ${url}`);
 }
 
+/** One BFF process on `port`: it can be killed (any signal) and started again with the same settings. */
+function startBff(env, port) {
+  const spawnBff = () =>
+    spawn(process.execPath, [join(ROOT, 'bff/dist/server.js')], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  let child = spawnBff();
+  const bff = {
+    port,
+    url: `http://127.0.0.1:${port}`,
+    start() {
+      child = spawnBff();
+      return bff.ready();
+    },
+    ready: () => waitFor(`${bff.url}/healthz`, child, `the BFF on ${port}`),
+    /** Ends the process with `signal` (SIGKILL: a crash) and waits until it is gone. */
+    kill: (signal = 'SIGTERM') =>
+      new Promise((r) =>
+        child.exitCode != null || child.signalCode != null ? r() : (child.once('exit', r), child.kill(signal)),
+      ),
+    stop: () => bff.kill('SIGTERM'),
+  };
+  return bff;
+}
+
 /** A stand-in SMS gateway for SMS_PROVIDER=webhook: keeps the last code per phone. */
 async function startSmsGateway() {
   const codes = new Map();
@@ -87,12 +110,24 @@ async function startSmsGateway() {
 
 /**
  * @param {{ demo: boolean, nginxPort: number, bffPort: number, simPort: number, verifyDir?: string,
- *   proxy?: { domain: string, allowedHosts: string }, websiteLogin?: boolean }} options
+ *   proxy?: { domain: string, allowedHosts: string }, websiteLogin?: boolean, instances?: number[],
+ *   env?: Record<string, string> }} options
  * One stack. demo: the BFF in demo mode with its embedded simulator (what `pnpm start` runs).
  * Otherwise real mode: the BFF configured like production, WeChat played by a separate simulator,
- * SMS sent through the webhook provider to a local gateway.
+ * SMS sent through the webhook provider to a local gateway. `instances`: more BFF ports behind the
+ * same nginx upstream (a cluster; give it `env` with a shared DATABASE_URL and REDIS_URL).
  */
-export async function startStack({ demo, nginxPort, bffPort, simPort, verifyDir, proxy, websiteLogin }) {
+export async function startStack({
+  demo,
+  nginxPort,
+  bffPort,
+  simPort,
+  verifyDir,
+  proxy,
+  websiteLogin,
+  instances = [],
+  env: extraEnv = {},
+}) {
   const dir = mkdtempSync(join(tmpdir(), `wxauth-e2e-${demo ? 'demo' : 'real'}-`));
   // nginx's workers run as an unprivileged user: they must be able to read the verify folder.
   chmodSync(dir, 0o755);
@@ -136,11 +171,9 @@ export async function startStack({ demo, nginxPort, bffPort, simPort, verifyDir,
       }),
     });
   }
-  const bff = spawn(process.execPath, [join(ROOT, 'bff/dist/server.js')], {
-    env,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  closers.push(() => new Promise((r) => (bff.exitCode != null ? r() : (bff.once('exit', r), bff.kill('SIGTERM')))));
+  Object.assign(env, extraEnv);
+  const bffs = [bffPort, ...instances].map((port) => startBff({ ...env, PORT: String(port) }, port));
+  closers.push(() => Promise.all(bffs.map((b) => b.stop())));
 
   mkdirSync(join(dir, 'logs'));
   const verify = verifyDir ?? join(dir, 'verify');
@@ -153,7 +186,8 @@ export async function startStack({ demo, nginxPort, bffPort, simPort, verifyDir,
       error_log: `${join(dir, 'logs/error.log')} warn`,
       access_log: join(dir, 'logs/access.log'),
       mime_types: '/etc/nginx/mime.types',
-      upstream: `127.0.0.1:${bffPort}`,
+      // Several instances: one server line each, as several addresses of one name would give.
+      upstream: [bffPort, ...instances].map((p) => `127.0.0.1:${p}`).join('; server '),
       listen: `127.0.0.1:${nginxPort} default_server`,
       proxy_listen: `127.0.0.1:${nginxPort}`,
       proxy_server_name: proxy?.domain ?? 'proxy.invalid',
@@ -168,12 +202,13 @@ export async function startStack({ demo, nginxPort, bffPort, simPort, verifyDir,
     () => new Promise((r) => (nginx.exitCode != null ? r() : (nginx.once('exit', r), nginx.kill('SIGQUIT')))),
   );
 
-  await waitFor(`http://127.0.0.1:${bffPort}/healthz`, bff, 'the BFF');
+  await Promise.all(bffs.map((b) => b.ready()));
   await waitFor(`http://127.0.0.1:${nginxPort}/nginx-health`, nginx, 'nginx');
 
   return {
     origin,
     simOrigin,
+    bffs,
     verifyDir: verify,
     smsGatewayUrl: smsGateway?.url,
     async stop() {

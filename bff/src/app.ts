@@ -69,7 +69,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     sessions,
     cookies: createCookieJar(config.secure),
     smsInbox: deps.smsInbox,
-    smsCodes: createSmsCodes({ kv, provider: deps.sms, random, secret: config.sessionSecret }),
+    smsCodes: createSmsCodes({ kv, provider: deps.sms, random, secret: config.sessionSecret, now }),
     flow: createAuthFlow({
       kv,
       store,

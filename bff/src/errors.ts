@@ -44,5 +44,6 @@ const DATABASE_DOWN = new Set([
 export function isDatabaseDown(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   const fatal = (err as { fatal?: unknown } | null)?.fatal === true;
-  return typeof code === 'string' && (DATABASE_DOWN.has(code) || fatal);
+  // mysql2 marks connection-level failures fatal, some with no code ("connection is in closed state").
+  return fatal || (typeof code === 'string' && DATABASE_DOWN.has(code));
 }

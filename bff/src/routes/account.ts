@@ -36,8 +36,14 @@ export function accountRoutes(router: AppRouter, deps: RouteDeps): void {
     const current = ctx.state.session!;
     if (current.identity.customer_id !== null) throw alreadyBound();
     const phone = parsePhone(ctx.state.body?.phone);
-    await smsCodes.verify({ phone, code: ctx.state.body?.smsCode, sessionKey: current.key });
-    await store.bindPhone(current.identity.id, phone);
+    const proof = await smsCodes.verify({ phone, code: ctx.state.body?.smsCode, sessionKey: current.key });
+    try {
+      // One transaction: if the database fails part-way, nothing of it stays, and the code is kept.
+      await store.bindPhone(current.identity.id, phone);
+    } catch (err) {
+      await proof.restore();
+      throw err;
+    }
     // Binding raises what the session may do: give it a new id.
     await sessions.destroy(current.id);
     const id = await sessions.create(current.identity.id, current.returnTo);

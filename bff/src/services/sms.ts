@@ -14,14 +14,21 @@ const DAY = 24 * HOUR;
 interface CodeRecord {
   phone: string;
   digest: string;
+  expiresAt: number;
 }
 
 /**
  * 6-digit codes: bound to the session that asked, 5 minutes, single use, void after 5 wrong tries,
  * a resend replaces the old one. Only an HMAC of the code is stored.
  */
-export function createSmsCodes(deps: { kv: Kv; provider: SmsProvider; random: Random; secret: string }) {
-  const { kv } = deps;
+export function createSmsCodes(deps: {
+  kv: Kv;
+  provider: SmsProvider;
+  random: Random;
+  secret: string;
+  now: () => number;
+}) {
+  const { kv, now } = deps;
   const digest = (phone: string, code: string) => createHmac('sha256', deps.secret).update(`${phone}:${code}`).digest();
   const codeKey = (sessionKey: string) => `sms:${sessionKey}`;
   const triesKey = (sessionKey: string) => `smstries:${sessionKey}`;
@@ -43,7 +50,11 @@ export function createSmsCodes(deps: { kv: Kv; provider: SmsProvider; random: Ra
         });
       }
       const code = deps.random.digits(6);
-      const record: CodeRecord = { phone: p.phone, digest: digest(p.phone, code).toString('base64') };
+      const record: CodeRecord = {
+        phone: p.phone,
+        digest: digest(p.phone, code).toString('base64'),
+        expiresAt: now() + CODE_TTL_MS,
+      };
       await kv.set(codeKey(p.sessionKey), record, CODE_TTL_MS);
       await kv.set(triesKey(p.sessionKey), 0, CODE_TTL_MS);
       try {
@@ -55,8 +66,12 @@ export function createSmsCodes(deps: { kv: Kv; provider: SmsProvider; random: Ra
       return { cooldownSeconds: COOLDOWN_SECONDS };
     },
 
-    /** Consumes the code when it is right; every try, right or wrong, counts against the five. */
-    async verify(p: { phone: string; code: unknown; sessionKey: string }): Promise<void> {
+    /**
+     * Consumes the code when it is right; every try, right or wrong, counts against the five. What it
+     * returns puts the code back, for when the step it proved could not be saved (the database was
+     * down): the user retries with the same code rather than losing it.
+     */
+    async verify(p: { phone: string; code: unknown; sessionKey: string }): Promise<{ restore(): Promise<void> }> {
       if (typeof p.code !== 'string' || !/^\d{6}$/.test(p.code))
         throw badRequest('SMS_CODE_INVALID', '请输入6位数字验证码');
       const record = await kv.get<CodeRecord>(codeKey(p.sessionKey));
@@ -66,7 +81,13 @@ export function createSmsCodes(deps: { kv: Kv; provider: SmsProvider; random: Ra
         tries <= MAX_TRIES &&
         record.phone === p.phone &&
         timingSafeEqual(Buffer.from(record.digest, 'base64'), digest(p.phone, p.code));
-      if (right && (await kv.take(codeKey(p.sessionKey)))) return;
+      if (right && (await kv.take(codeKey(p.sessionKey))))
+        return {
+          async restore() {
+            const left = record.expiresAt - now();
+            if (left > 0) await kv.set(codeKey(p.sessionKey), record, left).catch(() => undefined);
+          },
+        };
       if (tries >= MAX_TRIES) {
         await kv.del(codeKey(p.sessionKey));
         throw badRequest('SMS_CODE_EXHAUSTED', '验证码错误次数过多，请重新获取');
