@@ -71,6 +71,9 @@ function startBff(env, port) {
   const bff = {
     port,
     url: `http://127.0.0.1:${port}`,
+    get pid() {
+      return child.pid;
+    },
     start() {
       child = spawnBff();
       return bff.ready();

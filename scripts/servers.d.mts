@@ -3,6 +3,7 @@ export function freePort(): Promise<number>;
 export interface RedisServer {
   port: number;
   url: string;
+  pid: number | undefined;
   start(): Promise<void>;
   /** SIGKILL: an outage. */
   stop(): Promise<void>;
@@ -11,6 +12,7 @@ export interface RedisServer {
 
 export interface MariadbServer {
   port: number;
+  pid: number | undefined;
   /** mysql://wxauth:wxauth@127.0.0.1:<port>, without a database. */
   url: string;
   start(): Promise<void>;

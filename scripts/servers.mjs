@@ -68,6 +68,9 @@ export async function startRedis() {
   const server = {
     port,
     url: `redis://127.0.0.1:${port}`,
+    get pid() {
+      return proc.child.pid;
+    },
     async start() {
       proc = run(REDIS, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], 'redis');
       await waitForPort(port, proc.child, 'redis-server', proc.output);
@@ -105,6 +108,9 @@ export async function startMariadb() {
   const server = {
     port,
     url: `mysql://wxauth:wxauth@127.0.0.1:${port}`,
+    get pid() {
+      return proc.child.pid;
+    },
     async start() {
       proc = run(
         MARIADBD,

@@ -1,6 +1,8 @@
 import { createConnection } from 'mysql2/promise';
 import { expect, test } from '@playwright/test';
-import { Phone, startCluster, type Cluster } from '../cluster.js';
+import { Phone, startCluster } from '../cluster.mjs';
+
+type Cluster = Awaited<ReturnType<typeof startCluster>>;
 
 // One cluster for the file, and its journeys one after another: some of them stop its parts.
 test.describe.configure({ mode: 'serial', timeout: 120_000 });

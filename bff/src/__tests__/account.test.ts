@@ -158,6 +158,25 @@ describe('POST /api/account/bind', () => {
     expect((await browser.post('/api/account/bind', { phone: '13800138000', smsCode: right })).status).toBe(200);
   });
 
+  it('a database that fails during the binding: 503, the code is kept, and the retry binds', async () => {
+    const bff = await startBff();
+    const browser = await loggedIn(bff);
+    await browser.post('/api/sms/send', { phone: '13800138000' });
+    const code = bff.inbox.get('13800138000')!;
+    const bindPhone = bff.store.bindPhone;
+    // What mysql2 throws when the server goes away mid-transaction.
+    const lost = Object.assign(new Error("Can't add new command when connection is in closed state"), { fatal: true });
+    bff.store.bindPhone = () => Promise.reject(lost);
+    const failed = await browser.post('/api/account/bind', { phone: '13800138000', smsCode: code });
+    expect(failed.status).toBe(503);
+    expect(failed.headers.get('retry-after')).toBe('5');
+    expect(await body(failed)).toMatchObject({ error: { code: 'SERVICE_UNAVAILABLE' } });
+    bff.store.bindPhone = bindPhone;
+    expect((await browser.post('/api/account/bind', { phone: '13800138000', smsCode: code })).status).toBe(200);
+    // Single use still: the code went with the binding.
+    expect((await browser.post('/api/account/bind', { phone: '13800138000', smsCode: code })).status).toBe(409);
+  });
+
   it('a code is void after 5 wrong tries, even for the right code', async () => {
     const bff = await startBff();
     const browser = await loggedIn(bff);

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../config.js';
 import { REAL_ENV } from './harness.js';
@@ -104,5 +105,32 @@ describe('TRUST_PROXY', () => {
     expect(problems({ ...REAL, TRUST_PROXY: '1' })).toEqual([
       'TRUST_PROXY: expected IP addresses or "loopback", got "1"',
     ]);
+  });
+});
+
+describe('docs/docker-compose.yml', () => {
+  it("gives the BFF a configuration it accepts, from the example .env's values", () => {
+    const docs = new URL('../../../docs/', import.meta.url);
+    const example = Object.fromEntries(
+      readFileSync(new URL('wxauth.env.example', docs), 'utf8')
+        .split('\n')
+        .filter((l) => /^[A-Z_]+=/.test(l))
+        .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+    );
+    const compose = readFileSync(new URL('docker-compose.yml', docs), 'utf8');
+    const block = compose.slice(compose.indexOf('x-bff:'), compose.indexOf('services:'));
+    const environment = block.slice(block.indexOf('environment:'), block.indexOf('depends_on:'));
+    const env = Object.fromEntries(
+      [...environment.matchAll(/^ {4}([A-Z_]+): (.+)$/gm)].map(([, name, raw]) => [
+        name!,
+        raw!.replace(/^'(.*)'$/, '$1').replace(/\$\{(\w+)\}/g, (_, v: string) => example[v] ?? ''),
+      ]),
+    );
+    expect(Object.keys(env)).toEqual(expect.arrayContaining(['DATABASE_URL', 'REDIS_URL', 'TRUST_PROXY']));
+    // The example's appsecret is a placeholder: give it the right shape, the rest stays as written.
+    const config = loadConfig({ ...env, WX_APPSECRET: 'a'.repeat(32) });
+    expect(config).toMatchObject({ demo: false, host: '0.0.0.0', trustedProxies: ['172.28.0.10'] });
+    expect(config.databaseUrl).toMatch(/^mysql:\/\/wxauth:.+@mysql:3306\/wxauth$/);
+    expect(config.redisUrl).toMatch(/^redis:\/\/:.+@redis:6379\/0$/);
   });
 });

@@ -4,7 +4,10 @@ import { request } from 'node:http';
 import { startMariadb, startRedis } from '../scripts/servers.mjs';
 import { startStack } from './stack.mjs';
 
-export async function startCluster(ports: { nginx: number; a: number; b: number; sim: number }) {
+/**
+ * @param {{ nginx: number, a: number, b?: number, sim: number }} ports  without `b`: one instance.
+ */
+export async function startCluster(ports) {
   const [redis, mariadb] = await Promise.all([startRedis(), startMariadb()]);
   const databaseUrl = await mariadb.createDatabase('wxauth');
   const stack = await startStack({
@@ -12,7 +15,7 @@ export async function startCluster(ports: { nginx: number; a: number; b: number;
     nginxPort: ports.nginx,
     bffPort: ports.a,
     simPort: ports.sim,
-    instances: [ports.b],
+    instances: ports.b ? [ports.b] : [],
     env: { DATABASE_URL: databaseUrl, REDIS_URL: redis.url, LOG_LEVEL: 'error' },
   });
   return {
@@ -20,9 +23,9 @@ export async function startCluster(ports: { nginx: number; a: number; b: number;
     redis,
     mariadb,
     databaseUrl,
-    async simStats(): Promise<Record<string, number>> {
-      return ((await (await fetch(`${stack.simOrigin}/__sim/stats`)).json()) as { calls: Record<string, number> })
-        .calls;
+    /** @returns {Promise<Record<string, number>>} WeChat's calls so far, by path. */
+    async simStats() {
+      return (await (await fetch(`${stack.simOrigin}/__sim/stats`)).json()).calls;
     },
     async stop() {
       await stack.stop();
@@ -31,47 +34,50 @@ export async function startCluster(ports: { nginx: number; a: number; b: number;
   };
 }
 
-export type Cluster = Awaited<ReturnType<typeof startCluster>>;
-
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-  json<T = Record<string, unknown>>(): T;
-}
+/**
+ * @typedef {{ status: number, headers: import('node:http').IncomingHttpHeaders, body: string,
+ *   json: () => any }} Answer
+ */
 
 /**
  * A phone's browser, over plain HTTP: its own cookies, and its own loopback address (127.x.y.z), so
  * nginx and the BFF see many different clients the way they would in production.
  */
 export class Phone {
-  readonly cookies = new Map<string, string>();
-  readonly simCookies = new Map<string, string>();
+  cookies = new Map();
+  simCookies = new Map();
 
-  constructor(
-    readonly address: string,
-    readonly wechatUser: string,
-  ) {}
+  /** @param {string} address a loopback address  @param {string} wechatUser the simulator's user */
+  constructor(address, wechatUser) {
+    this.address = address;
+    this.wechatUser = wechatUser;
+  }
 
-  send(url: string, init: { method?: string; json?: unknown; jar?: Map<string, string> } = {}): Promise<Answer> {
+  /**
+   * @param {string} url
+   * @param {{ method?: string, json?: unknown, jar?: Map<string, string> }} [init]
+   * @returns {Promise<Answer>}
+   */
+  send(url, init = {}) {
     const jar = init.jar ?? this.cookies;
     const body = init.json === undefined ? undefined : JSON.stringify(init.json);
-    const headers: Record<string, string> = {};
+    /** @type {Record<string, string>} */
+    const headers = {};
     if (jar.size) headers.cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
     if (body) headers['content-type'] = 'application/json';
     return new Promise((resolve, reject) => {
       const req = request(url, { method: init.method ?? 'GET', headers, localAddress: this.address }, (res) => {
         let text = '';
         res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (text += chunk));
+        res.on('data', (chunk) => (text += chunk));
         res.on('end', () => {
           for (const line of res.headers['set-cookie'] ?? []) {
             const [pair] = line.split(';');
-            const eq = pair!.indexOf('=');
-            if (/Max-Age=0/i.test(line)) jar.delete(pair!.slice(0, eq));
-            else jar.set(pair!.slice(0, eq), pair!.slice(eq + 1));
+            const eq = pair.indexOf('=');
+            if (/Max-Age=0/i.test(line)) jar.delete(pair.slice(0, eq));
+            else jar.set(pair.slice(0, eq), pair.slice(eq + 1));
           }
-          resolve({ status: res.statusCode!, headers: res.headers, body: text, json: () => JSON.parse(text) });
+          resolve({ status: res.statusCode, headers: res.headers, body: text, json: () => JSON.parse(text) });
         });
       });
       req.on('error', reject);
@@ -79,22 +85,27 @@ export class Phone {
     });
   }
 
-  /** Starts a login at `origin` and walks WeChat's silent authorization: the code and state it returns. */
-  async authorize(origin: string): Promise<{ code: string; state: string; started: Answer }> {
+  /**
+   * Starts a login at `origin` and walks WeChat's silent authorization: the code and state it returns.
+   * @param {string} origin
+   */
+  async authorize(origin) {
     const started = await this.send(`${origin}/api/auth/wechat/authorize?scope=snsapi_base&returnTo=/`);
     if (started.status !== 302) return { code: '', state: '', started };
     const wechat = new URL(String(started.headers.location).replace(/#.*$/, ''));
     wechat.searchParams.set('wxsim_user', this.wechatUser);
     const back = await this.send(wechat.href, { jar: this.simCookies });
     const to = new URL(String(back.headers.location));
-    return { code: to.searchParams.get('code')!, state: to.searchParams.get('state')!, started };
+    return { code: to.searchParams.get('code') ?? '', state: to.searchParams.get('state') ?? '', started };
   }
 
-  finish(origin: string, p: { code: string; state: string }): Promise<Answer> {
+  /** @param {string} origin  @param {{ code: string, state: string }} p */
+  finish(origin, p) {
     return this.send(`${origin}/api/auth/wechat/login`, { method: 'POST', json: p });
   }
 
-  async login(origin: string): Promise<Answer> {
+  /** @param {string} origin */
+  async login(origin) {
     return this.finish(origin, await this.authorize(origin));
   }
 }
