@@ -1,10 +1,10 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, inject, it } from 'vitest';
 import { ConfigError } from '../config.js';
 import { startServer, type Running } from '../main.js';
-import { REAL_ENV } from './harness.js';
+import { newMysqlDatabase, REAL_ENV } from './harness.js';
 
 const running: Running[] = [];
 afterEach(async () => {
@@ -48,6 +48,25 @@ describe('startServer', () => {
       /^https:\/\/open\.weixin\.qq\.com\/connect\/oauth2\/authorize\?appid=wx0123456789abcdef&/,
     );
     expect((await fetch(`${r.url}/api/dev/sms-inbox?phone=13800138000`)).status).toBe(404);
+  });
+
+  it('runs on MySQL and Redis: migrates, reports them ready, and two instances start on one database at once', async () => {
+    const env = { ...REAL_ENV, DATABASE_URL: await newMysqlDatabase(), REDIS_URL: inject('redisUrl') };
+    const [a, b] = await Promise.all([start(env), start(env)]);
+    for (const { r } of [a, b]) expect((await fetch(`${r.url}/readyz`)).status).toBe(200);
+    const listening = lines.filter((l) => l.includes('wxauth BFF listening')).at(-1)!;
+    expect(JSON.parse(listening)).toMatchObject({ database: 'mysql', state: 'redis' });
+    expect(lines.join('')).not.toContain('wxauth:wxauth@');
+  });
+
+  it('stops with a clear message when Redis or the database cannot be reached', async () => {
+    const dead = 'redis://127.0.0.1:9';
+    await expect(
+      startServer({ ...REAL_ENV, PORT: '0', DATABASE_URL: 'sqlite::memory:', REDIS_URL: dead }, sink, () => {}),
+    ).rejects.toThrow(/^REDIS_URL: cannot connect to Redis/);
+    await expect(
+      startServer({ ...REAL_ENV, PORT: '0', DATABASE_URL: 'mysql://u:p@127.0.0.1:9/wxauth' }, sink, () => {}),
+    ).rejects.toThrow(/^DATABASE_URL: cannot migrate the database \(connect ECONNREFUSED/);
   });
 
   it('stops before listening when the configuration is wrong, naming the variable', async () => {

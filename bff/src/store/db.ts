@@ -67,5 +67,6 @@ export async function migrate(db: Kysely<Database>): Promise<void> {
   const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
-  if (error || failed) throw new Error(`database migration ${failed?.migrationName ?? ''} failed: ${String(error)}`);
+  if (failed) throw new Error(`DATABASE_URL: migration ${failed.migrationName} failed: ${String(error)}`);
+  if (error) throw new Error(`DATABASE_URL: cannot migrate the database (${(error as Error).message ?? error})`);
 }
