@@ -28,9 +28,10 @@ export default defineConfig({
       },
     },
     {
-      // Two BFF instances behind nginx on real MariaDB and Redis; HTTP only, no browser.
+      // Two BFF instances behind nginx on real MariaDB and Redis: mostly plain HTTP, one WeChat browser.
       name: 'cluster',
       testMatch: /cluster\.spec\.ts/,
+      use: { ...devices['iPhone 13'], defaultBrowserType: 'chromium', userAgent: WECHAT_UA },
     },
     {
       name: 'desktop',

@@ -1,6 +1,9 @@
 import { createConnection } from 'mysql2/promise';
 import { expect, test } from '@playwright/test';
+import { join } from 'node:path';
 import { Phone, startCluster } from '../cluster.mjs';
+
+const SHOT = join(import.meta.dirname, '..', '..', 'docs', 'screenshots', 'auth-unavailable.png');
 
 type Cluster = Awaited<ReturnType<typeof startCluster>>;
 
@@ -192,4 +195,27 @@ test('Redis stopped: logins fail closed with a clear error, limits still hold, a
   await expect.poll(async () => (await newPhone().login(cluster.origin)).status, { timeout: 10_000 }).toBe(200);
   expect((await newPhone().login(A())).status).toBe(200);
   expect((await newPhone().login(B())).status).toBe(200);
+});
+
+test('Redis stopped: the H5 app says the login service is unavailable, and the retry logs in once it is back', async ({
+  page,
+  context,
+}) => {
+  await context.addCookies([{ name: 'wxsim_user', value: 'cluster-browser', url: cluster.simOrigin }]);
+  await cluster.redis.stop();
+  try {
+    await page.goto(`${cluster.origin}/`);
+    // The app sends the visitor through /auth; the BFF cannot start a flow and sends them back.
+    await expect(page.getByRole('alert')).toHaveText('登录服务暂时不可用，请稍后重试。');
+    await expect(page).toHaveURL(/\/auth\?error=SERVICE_UNAVAILABLE$/);
+    await page.screenshot({ path: SHOT });
+  } finally {
+    await cluster.redis.start();
+  }
+  for (const bff of cluster.bffs)
+    await expect.poll(async () => (await fetch(`${bff.url}/readyz`)).status, { timeout: 10_000 }).toBe(200);
+  await page.getByRole('button', { name: '重新登录' }).click();
+  // Through WeChat's silent authorization to phone binding: a new user.
+  await page.waitForURL(/\/bind$/);
+  await expect(page.getByRole('heading', { name: '绑定手机号' })).toBeVisible();
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { unavailable } from '../errors.js';
 import { APP, startBff, type Browser } from './harness.js';
 
 const errorCode = async (res: Response) => ((await res.json()) as { error: { code: string } }).error.code;
@@ -28,6 +29,21 @@ describe('GET /api/auth/wechat/authorize', () => {
     const res = await bff.browser().request('/api/auth/wechat/authorize');
     const cookie = res.headers.getSetCookie().find((c) => c.startsWith('__Host-wxauth_b='))!;
     expect(cookie).toMatch(/; Path=\/; Max-Age=\d+; HttpOnly; SameSite=Lax; Secure$/);
+  });
+
+  it('a failure sends a browser back to /auth with the code, and gives a program JSON', async () => {
+    const bff = await startBff();
+    // The state store is down: what the Redis store throws for every operation then.
+    bff.kv.set = () => Promise.reject(unavailable('state'));
+    const navigation = await bff.browser().request('/api/auth/wechat/authorize', {
+      headers: { accept: 'text/html,application/xhtml+xml,*/*;q=0.8', 'sec-fetch-mode': 'navigate' },
+    });
+    expect(navigation.status).toBe(302);
+    expect(navigation.headers.get('location')).toBe('/auth?error=SERVICE_UNAVAILABLE');
+    const program = await bff.browser().request('/api/auth/wechat/authorize');
+    expect(program.status).toBe(503);
+    expect(program.headers.get('retry-after')).toBe('5');
+    expect(await errorCode(program)).toBe('SERVICE_UNAVAILABLE');
   });
 
   it('mints a fresh state every time', async () => {

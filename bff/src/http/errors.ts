@@ -33,6 +33,7 @@ export function errorHandler(): Middleware<AppState> {
       ctx.body = { error: { code, message, ...(known && expose ? err.details : {}) } };
       if (known && typeof err.details.retryAfterSeconds === 'number')
         ctx.set('Retry-After', String(err.details.retryAfterSeconds));
+      ctx.state.renderError?.(ctx, { status, code, message });
     }
   };
 }

@@ -9,6 +9,11 @@ export interface AppState {
   /** The raw JSON body text, for checks JSON.parse cannot make (a key sent twice). */
   rawBody?: string;
   body?: Record<string, unknown>;
+  /**
+   * For routes a person's browser navigates to: shows an error as a page (or a redirect to one)
+   * instead of JSON. Given the error's status, code and the message fit to show.
+   */
+  renderError?: (ctx: Ctx, error: { status: number; code: string; message: string }) => void;
 }
 
 export type Ctx = ParameterizedContext<AppState>;

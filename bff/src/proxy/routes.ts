@@ -5,7 +5,8 @@ import type { Kv } from '../kv/types.js';
 import type { Random } from '../random.js';
 import type { WechatClient } from '../wechat/client.js';
 import { checkTarget, withParams } from './target.js';
-import type { Ctx } from '../http/state.js';
+import type { Middleware } from 'koa';
+import type { AppState, Ctx } from '../http/state.js';
 
 const RECORD_TTL_MS = 10 * 60_000;
 const MOBILE_SCOPES = ['snsapi_base', 'snsapi_userinfo'];
@@ -74,11 +75,16 @@ export function proxyRoutes(router: AppRouter, deps: { config: Config; kv: Kv; r
     );
   };
 
+  // Every failure on these routes is a page too (a limit, the state store down), never JSON.
+  const asPage: Middleware<AppState> = (ctx, next) => {
+    ctx.state.renderError = (c, error) => errorPage(c, error.status, error.message);
+    return next();
+  };
   const limit = limitPerIp(kv, 'proxy', 60, 60_000);
-  router.get('/wx-proxy', limit, start);
-  router.get('/wx-proxy/', limit, start);
+  router.get('/wx-proxy', asPage, limit, start);
+  router.get('/wx-proxy/', asPage, limit, start);
 
-  router.get('/wx-proxy/callback', async (ctx) => {
+  router.get('/wx-proxy/callback', asPage, async (ctx) => {
     const state = single(ctx.query.state);
     const code = single(ctx.query.code);
     if (!state || !/^[A-Za-z0-9]{32}$/.test(state) || Array.isArray(ctx.query.code))

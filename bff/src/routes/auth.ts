@@ -1,4 +1,6 @@
+import type { Middleware } from 'koa';
 import { badRequest } from '../errors.js';
+import type { AppState } from '../http/state.js';
 import { safeReturnTo } from '../returnTo.js';
 import { STATE_PATTERN, stateInvalid } from '../services/auth.js';
 import type { OAuthScope } from '../wechat/types.js';
@@ -8,10 +10,21 @@ const SCOPES: OAuthScope[] = ['snsapi_base', 'snsapi_userinfo'];
 const BROWSER_COOKIE_MS = 24 * 3600_000;
 const MINUTE = 60_000;
 
+/**
+ * The authorize link is followed by a browser, not called by a program: when it fails (rate limited,
+ * state store down) the person lands back on the H5 app's /auth page, which says why and offers a
+ * retry, instead of on raw JSON. Programs (no text/html in Accept) still get the JSON error.
+ */
+const backToAuthPage: Middleware<AppState> = async (ctx, next) => {
+  if (ctx.get('sec-fetch-mode') === 'navigate' || ctx.accepts('json', 'html') === 'html')
+    ctx.state.renderError = (c, error) => c.redirect(`/auth?${new URLSearchParams({ error: error.code })}`);
+  return next();
+};
+
 export function authRoutes(router: AppRouter, deps: RouteDeps): void {
   const { config, cookies, flow, sessions, kv, random } = deps;
 
-  router.get('/api/auth/wechat/authorize', limitPerIp(kv, 'authorize', 60, MINUTE), async (ctx) => {
+  router.get('/api/auth/wechat/authorize', backToAuthPage, limitPerIp(kv, 'authorize', 60, MINUTE), async (ctx) => {
     const scope = single(ctx.query.scope) ?? 'snsapi_base';
     if (!SCOPES.includes(scope as OAuthScope))
       throw badRequest('SCOPE_INVALID', 'scope 须为 snsapi_base 或 snsapi_userinfo');

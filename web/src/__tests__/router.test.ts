@@ -35,6 +35,13 @@ describe('router guard', () => {
     expect(router.currentRoute.value.query).toEqual({ returnTo: '/profile?tab=1', scope: 'snsapi_userinfo' });
   });
 
+  it('shows the unavailable page, with the way back, when the session cannot be checked', async () => {
+    getSession.mockRejectedValue(Object.assign(new Error('503'), { status: 503 }));
+    const router = await go('/profile?tab=1');
+    expect(router.currentRoute.value.name).toBe('unavailable');
+    expect(router.currentRoute.value.query).toEqual({ returnTo: '/profile?tab=1' });
+  });
+
   it('asks for snsapi_base unless the page wants a profile', async () => {
     getSession.mockResolvedValue(null);
     expect((await go('/')).currentRoute.value.query).toEqual({ returnTo: '/' });

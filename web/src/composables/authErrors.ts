@@ -11,6 +11,7 @@ export const AUTH_MESSAGES: Record<string, string> = {
   WECHAT_UNAVAILABLE: '暂时无法连接微信，请稍后重试。',
   WECHAT_UNREACHABLE: '暂时无法连接微信，请稍后重试。',
   RATE_LIMITED: '操作太频繁，请稍后再试。',
+  SERVICE_UNAVAILABLE: '登录服务暂时不可用，请稍后重试。',
 };
 
 export const authMessage = (code: string) => AUTH_MESSAGES[code] ?? '登录失败，请重试。';

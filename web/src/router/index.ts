@@ -34,6 +34,12 @@ export function createAppRouter(): Router {
         component: () => import('@/views/OpenInWechatView.vue'),
         meta: { public: true },
       },
+      {
+        path: '/unavailable',
+        name: 'unavailable',
+        component: () => import('@/views/UnavailableView.vue'),
+        meta: { public: true },
+      },
       { path: '/:pathMatch(.*)*', redirect: '/' },
     ],
   });
@@ -46,7 +52,14 @@ export function createAppRouter(): Router {
   router.beforeEach(async (to) => {
     if (to.meta.public) return true;
     const session = useSessionStore();
-    const info = await session.load();
+    let info;
+    try {
+      info = await session.load();
+    } catch {
+      // The session could not be checked (the BFF answers 503 while its state store is down, or the
+      // network failed): say so, rather than show a blank page or start a login that cannot finish.
+      return { name: 'unavailable', query: { returnTo: to.fullPath } };
+    }
     if (!info) return toAuth(to.fullPath, to.meta.profile);
     if (!info.bound && to.name !== 'bind') return { name: 'bind' };
     if (info.bound && to.name === 'bind') return { name: 'home' };

@@ -1,3 +1,4 @@
+import { unavailable } from '../../errors.js';
 import { describe, expect, it } from 'vitest';
 import { APP, simForm, startBff, WEBSITE, type Bff } from '../../__tests__/harness.js';
 
@@ -72,6 +73,15 @@ describe('/wx-proxy/', () => {
     const late = await wechat(bff, (await start(bff, MOBILE)).headers.get('location')!);
     bff.advance(10 * 60_000 + 1);
     expect((await relay(bff, late)).status).toBe(400);
+  });
+
+  it('answers with a page, not JSON, when the state store is down', async () => {
+    const bff = await startBff();
+    bff.kv.set = () => Promise.reject(unavailable('state'));
+    const res = await start(bff, MOBILE);
+    expect(res.status).toBe(503);
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await res.text()).toContain('服务暂时不可用');
   });
 
   it("relays a refusal (state, no code) with the caller's state alone", async () => {
