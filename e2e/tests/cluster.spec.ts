@@ -145,16 +145,12 @@ test('MariaDB stopped mid-binding: nothing is half-written, and the retry with t
     { customer_id: null },
   ]);
 
-  // The user presses the button again, with the same code: the pools reconnect, the binding is made.
-  let retried = await phone.send(`${B()}/api/account/bind`, {
+  // The user presses the button again, with the same code, once: the binding is made.
+  // Through instance A, whose pool held the connection the crash broke: it has replaced it.
+  const retried = await phone.send(`${A()}/api/account/bind`, {
     method: 'POST',
     json: { phone: number, smsCode: smsCodeValue },
   });
-  for (let i = 0; i < 5 && retried.status === 503; i++)
-    retried = await phone.send(`${A()}/api/account/bind`, {
-      method: 'POST',
-      json: { phone: number, smsCode: smsCodeValue },
-    });
   expect(retried.status).toBe(200);
   expect(await query('SELECT phone FROM customers WHERE phone = ?', [number])).toEqual([{ phone: number }]);
 });
