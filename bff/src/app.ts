@@ -97,6 +97,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     publicUrl: config.publicUrl,
     random,
     now,
+    log: deps.log,
   });
   router.get('/api/wechat/jssdk-config', async (ctx) => {
     ctx.body = await jssdk.config(ctx.query.url);

@@ -114,6 +114,10 @@ describe('the token and ticket across two instances on Redis and MariaDB', () =>
     );
     expect(answers.map((r) => r.status).filter((s) => s !== 200)).toEqual([]);
     expect(await a.simStats()).toMatchObject({ '/cgi-bin/stable_token': 1, '/cgi-bin/ticket/getticket': 1 });
+    // Whichever instance renewed says so, once, without the token.
+    const said = [...a.logs, ...b.logs].join('');
+    expect(said.match(/global access_token \(stable_token\) renewed/g)).toHaveLength(1);
+    expect(said.match(/jsapi_ticket renewed/g)).toHaveLength(1);
   });
 
   it('with cgi-bin/token, where each fetch retires the last token, still one fetch for the cluster', async () => {

@@ -23,6 +23,8 @@ export interface CredentialOptions {
   leaseMs?: number;
   pollMs?: number;
   sleep?: (ms: number) => Promise<void>;
+  /** Told of each renewal this instance makes (for the log: never the value itself). */
+  onRenew?: (expiresAt: number) => void;
 }
 
 /**
@@ -56,6 +58,7 @@ export function createCredential(o: CredentialOptions) {
           const lifeMs = got.expiresInSeconds * 1000;
           const fresh = { value: got.value, expiresAt: o.now() + lifeMs };
           await o.kv.set(o.key, fresh, lifeMs);
+          o.onRenew?.(fresh.expiresAt);
           return fresh;
         } finally {
           await o.kv.delIfEquals(lockKey, owner).catch(() => undefined);

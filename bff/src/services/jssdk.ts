@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { badRequest } from '../errors.js';
+import type { Logger } from 'pino';
 import type { Kv } from '../kv/types.js';
 import type { Random } from '../random.js';
 import type { WechatClient } from '../wechat/client.js';
@@ -25,13 +26,17 @@ export function createJssdk(deps: {
   publicUrl: string;
   random: Random;
   now: () => number;
+  log?: Logger;
 }) {
   const { wechat, kv, random, now } = deps;
+  const renewed = (what: string) => (expiresAt: number) =>
+    deps.log?.info({ appid: deps.app.appid, expiresAt: new Date(expiresAt).toISOString() }, `${what} renewed`);
   const token = createCredential({
     kv,
     random,
     now,
     key: `wx:token:${deps.app.appid}`,
+    onRenew: renewed(`global access_token (${deps.tokenApi})`),
     fetch: async () => {
       const t = deps.tokenApi === 'token' ? await wechat.accessToken(deps.app) : await wechat.stableToken(deps.app);
       return { value: t.access_token, expiresInSeconds: t.expires_in };
@@ -55,6 +60,7 @@ export function createJssdk(deps: {
     random,
     now,
     key: `wx:ticket:${deps.app.appid}`,
+    onRenew: renewed('jsapi_ticket'),
     fetch: () => fetchTicket(true),
   });
 
