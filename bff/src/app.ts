@@ -10,6 +10,7 @@ import { requestLog } from './http/requestLog.js';
 import { serveWebApp } from './http/static.js';
 import type { AppState } from './http/state.js';
 import type { Kv } from './kv/types.js';
+import { createMetrics, type Metrics } from './metrics.js';
 import type { Random } from './random.js';
 import { proxyRoutes } from './proxy/routes.js';
 import { accountRoutes } from './routes/account.js';
@@ -38,11 +39,14 @@ export interface AppDeps {
   now: () => number;
   /** Demo mode: the built H5 app to serve (production serves it from nginx). */
   webRoot?: string;
+  /** This instance's Prometheus metrics (the WeChat client reports to it too); a new set if absent. */
+  metrics?: Metrics;
 }
 
 /** Builds the Koa app from its dependencies; it never listens (server.ts does). */
 export function createApp(deps: AppDeps): Koa<AppState> {
   const { config, kv, store, random, now } = deps;
+  const metrics = deps.metrics ?? createMetrics();
   const sessions = createSessions({
     kv,
     store,
@@ -69,6 +73,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     sessions,
     cookies: createCookieJar(config.secure),
     smsInbox: deps.smsInbox,
+    metrics,
     smsCodes: createSmsCodes({ kv, provider: deps.sms, random, secret: config.sessionSecret, now }),
     flow: createAuthFlow({
       kv,
@@ -107,6 +112,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   app.silent = true;
   app.use(trustedProxyHeaders(config.trustedProxies));
   app.use(requestLog(deps.log, random));
+  app.use(metrics.http());
   app.use(errorHandler());
   app.use(async (ctx, next) => {
     ctx.set('Cache-Control', 'no-store');

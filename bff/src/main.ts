@@ -8,6 +8,7 @@ import { pino, type DestinationStream } from 'pino';
 import { createApp } from './app.js';
 import { loadConfig, type Config } from './config.js';
 import { createMemoryKv } from './kv/memory.js';
+import { createMetrics } from './metrics.js';
 import { connectRedis, createRedisKv } from './kv/redis.js';
 import type { Kv } from './kv/types.js';
 import { cryptoRandom } from './random.js';
@@ -81,7 +82,9 @@ export async function startServer(
     await Promise.all([store.close(), sim?.close()]);
     throw err;
   }
+  const metrics = createMetrics();
   const wechat = createWechatClient({
+    observe: metrics.wechat,
     fetch,
     openBase: config.wechat.openBase,
     apiBase: config.wechat.apiBase,
@@ -111,6 +114,7 @@ export async function startServer(
     random: cryptoRandom,
     now: Date.now,
     webRoot,
+    metrics,
   });
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s)).once('error', reject);

@@ -146,7 +146,7 @@ test('MP_verify: byte-exact as text/plain from dist/, and from the mounted folde
   expect((await request.get('/MP_verify_Missing.txt')).status()).toBe(404);
 });
 
-test('nginx: security headers, caching, /internal/ closed, the SPA fallback', async ({ request }) => {
+test('nginx: security headers, caching, /internal/ and /metrics closed, the SPA fallback', async ({ request }) => {
   const auth = await request.get('/auth');
   const csp = auth.headers()['content-security-policy'];
   expect(csp).toContain("default-src 'self'");
@@ -162,6 +162,8 @@ test('nginx: security headers, caching, /internal/ closed, the SPA fallback', as
   expect(js.headers()['cache-control']).toBe('public, max-age=31536000, immutable');
   expect(js.headers()['content-encoding']).toBe('gzip');
   expect((await request.post('/internal/customers/1/revoke-wechat')).status()).toBe(404);
+  // The BFF's metrics are for the scraper on its own port: through nginx, /metrics is just the app.
+  expect(await (await request.get('/metrics')).text()).not.toContain('wxauth_');
   expect((await request.get('/api/session')).headers()['cache-control']).toBe('no-store');
   expect((await request.get('/orders/42')).status()).toBe(200);
 });

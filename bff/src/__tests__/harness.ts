@@ -10,6 +10,7 @@ import { createApp } from '../app.js';
 import { loadConfig, type Config } from '../config.js';
 import { createMemoryKv } from '../kv/memory.js';
 import { connectRedis, createRedisKv } from '../kv/redis.js';
+import { createMetrics } from '../metrics.js';
 import { cryptoRandom, type Random } from '../random.js';
 import { createConsoleSms } from '../sms/provider.js';
 import { migrate, openDatabase } from '../store/db.js';
@@ -126,6 +127,7 @@ export async function startBff(options: TestOptions = {}) {
       : createMemoryKv(now);
   const sms = createConsoleSms(log);
   const random = { ...cryptoRandom, ...options.random };
+  const metrics = createMetrics();
   const app = createApp({
     config,
     log,
@@ -136,7 +138,9 @@ export async function startBff(options: TestOptions = {}) {
     random,
     now,
     webRoot: options.webRoot,
+    metrics,
     wechat: createWechatClient({
+      observe: metrics.wechat,
       fetch,
       openBase: running.origin,
       apiBase: running.origin,

@@ -5,7 +5,7 @@ import { requireSession, type AppRouter, type RouteDeps } from './context.js';
 const alreadyBound = () => new AppError(409, 'ALREADY_BOUND', '已绑定手机号');
 
 export function accountRoutes(router: AppRouter, deps: RouteDeps): void {
-  const { config, cookies, sessions, smsCodes, store, profiles } = deps;
+  const { config, cookies, sessions, smsCodes, store, profiles, metrics } = deps;
   const session = requireSession(deps);
 
   router.get('/api/session', session, async (ctx) => {
@@ -29,7 +29,13 @@ export function accountRoutes(router: AppRouter, deps: RouteDeps): void {
     const current = ctx.state.session!;
     if (current.identity.customer_id !== null) throw alreadyBound();
     const phone = parsePhone(ctx.state.body?.phone);
-    ctx.body = await smsCodes.send({ phone, sessionKey: current.key, ip: ctx.ip });
+    try {
+      ctx.body = await smsCodes.send({ phone, sessionKey: current.key, ip: ctx.ip });
+      metrics.sms('sent');
+    } catch (err) {
+      metrics.sms(metrics.codeOf(err));
+      throw err;
+    }
   });
 
   router.post('/api/account/bind', session, async (ctx) => {

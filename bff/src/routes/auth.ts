@@ -22,7 +22,7 @@ const backToAuthPage: Middleware<AppState> = async (ctx, next) => {
 };
 
 export function authRoutes(router: AppRouter, deps: RouteDeps): void {
-  const { config, cookies, flow, sessions, kv, random } = deps;
+  const { config, cookies, flow, sessions, kv, random, metrics } = deps;
 
   router.get('/api/auth/wechat/authorize', backToAuthPage, limitPerIp(kv, 'authorize', 60, MINUTE), async (ctx) => {
     const scope = single(ctx.query.scope) ?? 'snsapi_base';
@@ -81,7 +81,14 @@ export function authRoutes(router: AppRouter, deps: RouteDeps): void {
     if (!browser) throw stateInvalid();
 
     const previous = cookies.get(ctx, 'session');
-    const result = await flow.finish({ code, state, browser, current: previous });
+    let result;
+    try {
+      result = await flow.finish({ code, state, browser, current: previous });
+      metrics.login(result.next);
+    } catch (err) {
+      metrics.login(metrics.codeOf(err));
+      throw err;
+    }
     // A fresh session id at every login: any id the browser held before is dropped.
     if (previous && previous !== result.sessionId) await sessions.destroy(previous);
     cookies.set(ctx, 'session', result.sessionId, config.session.absoluteMs);

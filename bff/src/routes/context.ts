@@ -5,6 +5,7 @@ import { AppError, sessionRequired } from '../errors.js';
 import type { CookieJar } from '../http/cookies.js';
 import type { AppState } from '../http/state.js';
 import type { Kv } from '../kv/types.js';
+import type { Metrics } from '../metrics.js';
 import type { Random } from '../random.js';
 import type { AuthFlow } from '../services/auth.js';
 import type { Profiles } from '../services/profiles.js';
@@ -24,6 +25,7 @@ export interface RouteDeps {
   random: Random;
   smsInbox?: Map<string, string>;
   profiles: Profiles;
+  metrics: Metrics;
 }
 
 export type AppRouter = Router<AppState>;

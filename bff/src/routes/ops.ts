@@ -6,12 +6,18 @@ import { single, type AppRouter, type RouteDeps } from './context.js';
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
 export function opsRoutes(router: AppRouter, deps: RouteDeps): void {
-  const { config, store, kv, smsInbox } = deps;
+  const { config, store, kv, smsInbox, metrics } = deps;
   const expected = digest(`Bearer ${config.internalApiToken}`);
 
   // What the H5 app needs to know before it can choose a path: demo mode, PC QR login.
   router.get('/api/meta', (ctx) => {
     ctx.body = { demo: config.demo, websiteLogin: Boolean(config.website?.secret) };
+  });
+
+  // Each instance's own figures, for Prometheus to scrape on the BFF's port (nginx does not pass this on).
+  router.get('/metrics', async (ctx) => {
+    ctx.type = metrics.registry.contentType;
+    ctx.body = await metrics.registry.metrics();
   });
 
   router.get('/healthz', (ctx) => {

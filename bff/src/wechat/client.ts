@@ -17,6 +17,8 @@ export interface WechatClientOptions {
   retries?: number;
   backoffMs?: number;
   sleep?: (ms: number) => Promise<void>;
+  /** Told of every attempt: the endpoint, "ok" or what failed (the errcode, WECHAT_TIMEOUT…), seconds. */
+  observe?: (endpoint: string, outcome: string, seconds: number) => void;
 }
 
 export type WechatClient = ReturnType<typeof createWechatClient>;
@@ -27,6 +29,21 @@ export function createWechatClient(options: WechatClientOptions) {
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
 
   async function once<T>(endpoint: string, params: Record<string, string>, json?: unknown): Promise<T> {
+    if (!options.observe) return attempt<T>(endpoint, params, json);
+    const started = performance.now();
+    let outcome = 'ok';
+    try {
+      return await attempt<T>(endpoint, params, json);
+    } catch (err) {
+      const e = err as WechatError;
+      outcome = e.errcode === undefined ? e.code : String(e.errcode);
+      throw err;
+    } finally {
+      options.observe(endpoint, outcome, (performance.now() - started) / 1000);
+    }
+  }
+
+  async function attempt<T>(endpoint: string, params: Record<string, string>, json?: unknown): Promise<T> {
     // A timer cleared as soon as the body is in: AbortSignal.timeout() would keep one alive per call
     // for the whole timeout, thousands of them on a busy server.
     const controller = new AbortController();

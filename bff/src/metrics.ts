@@ -1,0 +1,86 @@
+import type { Middleware } from 'koa';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { AppError } from './errors.js';
+import type { AppState } from './http/state.js';
+
+/**
+ * Prometheus metrics of one instance, served at GET /metrics on the BFF's own port (nginx.conf does
+ * not pass /metrics on: scrape each instance directly). Labels are bounded sets only: the route
+ * pattern (never the raw path), WeChat's endpoint, an outcome code.
+ */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+
+  const requests = new Counter({
+    name: 'wxauth_http_requests_total',
+    help: 'HTTP requests answered, by route pattern and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers,
+  });
+  const duration = new Histogram({
+    name: 'wxauth_http_request_duration_seconds',
+    help: 'Time to answer an HTTP request, by route pattern',
+    labelNames: ['method', 'route'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers,
+  });
+  const logins = new Counter({
+    name: 'wxauth_logins_total',
+    help: 'Finished logins: "home", "bind", or the error code',
+    labelNames: ['outcome'] as const,
+    registers,
+  });
+  const wechatCalls = new Counter({
+    name: 'wxauth_wechat_requests_total',
+    help: 'Calls to WeChat by endpoint: "ok", the errcode, or what went wrong (WECHAT_TIMEOUT, …)',
+    labelNames: ['endpoint', 'outcome'] as const,
+    registers,
+  });
+  const wechatDuration = new Histogram({
+    name: 'wxauth_wechat_request_duration_seconds',
+    help: 'Time WeChat took to answer, by endpoint',
+    labelNames: ['endpoint'] as const,
+    buckets: [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10],
+    registers,
+  });
+  const smsCodes = new Counter({
+    name: 'wxauth_sms_codes_total',
+    help: 'SMS code requests: "sent", or the error code (SMS_RATE_LIMITED, SMS_SEND_FAILED, …)',
+    labelNames: ['outcome'] as const,
+    registers,
+  });
+
+  /** The error code of a failure, as the user was told it ("INTERNAL" for anything unexpected). */
+  const codeOf = (err: unknown) => (err instanceof AppError ? err.code : 'INTERNAL');
+
+  return {
+    registry,
+    codeOf,
+
+    /** Outermost: counts every answer with its final status, under the route that matched. */
+    http(): Middleware<AppState> {
+      return async (ctx, next) => {
+        const stop = duration.startTimer();
+        try {
+          await next();
+        } finally {
+          const matched = (ctx as unknown as { _matchedRoute?: unknown })._matchedRoute;
+          const route = typeof matched === 'string' ? matched : 'unmatched';
+          requests.inc({ method: ctx.method, route, status: String(ctx.status) });
+          stop({ method: ctx.method, route });
+        }
+      };
+    },
+
+    login: (outcome: string) => logins.inc({ outcome }),
+    sms: (outcome: string) => smsCodes.inc({ outcome }),
+    wechat(endpoint: string, outcome: string, seconds: number) {
+      wechatCalls.inc({ endpoint, outcome });
+      wechatDuration.observe({ endpoint }, seconds);
+    },
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
