@@ -64,6 +64,10 @@ test('a login started on one instance finishes on the other, and the session wor
   expect(done.status).toBe(200);
   expect(done.json()).toMatchObject({ next: 'bind' });
   for (const origin of [A(), B()]) expect((await phone.send(`${origin}/api/session`)).status).toBe(200);
+  // WeChat's double callback, or a refresh, reaching the other instance: the first login's outcome.
+  const again = await phone.finish(A(), { code, state });
+  expect(again.status).toBe(200);
+  expect(again.json()).toMatchObject({ next: 'bind' });
 
   // Phone binding across them too: the code sent by one is checked by the other.
   expect((await phone.send(`${A()}/api/sms/send`, { method: 'POST', json: { phone: '13900000001' } })).status).toBe(
