@@ -454,6 +454,10 @@ describe('the demo web server', () => {
     expect(await (await get('/%2e%2e/outside.txt')).text()).toBe('<html>app</html>');
     expect((await get('/api/session')).status).toBe(401);
     expect((await get('/api/nope')).status).toBe(404);
+    // The BFF's own operational endpoints stay the BFF's.
+    expect(await (await get('/healthz')).json()).toEqual({ status: 'ok' });
+    expect((await (await get('/readyz')).json()) as object).toMatchObject({ status: 'ready' });
+    expect(await (await get('/metrics')).text()).toContain('wxauth_http_requests_total');
     // A malformed escape is the visitor's mistake: the app, never a 5xx.
     const broken = await get('/%E0%A4%A');
     expect([broken.status, await broken.text()]).toEqual([200, '<html>app</html>']);
