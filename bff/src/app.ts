@@ -99,12 +99,18 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     kv: deps.kv,
     app: config.wechat,
     tokenApi: config.tokenApi,
-    publicUrl: config.publicUrl,
+    origins: config.jssdkOrigins,
     random,
     now,
     log: deps.log,
   });
   router.get('/api/wechat/jssdk-config', async (ctx) => {
+    // Pages on the site's other origins ask from the browser: CORS for exactly those, no credentials.
+    const origin = ctx.get('origin');
+    if (origin && origin !== config.publicUrl && config.jssdkOrigins.includes(origin)) {
+      ctx.set('Access-Control-Allow-Origin', origin);
+      ctx.vary('Origin');
+    }
     ctx.body = await jssdk.config(ctx.query.url);
   });
 

@@ -27,6 +27,8 @@ export interface Config {
   redisKeyPrefix: string;
   /** How the global access_token is fetched: stable_token (default) or the older cgi-bin/token. */
   tokenApi: 'stable_token' | 'token';
+  /** Origins whose pages jssdk-config signs: PUBLIC_URL's, and WX_JSSDK_ORIGINS (its JS接口安全域名). */
+  jssdkOrigins: string[];
   sessionSecret: string;
   internalApiToken: string;
   session: { idleMs: number; absoluteMs: number };
@@ -168,6 +170,17 @@ export function loadConfig(env: Env): Config {
   if (rawKey !== undefined && !profileTokenKey)
     problems.push('PROFILE_TOKEN_KEY: expected 32 bytes as 64 hex digits or base64 (value not shown)');
 
+  const jssdkOrigins = [publicUrl];
+  for (const raw of (get('WX_JSSDK_ORIGINS') ?? '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean)) {
+    const url = validUrl(raw, ['https:', 'http:']);
+    if (!url || url.origin !== raw.replace(/\/$/, '') || (url.protocol === 'http:' && !demo))
+      problems.push(`WX_JSSDK_ORIGINS: expected https origins like https://trade.example.com, got "${raw}"`);
+    else if (!jssdkOrigins.includes(url.origin)) jssdkOrigins.push(url.origin);
+  }
+
   const config: Config = {
     port,
     host: get('HOST') ?? '127.0.0.1',
@@ -188,6 +201,7 @@ export function loadConfig(env: Env): Config {
     redisUrl,
     redisKeyPrefix: get('REDIS_KEY_PREFIX') ?? 'wxauth:',
     tokenApi: tokenApi === 'token' ? 'token' : 'stable_token',
+    jssdkOrigins,
     sessionSecret: secret('SESSION_SECRET', demo),
     internalApiToken: secret('INTERNAL_API_TOKEN', demo),
     session: {

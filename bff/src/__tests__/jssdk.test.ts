@@ -82,6 +82,24 @@ describe.each([
     expect((await bff.simStats())['/cgi-bin/ticket/getticket']).toBe(2);
   });
 
+  it("signs pages of the site's other origins (WX_JSSDK_ORIGINS), with CORS for exactly those", async () => {
+    const bff = await startBff({ env: { WX_JSSDK_ORIGINS: 'https://trade.example.com, https://pay.example.com' } });
+    const ask = (url: string, origin: string) =>
+      fetch(`${bff.origin}/api/wechat/jssdk-config?${new URLSearchParams({ url })}`, { headers: { origin } });
+    const trade = await ask('https://trade.example.com/cart#x', 'https://trade.example.com');
+    expect(trade.status).toBe(200);
+    expect(trade.headers.get('access-control-allow-origin')).toBe('https://trade.example.com');
+    expect(trade.headers.get('access-control-allow-credentials')).toBeNull();
+    expect(trade.headers.get('vary')).toMatch(/Origin/);
+    const evil = await ask('https://evil.example.com/', 'https://evil.example.com');
+    expect(evil.status).toBe(400);
+    expect(evil.headers.get('access-control-allow-origin')).toBeNull();
+    // Its own origin is same-origin: no CORS header needed.
+    expect(
+      (await ask('https://h5.example.com/', 'https://h5.example.com')).headers.get('access-control-allow-origin'),
+    ).toBeNull();
+  });
+
   it('fetches through cgi-bin/token when WX_TOKEN_API=token', async () => {
     const bff = await startBff({ env: { WX_TOKEN_API: 'token' } });
     expect((await configFor(bff, 'https://h5.example.com/')).status).toBe(200);

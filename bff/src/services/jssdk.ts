@@ -23,7 +23,8 @@ export function createJssdk(deps: {
   kv: Kv;
   app: { appid: string; secret: string };
   tokenApi: 'stable_token' | 'token';
-  publicUrl: string;
+  /** Origins whose pages may be signed: the site's own (PUBLIC_URL, and WX_JSSDK_ORIGINS). */
+  origins: string[];
   random: Random;
   now: () => number;
   log?: Logger;
@@ -64,10 +65,10 @@ export function createJssdk(deps: {
     fetch: () => fetchTicket(true),
   });
 
-  const site = new URL(deps.publicUrl).origin;
+  const origins = new Set(deps.origins);
 
   return {
-    /** `wx.config`'s signature for a page of this site. */
+    /** `wx.config`'s signature for a page of one of the site's origins. */
     async config(rawUrl: unknown) {
       let url: URL;
       try {
@@ -75,7 +76,7 @@ export function createJssdk(deps: {
       } catch {
         throw badRequest('URL_INVALID', 'url 须为本站页面的完整地址');
       }
-      if (typeof rawUrl !== 'string' || url.origin !== site)
+      if (typeof rawUrl !== 'string' || !origins.has(url.origin))
         throw badRequest('URL_INVALID', 'url 须为本站页面的完整地址');
       const pageUrl = rawUrl.split('#')[0]!;
       const nonceStr = deps.random.alnum(16);
