@@ -2,8 +2,10 @@
 // a real MariaDB and Redis: each login is GET authorize (BFF), WeChat's silent authorize (the
 // simulator), POST login (BFF: the code exchange, the identity upsert, the session in Redis), every
 // login from a loopback address of its own, as many phones would be. Same stack, same load, in turn.
-// Usage: pnpm bench:cluster [-- --seconds 20 --concurrency 32 --users 2000]
-import { readFileSync } from 'node:fs';
+// Usage: pnpm bench:cluster [-- --seconds 20 --concurrency 32 --users 2000 --bff-cpus 0.3]
+// --bff-cpus: each BFF process gets at most that many CPUs (a CFS quota in a cgroup of its own, as a
+// container's CPU limit would; needs root and the cgroup cpu controller), so the BFF is the limit.
+import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Phone, startCluster } from './cluster.mjs';
@@ -13,11 +15,27 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '20' },
     concurrency: { type: 'string', default: '32' },
     users: { type: 'string', default: '2000' },
+    'bff-cpus': { type: 'string', default: '' },
   },
 });
 const SECONDS = Number(args.seconds);
 const C = Number(args.concurrency);
 const USERS = Number(args.users);
+const BFF_CPUS = args['bff-cpus'] ? Number(args['bff-cpus']) : undefined;
+const CGROUP_CPU = ['/sys/fs/cgroup/cpu', '/sys/fs/cgroup'].find((d) => existsSync(d));
+
+/** Puts a process in a cgroup of its own with a CPU quota; returns how to remove that cgroup. */
+function limitCpu(pid, cpus, name) {
+  const dir = `${CGROUP_CPU}/${name}`;
+  mkdirSync(dir, { recursive: true });
+  const period = 100_000;
+  if (existsSync(`${dir}/cpu.cfs_quota_us`)) {
+    writeFileSync(`${dir}/cpu.cfs_period_us`, String(period));
+    writeFileSync(`${dir}/cpu.cfs_quota_us`, String(Math.round(cpus * period)));
+  } else writeFileSync(`${dir}/cpu.max`, `${Math.round(cpus * period)} ${period}`);
+  writeFileSync(`${dir}/cgroup.procs`, String(pid));
+  return () => rmdirSync(dir);
+}
 
 let addresses = 0;
 /** A loopback address no earlier login used: no per-address limit is ever reached. */
@@ -57,6 +75,7 @@ const rows = [];
 for (const instances of [1, 2]) {
   const ports = { nginx: 18670, a: 18671, sim: 18673, ...(instances === 2 && { b: 18672 }) };
   const cluster = await startCluster(ports);
+  const unlimit = BFF_CPUS ? cluster.bffs.map((b) => limitCpu(b.pid, BFF_CPUS, `wxauth-bench-${b.port}`)) : [];
   try {
     await run(cluster.origin, 3); // warm-up: connections, JIT, the InnoDB buffer pool
     const pids = { bff: cluster.bffs.map((b) => b.pid), redis: [cluster.redis.pid], mariadb: [cluster.mariadb.pid] };
@@ -76,10 +95,15 @@ for (const instances of [1, 2]) {
     console.error(`${instances} instance(s): ${result.perSecond.toFixed(0)} logins/s`);
   } finally {
     await cluster.stop();
+    for (const remove of unlimit) remove();
   }
 }
 
-console.log(`\n${cpus().length} CPU cores (${cpus()[0]?.model}), ${SECONDS} s per run, ${C} concurrent phones\n`);
+console.log(
+  `\n${cpus().length} CPU cores (${cpus()[0]?.model}), ${SECONDS} s per run, ${C} concurrent phones` +
+    (BFF_CPUS ? `, each BFF limited to ${BFF_CPUS} CPU` : '') +
+    '\n',
+);
 console.log('| BFF instances | logins/s | p50 ms | p99 ms | logins | failed | BFF CPU ms/login | Redis | MariaDB |');
 console.log('|---|---|---|---|---|---|---|---|---|');
 for (const r of rows)
