@@ -157,7 +157,7 @@ export async function startMariadb() {
   };
   await server.start();
   await server.admin(
-    "CREATE USER 'wxauth'@'127.0.0.1' IDENTIFIED BY 'wxauth'; GRANT ALL PRIVILEGES ON *.* TO 'wxauth'@'127.0.0.1';",
+    "CREATE USER 'wxauth'@'127.0.0.1' IDENTIFIED BY 'wxauth'; GRANT ALL PRIVILEGES ON *.* TO 'wxauth'@'127.0.0.1' WITH GRANT OPTION;",
   );
   return server;
 }

@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createConnection } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newMysqlDatabase } from '../../__tests__/harness.js';
 import { migrate, openDatabase } from '../db.js';
@@ -190,5 +191,20 @@ describe.each(engines)('the store on %s', (_engine, databaseUrl) => {
 
   it('answers a ping', async () => {
     await expect(store.ping()).resolves.toBeUndefined();
+  });
+});
+
+describe('DATABASE_URL for MySQL', () => {
+  it('takes a percent-encoded password with the characters URLs reserve', async () => {
+    const url = new URL(await newMysqlDatabase());
+    const admin = await createConnection(url.href);
+    const password = 'p@ss:w/rd#%?';
+    await admin.query("CREATE USER 'odd'@'127.0.0.1' IDENTIFIED BY ?", [password]);
+    await admin.query(`GRANT ALL ON \`${url.pathname.slice(1)}\`.* TO 'odd'@'127.0.0.1'`);
+    await admin.end();
+    const db = openDatabase(`mysql://odd:${encodeURIComponent(password)}@${url.host}${url.pathname}`);
+    await migrate(db);
+    await expect(createStore(db).ping()).resolves.toBeUndefined();
+    await db.destroy();
   });
 });
