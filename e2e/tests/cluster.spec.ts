@@ -1,9 +1,7 @@
 import { createConnection } from 'mysql2/promise';
 import { expect, test } from '@playwright/test';
-import { join } from 'node:path';
 import { Phone, startCluster } from '../cluster.mjs';
-
-const SHOT = join(import.meta.dirname, '..', '..', 'docs', 'screenshots', 'auth-unavailable.png');
+import { shot } from './fixtures';
 
 type Cluster = Awaited<ReturnType<typeof startCluster>>;
 
@@ -208,7 +206,7 @@ test('Redis stopped: the H5 app says the login service is unavailable, and the r
     // The app sends the visitor through /auth; the BFF cannot start a flow and sends them back.
     await expect(page.getByRole('alert')).toHaveText('登录服务暂时不可用，请稍后重试。');
     await expect(page).toHaveURL(/\/auth\?error=SERVICE_UNAVAILABLE$/);
-    await page.screenshot({ path: SHOT });
+    await shot(page, 'auth-unavailable');
   } finally {
     await cluster.redis.start();
   }

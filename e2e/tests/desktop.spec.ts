@@ -28,9 +28,11 @@ test('demo mode: a desktop browser walks the whole journey under the 模拟微�
 test('demo mode: the bind page says where to read the SMS code', async ({ page, context }) => {
   const { user, phone } = unique();
   await context.addCookies([{ name: 'wxsim_user', value: user, url: env.demoSim }]);
+  await page.clock.install(); // held still below: the countdown in the screenshot reads 60 every run
   await page.goto(`${env.demoOrigin}/`);
   await page.getByRole('button', { name: '允许' }).click();
   await page.getByLabel('手机号').fill(phone);
+  await page.clock.pauseAt(Date.now() + 1000);
   await page.getByRole('button', { name: '获取验证码' }).click();
   await expect(page.getByRole('link', { name: `/api/dev/sms-inbox?phone=${phone}` })).toBeVisible();
   await shot(page, 'bind-demo');

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test as base, expect, type Page } from '@playwright/test';
 
@@ -11,11 +11,21 @@ export const env = {
   demoSim: process.env.E2E_DEMO_SIM!,
 };
 
-const SHOTS = join(import.meta.dirname, '..', '..', 'docs', 'screenshots');
-mkdirSync(SHOTS, { recursive: true });
+const DOCS = join(import.meta.dirname, '..', '..', 'docs', 'screenshots');
+const RUN = join(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
+mkdirSync(RUN, { recursive: true });
 
-/** Saves the page as docs/screenshots/<name>.png for the README. */
-export const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`) });
+/**
+ * The page as <name>.png: into docs/screenshots (the README's) when that file is missing or
+ * UPDATE_SCREENSHOTS=1, else into test-results/screenshots. Chromium's rendering differs by a pixel
+ * or two between runs, so a plain test run never rewrites the committed pictures.
+ */
+export const shot = (page: Page, name: string) => {
+  const docs = join(DOCS, `${name}.png`);
+  const path = process.env.UPDATE_SCREENSHOTS === '1' || !existsSync(docs) ? docs : join(RUN, `${name}.png`);
+  // Transitions finished, so a button caught just after a click looks the same on every run.
+  return page.screenshot({ path, animations: 'disabled' });
+};
 
 /**
  * A WeChat user and phone number of this test's own, derived from its title: tests never share state
