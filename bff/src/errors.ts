@@ -27,7 +27,10 @@ export const sessionRequired = () => new AppError(401, 'SESSION_REQUIRED', '请�
 export const unavailable = (what: 'state' | 'database') =>
   new AppError(503, 'SERVICE_UNAVAILABLE', '服务暂时不可用，请稍后重试', { retryAfterSeconds: 5, store: what }, true);
 
-/** The error codes Node and mysql2 give when the database is down, restarting or out of connections. */
+/**
+ * The error codes Node and mysql2 give when the database is down, restarting, out of connections, or
+ * gave up on a lock: in each case the same request may succeed a moment later.
+ */
 const DATABASE_DOWN = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
@@ -41,9 +44,12 @@ const DATABASE_DOWN = new Set([
   'ER_LOCK_DEADLOCK',
 ]);
 
-export function isDatabaseDown(err: unknown): boolean {
+function isDatabaseDown(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   const fatal = (err as { fatal?: unknown } | null)?.fatal === true;
   // mysql2 marks connection-level failures fatal, some with no code ("connection is in closed state").
   return fatal || (typeof code === 'string' && DATABASE_DOWN.has(code));
 }
+
+/** A failure as the user is told it: a database that is down is the one 503, anything else as it is. */
+export const asAppError = (err: unknown): unknown => (isDatabaseDown(err) ? unavailable('database') : err);

@@ -198,6 +198,20 @@ describe('POST /api/auth/wechat/login', () => {
   });
 
   describe('a code sent again', () => {
+    it('after the database failed mid-login, gets the same 503 as the first time', async () => {
+      const bff = await startBff();
+      const browser = bff.browser();
+      const { code, state } = await browser.authorize({ user: 'alice' });
+      const lost = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:3306'), { code: 'ECONNREFUSED' });
+      bff.store.upsertIdentity = () => Promise.reject(lost);
+      const first = await browser.post('/api/auth/wechat/login', { code, state });
+      const again = await browser.post('/api/auth/wechat/login', { code, state });
+      for (const res of [first, again]) {
+        expect(res.status).toBe(503);
+        expect(await errorCode(res)).toBe('SERVICE_UNAVAILABLE');
+      }
+    });
+
     it('from the same browser (back, refresh) resumes the session instead of an error', async () => {
       const bff = await startBff();
       const browser = bff.browser();

@@ -1,5 +1,5 @@
 import type { Middleware } from 'koa';
-import { AppError, isDatabaseDown, unavailable } from '../errors.js';
+import { AppError, asAppError } from '../errors.js';
 import type { AppState } from './state.js';
 
 /**
@@ -14,7 +14,7 @@ export function errorHandler(): Middleware<AppState> {
       if (ctx.status === 405 && ctx.body === undefined)
         throw new AppError(405, 'METHOD_NOT_ALLOWED', '不支持该请求方法');
     } catch (caught) {
-      const err = isDatabaseDown(caught) ? unavailable('database') : caught;
+      const err = asAppError(caught);
       const known = err instanceof AppError;
       const koaStatus = (err as { status?: number; expose?: boolean }).status;
       const status = known ? err.status : koaStatus && koaStatus >= 400 && koaStatus < 500 ? koaStatus : 500;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import { AppError, badRequest } from '../errors.js';
+import { AppError, asAppError, badRequest } from '../errors.js';
 import type { Kv } from '../kv/types.js';
 import type { Random } from '../random.js';
 import type { Store } from '../store/store.js';
@@ -151,7 +151,9 @@ export function createAuthFlow(deps: {
         await kv.set(`login:${p.state}`, outcome, OUTCOME_TTL_MS);
         return { next: identity.customer_id === null ? 'bind' : 'home', returnTo: flow.returnTo, sessionId };
       } catch (err) {
-        const e = err instanceof AppError && err.expose ? err : new AppError(502, 'LOGIN_FAILED', '登录失败，请重试');
+        const known = asAppError(err);
+        const e =
+          known instanceof AppError && known.expose ? known : new AppError(502, 'LOGIN_FAILED', '登录失败，请重试');
         const outcome: Outcome = {
           status: 'failed',
           ...base,
