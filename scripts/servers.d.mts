@@ -18,10 +18,10 @@ export interface MariadbServer {
   start(): Promise<void>;
   /** SIGKILL: a crash; start() again runs crash recovery on the same data. */
   stop(): Promise<void>;
-  admin(statements: string): Promise<unknown>;
   createDatabase(prefix?: string): Promise<string>;
   close(): Promise<void>;
 }
 
 export function startRedis(): Promise<RedisServer>;
+export function createDatabase(serverUrl: string, prefix?: string): Promise<string>;
 export function startMariadb(): Promise<MariadbServer>;

@@ -84,6 +84,24 @@ export async function startRedis() {
   return server;
 }
 
+let databases = 0;
+
+/**
+ * A new empty database on the server at `serverUrl` (mysql://user:password@host:port, a user who may
+ * create databases), made as an operator would, with the server's default collation; its URL.
+ */
+export async function createDatabase(serverUrl, prefix = 'wxauth_test') {
+  const name = `${prefix}_${process.pid}_${Date.now()}_${++databases}`;
+  const mysql = await import('mysql2/promise');
+  const conn = await mysql.createConnection(serverUrl);
+  try {
+    await conn.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+  } finally {
+    await conn.end();
+  }
+  return `${serverUrl}/${name}`;
+}
+
 /**
  * A MariaDB server in a fresh data folder, with a `wxauth` user (password `wxauth`) allowed to create
  * databases. `stop()` kills it with SIGKILL, as a crash would; `start()` restarts it on the same data,
@@ -104,7 +122,6 @@ export async function startMariadb() {
 
   const port = await freePort();
   let proc;
-  let sequence = 0;
   const server = {
     port,
     url: `mysql://wxauth:wxauth@127.0.0.1:${port}`,
@@ -134,30 +151,22 @@ export async function startMariadb() {
       await waitForPort(port, proc.child, 'mariadbd', proc.output);
     },
     stop: () => stopChild(proc.child, 'SIGKILL'),
-    /** Runs SQL as root over the socket. */
-    async admin(statements) {
-      const mysql = await import('mysql2/promise');
-      const conn = await mysql.createConnection({ socketPath: socket, user: 'root', multipleStatements: true });
-      try {
-        return await conn.query(statements);
-      } finally {
-        await conn.end();
-      }
-    },
-    /** A new empty database; its URL. */
-    async createDatabase(prefix = 'wxauth_test') {
-      const name = `${prefix}_${process.pid}_${++sequence}`;
-      await server.admin(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
-      return `${server.url}/${name}`;
-    },
+    createDatabase: (prefix) => createDatabase(server.url, prefix),
     async close() {
       await stopChild(proc.child, 'SIGTERM');
       rmSync(dir, { recursive: true, force: true });
     },
   };
   await server.start();
-  await server.admin(
-    "CREATE USER 'wxauth'@'127.0.0.1' IDENTIFIED BY 'wxauth'; GRANT ALL PRIVILEGES ON *.* TO 'wxauth'@'127.0.0.1' WITH GRANT OPTION;",
-  );
+  // The tests' user, made as root over the socket (root has no password and no TCP access).
+  const mysql = await import('mysql2/promise');
+  const root = await mysql.createConnection({ socketPath: socket, user: 'root', multipleStatements: true });
+  try {
+    await root.query(
+      "CREATE USER 'wxauth'@'127.0.0.1' IDENTIFIED BY 'wxauth'; GRANT ALL PRIVILEGES ON *.* TO 'wxauth'@'127.0.0.1' WITH GRANT OPTION;",
+    );
+  } finally {
+    await root.end();
+  }
   return server;
 }

@@ -117,8 +117,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   const app = new Koa<AppState>({ proxy: config.trustedProxies.length > 0 });
   app.silent = true;
   app.use(trustedProxyHeaders(config.trustedProxies));
-  app.use(requestLog(deps.log, random));
-  app.use(metrics.http());
+  app.use(requestLog(deps.log, random, metrics));
   app.use(errorHandler());
   app.use(async (ctx, next) => {
     ctx.set('Cache-Control', 'no-store');

@@ -199,7 +199,7 @@ export function loadConfig(env: Env): Config {
     databaseUrl,
     databasePoolSize: int('DATABASE_POOL_SIZE', 10, 1, 200),
     redisUrl,
-    redisKeyPrefix: get('REDIS_KEY_PREFIX') ?? 'wxauth:',
+    redisKeyPrefix: keyPrefix ?? 'wxauth:',
     tokenApi: tokenApi === 'token' ? 'token' : 'stable_token',
     jssdkOrigins,
     sessionSecret: secret('SESSION_SECRET', demo),

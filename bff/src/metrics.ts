@@ -1,7 +1,6 @@
-import type { Middleware } from 'koa';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 import { AppError } from './errors.js';
-import type { AppState } from './http/state.js';
+import type { Ctx } from './http/state.js';
 
 /**
  * Prometheus metrics of one instance, served at GET /metrics on the BFF's own port (nginx.conf does
@@ -59,19 +58,12 @@ export function createMetrics() {
     registry,
     codeOf,
 
-    /** Outermost: counts every answer with its final status, under the route that matched. */
-    http(): Middleware<AppState> {
-      return async (ctx, next) => {
-        const stop = duration.startTimer();
-        try {
-          await next();
-        } finally {
-          const matched = (ctx as unknown as { _matchedRoute?: unknown })._matchedRoute;
-          const route = typeof matched === 'string' ? matched : 'unmatched';
-          requests.inc({ method: ctx.method, route, status: String(ctx.status) });
-          stop({ method: ctx.method, route });
-        }
-      };
+    /** An answered request, with its final status, under the route that matched (requestLog calls it). */
+    request(ctx: Ctx, seconds: number) {
+      const matched = (ctx as unknown as { _matchedRoute?: unknown })._matchedRoute;
+      const route = typeof matched === 'string' ? matched : 'unmatched';
+      requests.inc({ method: ctx.method, route, status: String(ctx.status) });
+      duration.observe({ method: ctx.method, route }, seconds);
     },
 
     login: (outcome: string) => logins.inc({ outcome }),

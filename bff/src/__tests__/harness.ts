@@ -3,12 +3,12 @@ import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { createSimulator, type RunningSimulator, type Simulator } from '@wxauth/wechat-sim';
 import type { Kysely } from 'kysely';
-import { createConnection } from 'mysql2/promise';
 import { pino } from 'pino';
 import { afterEach, expect, inject } from 'vitest';
 import { createApp } from '../app.js';
 import { loadConfig, type Config } from '../config.js';
 import { createMemoryKv } from '../kv/memory.js';
+import { createDatabase } from '../../../scripts/servers.mjs';
 import { connectRedis, createRedisKv } from '../kv/redis.js';
 import { createMetrics } from '../metrics.js';
 import { cryptoRandom, type Random } from '../random.js';
@@ -73,17 +73,8 @@ interface Peer {
   db: Kysely<Database>;
 }
 
-let databases = 0;
-
 /** A fresh, empty database on the run's real MariaDB server, created as an operator would. */
-export async function newMysqlDatabase(): Promise<string> {
-  const server = inject('mariadbUrl');
-  const name = `t_${process.pid}_${Date.now()}_${++databases}`;
-  const conn = await createConnection(server);
-  await conn.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
-  await conn.end();
-  return `${server}/${name}`;
-}
+export const newMysqlDatabase = () => createDatabase(inject('mariadbUrl'), 't');
 
 /** The real BFF against the real simulator, both on loopback, with one clock the test can move. */
 export async function startBff(options: TestOptions = {}) {

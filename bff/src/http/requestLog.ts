@@ -1,13 +1,15 @@
 import type { Middleware } from 'koa';
 import type { Logger } from 'pino';
+import type { Metrics } from '../metrics.js';
 import type { Random } from '../random.js';
 import type { AppState } from './state.js';
 
 /**
- * One JSON line per request with a request id. Only the path is logged: query strings carry codes
+ * One JSON line per request with a request id, and the request counted in the metrics, timed once.
+ * Only the path is logged: query strings carry codes
  * and states (`/wx-proxy/callback?code=…`), and headers carry cookies.
  */
-export function requestLog(log: Logger, random: Random): Middleware<AppState> {
+export function requestLog(log: Logger, random: Random, metrics?: Metrics): Middleware<AppState> {
   return async (ctx, next) => {
     const incoming = ctx.get('x-request-id');
     const requestId = /^[A-Za-z0-9._-]{8,64}$/.test(incoming) ? incoming : random.alnum(16);
@@ -18,13 +20,15 @@ export function requestLog(log: Logger, random: Random): Middleware<AppState> {
     try {
       await next();
     } finally {
+      const ms = performance.now() - started;
+      metrics?.request(ctx, ms / 1000);
       log.info(
         {
           requestId,
           method: ctx.method,
           path: ctx.path,
           status: ctx.status,
-          ms: Math.round((performance.now() - started) * 10) / 10,
+          ms: Math.round(ms * 10) / 10,
         },
         'request',
       );
