@@ -68,9 +68,9 @@ describe.each([
     expect(await bff.simStats()).toMatchObject({ '/cgi-bin/stable_token': 2, '/cgi-bin/ticket/getticket': 2 });
   });
 
-  it('on 40001 expires only the token that failed and tries once more', async () => {
+  it.each([40001, 42001])('on %i expires the token that failed and tries once more', async (errcode) => {
     const bff = await startBff();
-    await bff.fault({ path: '/cgi-bin/ticket/getticket', errcode: 40001 });
+    await bff.fault({ path: '/cgi-bin/ticket/getticket', errcode });
     expect((await configFor(bff, 'https://h5.example.com/')).status).toBe(200);
     expect(await bff.simStats()).toMatchObject({ '/cgi-bin/stable_token': 2, '/cgi-bin/ticket/getticket': 2 });
   });

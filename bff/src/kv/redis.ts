@@ -51,7 +51,7 @@ export async function connectRedis(url: string, log: Logger): Promise<Redis> {
  * rate-limiter-flexible, with an in-process insurance limiter per limit: while Redis is down, limits
  * are still counted (per instance) and every other operation fails with 503 — flows fail closed.
  */
-export function createRedisKv(redis: Redis, prefix = 'wxauth:'): Kv {
+export function createRedisKv(redis: Redis, prefix: string): Kv {
   const limiters = new Map<string, RateLimiterRedis>();
   const limiter = (l: Limit) => {
     const name = `${l.max}:${l.windowMs}`;

@@ -2,6 +2,15 @@ import { unavailable } from '../errors.js';
 import type { Kv } from '../kv/types.js';
 import type { Random } from '../random.js';
 
+/** Renew when less than this is left. */
+const AHEAD_MS = 5 * 60_000;
+/** While another instance renews, a value with more than this left is still handed out. */
+const USABLE_MS = 60_000;
+/** The lock's lease: a holder that dies mid-fetch blocks the others at most this long. */
+const LEASE_MS = 15_000;
+const POLL_MS = 50;
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
 export interface Cached {
   value: string;
   expiresAt: number;
@@ -15,14 +24,6 @@ export interface CredentialOptions {
   fetch: () => Promise<{ value: string; expiresInSeconds: number }>;
   random: Random;
   now: () => number;
-  /** Renew when less than this is left. */
-  aheadMs?: number;
-  /** While another instance renews, a value with more than this left is still handed out. */
-  usableMs?: number;
-  /** The lock's lease: a holder that dies mid-fetch blocks the others at most this long. */
-  leaseMs?: number;
-  pollMs?: number;
-  sleep?: (ms: number) => Promise<void>;
   /** Told of each renewal this instance makes (for the log: never the value itself). */
   onRenew?: (expiresAt: number) => void;
 }
@@ -35,25 +36,20 @@ export interface CredentialOptions {
  * one renewal. The others keep using the current value while it has time left, or wait for the new one.
  */
 export function createCredential(o: CredentialOptions) {
-  const aheadMs = o.aheadMs ?? 5 * 60_000;
-  const usableMs = o.usableMs ?? 60_000;
-  const leaseMs = o.leaseMs ?? 15_000;
-  const pollMs = o.pollMs ?? 50;
-  const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const lockKey = `${o.key}:lock`;
   const left = (c: Cached | undefined) => (c ? c.expiresAt - o.now() : 0);
   let renewal: Promise<Cached> | undefined;
 
   async function renew(current: Cached | undefined): Promise<Cached> {
     // Waiting longer than a lease means the holder died or WeChat is very slow: try for the lock again.
-    const deadline = Date.now() + 2 * leaseMs;
+    const deadline = Date.now() + 2 * LEASE_MS;
     while (Date.now() < deadline) {
       const owner = o.random.token(16);
-      if (await o.kv.setIfAbsent(lockKey, owner, leaseMs)) {
+      if (await o.kv.setIfAbsent(lockKey, owner, LEASE_MS)) {
         try {
           // Another instance may have renewed it between our read and our lock.
           const latest = await o.kv.get<Cached>(o.key);
-          if (left(latest) > aheadMs) return latest!;
+          if (left(latest) > AHEAD_MS) return latest!;
           const got = await o.fetch();
           const lifeMs = got.expiresInSeconds * 1000;
           const fresh = { value: got.value, expiresAt: o.now() + lifeMs };
@@ -64,10 +60,10 @@ export function createCredential(o: CredentialOptions) {
           await o.kv.delIfEquals(lockKey, owner).catch(() => undefined);
         }
       }
-      if (left(current) > usableMs) return current!;
-      await sleep(pollMs);
+      if (left(current) > USABLE_MS) return current!;
+      await sleep(POLL_MS);
       const latest = await o.kv.get<Cached>(o.key);
-      if (left(latest) > aheadMs) return latest!;
+      if (left(latest) > AHEAD_MS) return latest!;
       current = latest ?? current;
     }
     throw unavailable('state');
@@ -76,7 +72,7 @@ export function createCredential(o: CredentialOptions) {
   return {
     async get(): Promise<Cached> {
       const cached = await o.kv.get<Cached>(o.key);
-      if (left(cached) > aheadMs) return cached!;
+      if (left(cached) > AHEAD_MS) return cached!;
       renewal ??= renew(cached).finally(() => (renewal = undefined));
       return renewal;
     },

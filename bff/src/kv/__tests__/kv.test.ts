@@ -12,7 +12,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const stores: [string, () => Promise<Kv>][] = [
   ['in-process', async () => createMemoryKv()],
-  ['Redis', async () => createRedisKv(await connectRedis(inject('redisUrl'), silent))],
+  ['Redis', async () => createRedisKv(await connectRedis(inject('redisUrl'), silent), `kvtest${process.pid}:`)],
 ];
 
 /** The same contract for both stores: the services cannot tell them apart. */
@@ -98,7 +98,7 @@ describe('Redis going away', () => {
   let kv: Kv;
   beforeAll(async () => {
     redis = await startRedis();
-    kv = createRedisKv(await connectRedis(redis.url, silent));
+    kv = createRedisKv(await connectRedis(redis.url, silent), 'wxauth:');
   });
   afterAll(async () => {
     await kv.close();
