@@ -124,8 +124,9 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     await next();
   });
   app.use(jsonBody());
-  if (deps.webRoot) app.use(serveWebApp(deps.webRoot));
   app.use(router.routes());
   app.use(router.allowedMethods());
+  // After the routes: whatever the BFF answers itself wins; the app gets the rest.
+  if (deps.webRoot) app.use(serveWebApp(deps.webRoot));
   return app;
 }

@@ -22,11 +22,8 @@ const TYPES: Record<string, string> = {
 export function serveWebApp(root: string): Middleware<AppState> {
   const base = normalize(root + sep);
   return async (ctx, next) => {
-    if (
-      (ctx.method !== 'GET' && ctx.method !== 'HEAD') ||
-      /^\/(api|internal|wx-proxy)(\/|$)/.test(ctx.path) ||
-      /^\/(healthz|readyz|metrics)$/.test(ctx.path)
-    )
+    // Unknown paths under the BFF's own prefixes stay JSON 404s, never the app.
+    if ((ctx.method !== 'GET' && ctx.method !== 'HEAD') || /^\/(api|internal|wx-proxy)(\/|$)/.test(ctx.path))
       return next();
     let path: string;
     try {
