@@ -21,6 +21,15 @@ describe('captureCallback', () => {
     expect(takeCallback()).toBeNull();
   });
 
+  it("drops WeChat's #wechat_redirect, which the browser carried back from the authorize URL", () => {
+    const { loc, hist, calls } = fakeLocation(
+      'https://h5.example.com/auth?from=menu&code=C0DE&state=ST4TE#wechat_redirect',
+    );
+    captureCallback(loc, hist);
+    expect(calls).toEqual(['/auth?from=menu']);
+    expect(takeCallback()).toEqual({ code: 'C0DE', state: 'ST4TE' });
+  });
+
   it('keeps a refusal (state, no code) as such', () => {
     const { loc, hist, calls } = fakeLocation('https://h5.example.com/auth?state=ST4TE');
     captureCallback(loc, hist);
