@@ -3,6 +3,7 @@ const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.ch
 function page(title: string, body: string): string {
   return `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)}</title>
+<link rel="icon" href="/favicon.ico" type="image/svg+xml">
 <style>body{font-family:system-ui,sans-serif;margin:0;padding:32px 20px;text-align:center;color:#111}
 .sim{font-size:12px;color:#888}.err{color:#e64340}button{font-size:17px;padding:10px 0;width:100%;margin:8px 0;border-radius:8px;border:0}
 .ok{background:#07c160;color:#fff}.no{background:#f2f2f2;color:#07c160}</style></head>
@@ -30,6 +31,10 @@ export function consentPage(appName: string, hidden: Record<string, string>): st
 <button class="no" name="decision" value="deny">拒绝</button></form>`,
   );
 }
+
+/** WeChat's green speech bubble, small: served at /favicon.ico, where browsers look for it unasked. */
+export const FAVICON_SVG =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="7" fill="#07c160"/><ellipse cx="16" cy="15" rx="10" ry="8" fill="#fff"/><path d="M10 21l-1 5 5-3z" fill="#fff"/></svg>';
 
 export function avatarSvg(user: string): string {
   const hue = [...user].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 360, 7);

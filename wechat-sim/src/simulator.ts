@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomAlnum, stableId } from './ids.js';
-import { avatarSvg, consentPage, errorPage, qrconnectPage } from './pages.js';
+import { avatarSvg, consentPage, errorPage, FAVICON_SVG, qrconnectPage } from './pages.js';
 import type { Fault, SimApp, SimOptions } from './types.js';
 
 const CODE_TTL_MS = 5 * 60_000;
@@ -412,6 +412,10 @@ export function createSimulator(options: SimOptions): Simulator {
         return void res.end(avatarSvg(user));
       }
       return json(res, 404, { error: 'not found' });
+    }
+    if (key === 'GET /favicon.ico') {
+      res.writeHead(200, { 'Content-Type': 'image/svg+xml', 'Cache-Control': 'max-age=86400' });
+      return void res.end(FAVICON_SVG);
     }
 
     calls[path] = (calls[path] ?? 0) + 1;
