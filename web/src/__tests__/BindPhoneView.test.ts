@@ -1,0 +1,71 @@
+import { flushPromises, mount } from '@vue/test-utils';
+import { createPinia, setActivePinia } from 'pinia';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { createMemoryHistory, createRouter } from 'vue-router';
+
+const sendSms = vi.fn(async () => ({ cooldownSeconds: 60 }));
+vi.mock('@/api/account', () => ({ sendSms: () => sendSms(), bindPhone: vi.fn() }));
+vi.mock('@/api/auth', () => ({ getMeta: async () => ({ demo: false, websiteLogin: false }) }));
+const { default: BindPhoneView } = await import('../views/BindPhoneView.vue');
+
+const CODE_ERROR = '请输入6位数字验证码';
+
+async function mountView() {
+  const router = createRouter({
+    history: createMemoryHistory(),
+    routes: [{ path: '/bind', component: BindPhoneView }],
+  });
+  await router.push('/bind');
+  const wrapper = mount(BindPhoneView, { global: { plugins: [router] }, attachTo: document.body });
+  const phone = wrapper.get('input[name="phone"]');
+  const code = wrapper.get('input[name="smsCode"]');
+  const send = () =>
+    wrapper
+      .findAll('button')
+      .find((b) => b.text() === '获取验证码')!
+      .trigger('click');
+  return { wrapper, phone, code, send };
+}
+
+describe('the bind page', () => {
+  beforeEach(() => {
+    setActivePinia(createPinia());
+    sendSms.mockClear();
+  });
+
+  it('says nothing about the code field before the user has typed in it or submitted', async () => {
+    const { wrapper, phone, code, send } = await mountView();
+    // Passing through the empty code field on the way to the send button is not a mistake.
+    await code.trigger('focus');
+    await code.trigger('blur');
+    await phone.setValue('13800138000');
+    await send();
+    await flushPromises();
+    expect(sendSms).toHaveBeenCalled();
+    expect(wrapper.text()).not.toContain(CODE_ERROR);
+  });
+
+  it('a submit without a code says so, and sending a code then clears that message', async () => {
+    const { wrapper, phone, send } = await mountView();
+    await phone.setValue('13800138000');
+    await wrapper.get('form').trigger('submit');
+    expect(wrapper.text()).toContain(CODE_ERROR);
+    await send();
+    await flushPromises();
+    expect(wrapper.text()).not.toContain(CODE_ERROR);
+  });
+
+  it('a code typed short shows the message once the user leaves the field, and at submit', async () => {
+    const { wrapper, phone, code, send } = await mountView();
+    await phone.setValue('13800138000');
+    await send();
+    await flushPromises();
+    await code.setValue('123');
+    expect(wrapper.text()).not.toContain(CODE_ERROR);
+    await code.trigger('blur');
+    expect(wrapper.text()).toContain(CODE_ERROR);
+    await code.setValue('');
+    await wrapper.get('form').trigger('submit');
+    expect(wrapper.text()).toContain(CODE_ERROR);
+  });
+});
