@@ -14,4 +14,8 @@ export const AUTH_MESSAGES: Record<string, string> = {
   SERVICE_UNAVAILABLE: '登录服务暂时不可用，请稍后重试。',
 };
 
-export const authMessage = (code: string) => AUTH_MESSAGES[code] ?? '登录失败，请重试。';
+/** A refusal of the profile step before binding, which the user may skip: the login goes on without it. */
+const REFUSED_SKIPPABLE = '你已拒绝授权。授权后，在电脑上用微信登录无需再绑定手机号；也可以跳过这一步。';
+
+export const authMessage = (code: string, opts: { canSkip?: boolean } = {}) =>
+  code === 'CODE_MISSING' && opts.canSkip ? REFUSED_SKIPPABLE : (AUTH_MESSAGES[code] ?? '登录失败，请重试。');
