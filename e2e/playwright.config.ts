@@ -34,6 +34,11 @@ export default defineConfig({
       use: { ...devices['iPhone 13'], defaultBrowserType: 'chromium', userAgent: WECHAT_UA },
     },
     {
+      // Request-level checks of nginx.conf: headers, caching, what it serves.
+      name: 'nginx',
+      testMatch: /nginx\.spec\.ts/,
+    },
+    {
       name: 'desktop',
       testMatch: /desktop\.spec\.ts/,
       use: { viewport: { width: 1280, height: 800 } },

@@ -1,0 +1,48 @@
+import { expect, test } from '@playwright/test';
+
+// Request-level checks of the shipped nginx.conf in front of the stacks global-setup starts.
+const REAL = process.env.E2E_REAL_ORIGIN!;
+const DEMO = process.env.E2E_DEMO_ORIGIN!;
+const PROXY = 'http://127.0.0.1:18630';
+const HSTS = 'max-age=31536000; includeSubDomains';
+
+test.describe('TLS terminated in front of nginx (X-Forwarded-Proto: https)', () => {
+  const https = { 'x-forwarded-proto': 'https' };
+
+  test('HSTS is sent when the terminator says https, and only then', async ({ request }) => {
+    for (const path of ['/auth', '/assets/missing.js', '/api/session']) {
+      const front = await request.get(`${REAL}${path}`, { headers: https });
+      expect([path, front.headers()['strict-transport-security']]).toEqual([path, HSTS]);
+      const plain = await request.get(`${REAL}${path}`);
+      expect([path, plain.headers()['strict-transport-security']]).toEqual([path, undefined]);
+    }
+    // A downgrade is never believed.
+    const down = await request.get(`${REAL}/auth`, { headers: { 'x-forwarded-proto': 'http' } });
+    expect(down.headers()['strict-transport-security']).toBeUndefined();
+    // The authorization proxy's own domain too.
+    const proxy = { host: 'proxy.example.test' };
+    const front = await request.get(`${PROXY}/nginx-health`, { headers: { ...proxy, ...https } });
+    expect(front.headers()['strict-transport-security']).toBe(HSTS);
+    expect(front.headers()['content-security-policy'], 'the proxy server, not the H5 one').toBeUndefined();
+    const plain = await request.get(`${PROXY}/nginx-health`, { headers: proxy });
+    expect(plain.headers()['strict-transport-security']).toBeUndefined();
+  });
+
+  test("the BFF behind nginx sees https: the proxy's callback is https", async ({ request }) => {
+    // The demo stack's proxy derives its callback from the request (no WX_PROXY_PUBLIC_URL).
+    const q = new URLSearchParams({
+      appid: 'wx00000000000000de',
+      redirect_uri: 'http://localhost/back',
+      response_type: 'code',
+      scope: 'snsapi_base',
+      state: 'front',
+    });
+    const callback = async (headers?: Record<string, string>) => {
+      const res = await request.get(`${DEMO}/wx-proxy/?${q}`, { headers, maxRedirects: 0 });
+      expect(res.status()).toBe(302);
+      return new URL(res.headers()['location']!).searchParams.get('redirect_uri');
+    };
+    expect(await callback(https)).toBe('https://localhost/wx-proxy/callback');
+    expect(await callback()).toBe('http://localhost/wx-proxy/callback');
+  });
+});
