@@ -4,6 +4,7 @@ import { expect, test } from '@playwright/test';
 const REAL = process.env.E2E_REAL_ORIGIN!;
 const DEMO = process.env.E2E_DEMO_ORIGIN!;
 const PROXY = 'http://127.0.0.1:18630';
+const IMMUTABLE = 'public, max-age=31536000, immutable';
 const HSTS = 'max-age=31536000; includeSubDomains';
 
 test.describe('TLS terminated in front of nginx (X-Forwarded-Proto: https)', () => {
@@ -45,4 +46,22 @@ test.describe('TLS terminated in front of nginx (X-Forwarded-Proto: https)', () 
     expect(await callback(https)).toBe('https://localhost/wx-proxy/callback');
     expect(await callback()).toBe('http://localhost/wx-proxy/callback');
   });
+});
+
+test('only a found asset is cached for good: a missing one is a 404 nobody keeps', async ({ request }) => {
+  const html = await (await request.get(`${REAL}/auth`)).text();
+  const asset = /src="(\/assets\/[^"]+\.js)"/.exec(html)![1]!;
+  const found = await request.get(`${REAL}${asset}`);
+  expect([found.status(), found.headers()['cache-control']]).toEqual([200, IMMUTABLE]);
+  // A revalidation keeps the same long cache.
+  const etag = found.headers()['etag']!;
+  const again = await request.get(`${REAL}${asset}`, { headers: { 'if-none-match': etag } });
+  expect([again.status(), again.headers()['cache-control']]).toEqual([304, IMMUTABLE]);
+
+  for (const path of ['/assets/missing.js', '/assets/', '/MP_verify_Missing.txt', '/internal/x']) {
+    const res = await request.get(`${REAL}${path}`);
+    expect([path, res.status(), res.headers()['cache-control']]).toEqual([path, 404, 'no-store']);
+  }
+  expect((await request.get(`${REAL}/orders/42`)).headers()['cache-control']).toBe('no-cache');
+  expect((await request.get(`${REAL}/api/session`)).headers()['cache-control']).toBe('no-store');
 });

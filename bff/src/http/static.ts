@@ -16,8 +16,9 @@ const TYPES: Record<string, string> = {
 };
 
 /**
- * Demo mode only: serves the built H5 app as nginx.conf does (files as they are, /assets/ cached for
- * good, any other path → index.html), so `pnpm start` is the whole demo on one port.
+ * Demo mode only: serves the built H5 app as nginx.conf does (files as they are, found /assets/ cached
+ * for good, a missing one 404, any other path → index.html), so `pnpm start` is the whole demo on one
+ * port.
  */
 export function serveWebApp(root: string): Middleware<AppState> {
   const base = normalize(root + sep);
@@ -32,13 +33,23 @@ export function serveWebApp(root: string): Middleware<AppState> {
       path = '/'; // a malformed escape names no file: the app answers
     }
     const wanted = normalize(join(base, path));
-    const inside = wanted.startsWith(base) && !wanted.endsWith(sep);
-    const file = inside && (await stat(wanted).catch(() => null))?.isFile() ? wanted : join(base, 'index.html');
+    const relative = wanted.startsWith(base) ? wanted.slice(base.length) : null;
+    const found = relative !== null && (await stat(wanted).catch(() => null))?.isFile() === true;
+    const asset = relative?.startsWith(`assets${sep}`) ?? false;
+    // Only a file that exists may be cached for good: a missing asset is a 404 nobody keeps.
+    if (asset && !found) {
+      ctx.status = 404;
+      ctx.type = 'text/plain; charset=utf-8';
+      ctx.set('Cache-Control', 'no-store');
+      ctx.body = 'Not Found';
+      return;
+    }
+    const file = found ? wanted : join(base, 'index.html');
     const info = await stat(file).catch(() => null);
     if (!info) return next();
     ctx.type = TYPES[extname(file)] ?? 'application/octet-stream';
     ctx.length = info.size;
-    ctx.set('Cache-Control', ctx.path.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
+    ctx.set('Cache-Control', asset ? 'public, max-age=31536000, immutable' : 'no-cache');
     ctx.body = ctx.method === 'HEAD' ? null : createReadStream(file);
   };
 }
