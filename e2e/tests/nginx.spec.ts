@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 
 // Request-level checks of the shipped nginx.conf in front of the stacks global-setup starts.
@@ -46,6 +48,26 @@ test.describe('TLS terminated in front of nginx (X-Forwarded-Proto: https)', () 
     expect(await callback(https)).toBe('https://localhost/wx-proxy/callback');
     expect(await callback()).toBe('http://localhost/wx-proxy/callback');
   });
+});
+
+test('no dot file or dot folder is served (the build manifest), /.well-known/ still falls through', async ({
+  request,
+}) => {
+  // bench:web reads the manifest from dist/, so the build keeps writing it: nginx must not serve it.
+  expect(existsSync(join(import.meta.dirname, '../../web/dist/.vite/manifest.json'))).toBe(true);
+  for (const path of [
+    '/.vite/manifest.json',
+    '/%2Evite/manifest.json',
+    '/.vite/',
+    '/.env',
+    '/assets/.hidden.js',
+    '/.well-known/.x',
+  ]) {
+    const res = await request.get(`${REAL}${path}`);
+    expect([path, res.status()]).toEqual([path, 404]);
+    expect(await res.text()).not.toContain('src/main.ts');
+  }
+  expect((await request.get(`${REAL}/.well-known/anything`)).status()).toBe(200);
 });
 
 test('only a found asset is cached for good: a missing one is a 404 nobody keeps', async ({ request }) => {

@@ -17,8 +17,8 @@ const TYPES: Record<string, string> = {
 
 /**
  * Demo mode only: serves the built H5 app as nginx.conf does (files as they are, found /assets/ cached
- * for good, a missing one 404, any other path → index.html), so `pnpm start` is the whole demo on one
- * port.
+ * for good, a missing one and dot files 404, any other path → index.html), so `pnpm start` is the whole
+ * demo on one port.
  */
 export function serveWebApp(root: string): Middleware<AppState> {
   const base = normalize(root + sep);
@@ -34,10 +34,12 @@ export function serveWebApp(root: string): Middleware<AppState> {
     }
     const wanted = normalize(join(base, path));
     const relative = wanted.startsWith(base) ? wanted.slice(base.length) : null;
-    const found = relative !== null && (await stat(wanted).catch(() => null))?.isFile() === true;
+    // Dot files and folders (Vite's .vite/manifest.json, an .env) are never served; /.well-known/ is.
+    const hidden = !!relative?.split(sep).some((s, i) => s.startsWith('.') && !(i === 0 && s === '.well-known'));
+    const found = relative !== null && !hidden && (await stat(wanted).catch(() => null))?.isFile() === true;
     const asset = relative?.startsWith(`assets${sep}`) ?? false;
     // Only a file that exists may be cached for good: a missing asset is a 404 nobody keeps.
-    if (asset && !found) {
+    if (hidden || (asset && !found)) {
       ctx.status = 404;
       ctx.type = 'text/plain; charset=utf-8';
       ctx.set('Cache-Control', 'no-store');
