@@ -5,11 +5,13 @@ import { defineConfig } from 'vitest/config';
 // One `vitest run` covers every package; workspace packages resolve to their sources.
 const alias = {
   '@wxauth/wechat-sim': fileURLToPath(new URL('./wechat-sim/src/index.ts', import.meta.url)),
+  '@wxauth/contract': fileURLToPath(new URL('./contract/src/index.ts', import.meta.url)),
 };
 
 export default defineConfig({
   test: {
     projects: [
+      { test: { name: 'contract', root: 'contract', include: ['src/**/*.test.ts'] } },
       { resolve: { alias }, test: { name: 'wechat-sim', root: 'wechat-sim', include: ['src/**/*.test.ts'] } },
       {
         resolve: { alias },
@@ -24,7 +26,7 @@ export default defineConfig({
       },
       {
         plugins: [vue()],
-        resolve: { alias: { '@': fileURLToPath(new URL('./web/src', import.meta.url)) } },
+        resolve: { alias: { ...alias, '@': fileURLToPath(new URL('./web/src', import.meta.url)) } },
         define: { __VUE_OPTIONS_API__: 'false', __VUE_PROD_DEVTOOLS__: 'false' },
         test: {
           name: 'web',

@@ -5,6 +5,7 @@ import type { Config } from './config.js';
 import { createCookieJar } from './http/cookies.js';
 import { jsonBody } from './http/body.js';
 import { errorHandler } from './http/errors.js';
+import { sameOriginWrites } from './http/origin.js';
 import { trustedProxyHeaders } from './http/proxy.js';
 import { requestLog } from './http/requestLog.js';
 import { serveWebApp } from './http/static.js';
@@ -123,6 +124,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     ctx.set('Cache-Control', 'no-store');
     await next();
   });
+  app.use(sameOriginWrites([config.publicUrl]));
   app.use(jsonBody());
   app.use(router.routes());
   app.use(router.allowedMethods());

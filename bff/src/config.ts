@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { parseAllowedHosts } from './proxy/target.js';
 import { parseKey } from './services/sealer.js';
@@ -53,7 +54,9 @@ type Env = Record<string, string | undefined>;
 
 const DEMO_SECRET = 'demo-only-secret-never-use-in-production-0000';
 
+/** Public, in this repository: never accepted in production, nor anywhere with real credentials. */
 const LOOPBACK = ['127.0.0.1', '::1'];
+const DEMO_PROFILE_KEY = Buffer.alloc(32, 7);
 
 function trustedProxies(raw: string | undefined, problems: string[]): string[] {
   if (raw === undefined) return [];
@@ -110,19 +113,33 @@ export function loadConfig(env: Env): Config {
   const secret = (name: string, demo: boolean) => {
     const value = get(name);
     if (value === undefined) {
-      if (demo) return DEMO_SECRET;
+      // A production demo (WXAUTH_DEMO=1) gets secrets of its own, new at every start.
+      if (demo) return production ? randomBytes(32).toString('base64url') : DEMO_SECRET;
       problems.push(`${name}: required (at least 32 characters) when WX_APPID is set`);
       return '';
     }
     if (value.length < 32) problems.push(`${name}: must be at least 32 characters long`);
     return value;
   };
+    if (value === DEMO_SECRET && (production || !demo))
+      problems.push(`${name}: is the public demo value from the source code; set a random one`);
 
   const port = int('PORT', 8080, 0, 65535);
   const appid = get('WX_APPID');
   const demo = appid === undefined;
   if (demo && get('WX_APPSECRET')) problems.push('WX_APPID: required when WX_APPSECRET is set');
   if (appid !== undefined && !/^wx[0-9a-f]{16}$/.test(appid))
+  // The images set NODE_ENV=production: there an empty WX_APPID (compose passes `${WX_APPID}`) must not
+  // quietly start the demo, with its SMS inbox and public secrets. The demo has to be asked for.
+  const production = get('NODE_ENV') === 'production';
+  const demoAsked = get('WXAUTH_DEMO');
+  if (demoAsked !== undefined && demoAsked !== '0' && demoAsked !== '1')
+    problems.push(`WXAUTH_DEMO: expected 1 (run the demo on the simulator) or 0, got "${demoAsked}"`);
+  if (demo && production && demoAsked !== '1' && !get('WX_APPSECRET'))
+    problems.push(
+      'WX_APPID: required when NODE_ENV is production (with WX_APPSECRET); to run the demo on the simulator on purpose, set WXAUTH_DEMO=1',
+    );
+  if (!demo && demoAsked === '1') problems.push('WXAUTH_DEMO: 1 asks for the demo, but WX_APPID is set; unset one');
     problems.push(`WX_APPID: expected "wx" and 16 hex digits, got "${appid}"`);
   const appsecret = get('WX_APPSECRET');
   if (!demo && !appsecret) problems.push('WX_APPSECRET: required when WX_APPID is set');
@@ -166,7 +183,8 @@ export function loadConfig(env: Env): Config {
   const proxyPublicUrl = get('WX_PROXY_PUBLIC_URL') === undefined ? null : origin('WX_PROXY_PUBLIC_URL', '');
 
   const rawKey = get('PROFILE_TOKEN_KEY');
-  const profileTokenKey = rawKey === undefined ? (demo ? Buffer.alloc(32, 7) : null) : (parseKey(rawKey) ?? null);
+  const demoKey = production ? randomBytes(32) : DEMO_PROFILE_KEY;
+  const profileTokenKey = rawKey === undefined ? (demo ? demoKey : null) : (parseKey(rawKey) ?? null);
   if (rawKey !== undefined && !profileTokenKey)
     problems.push('PROFILE_TOKEN_KEY: expected 32 bytes as 64 hex digits or base64 (value not shown)');
 
@@ -176,6 +194,8 @@ export function loadConfig(env: Env): Config {
     .map((o) => o.trim())
     .filter(Boolean)) {
     const url = validUrl(raw, ['https:', 'http:']);
+  if (profileTokenKey?.equals(DEMO_PROFILE_KEY) && rawKey !== undefined && (production || !demo))
+    problems.push('PROFILE_TOKEN_KEY: is the public demo value from the source code; set a random one');
     if (!url || url.origin !== raw.replace(/\/$/, '') || (url.protocol === 'http:' && !demo))
       problems.push(`WX_JSSDK_ORIGINS: expected https origins like https://trade.example.com, got "${raw}"`);
     else if (!jssdkOrigins.includes(url.origin)) jssdkOrigins.push(url.origin);

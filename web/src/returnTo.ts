@@ -1,13 +1,4 @@
-/**
- * A returnTo from the address bar, as a path on this origin; anything that would leave it (`//evil`,
- * `/\evil`, `https://…`) is `/`. The BFF checks the same again for the login itself.
- */
-export function sameSitePath(input: unknown, origin = window.location.origin): string {
-  if (typeof input !== 'string' || !input.startsWith('/')) return '/';
-  try {
-    const url = new URL(input, origin);
-    return url.origin === origin ? url.pathname + url.search + url.hash : '/';
-  } catch {
-    return '/';
-  }
-}
+import { safeReturnTo } from '@wxauth/contract';
+
+/** A returnTo from the address bar, as a path on this origin: the BFF's rule, from the shared contract. */
+export const sameSitePath = (input: unknown, origin = window.location.origin): string => safeReturnTo(input, origin);

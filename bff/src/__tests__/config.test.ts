@@ -137,3 +137,50 @@ describe('docs/docker-compose.yml', () => {
     expect(config.redisUrl).toMatch(/^redis:\/\/:.+@redis:6379\/0$/);
   });
 });
+
+describe('demo mode and NODE_ENV=production', () => {
+  const PROD = { NODE_ENV: 'production' };
+  const DEMO_SECRET = 'demo-only-secret-never-use-in-production-0000';
+
+  it.each<Record<string, string>>([{}, { WX_APPID: '' }, { WX_APPID: '  ' }])(
+    'refuses to start the demo by accident (%j)',
+    (env) => {
+      expect(problems({ ...PROD, ...env })).toEqual([
+        expect.stringMatching(/^WX_APPID: required when NODE_ENV is production.*WXAUTH_DEMO=1/),
+      ]);
+    },
+  );
+
+  it('starts the demo when asked for, with secrets of its own, never the public ones', () => {
+    const a = loadConfig({ ...PROD, WXAUTH_DEMO: '1' });
+    const b = loadConfig({ ...PROD, WXAUTH_DEMO: '1' });
+    expect(a.demo).toBe(true);
+    for (const c of [a, b]) {
+      expect(c.sessionSecret).not.toBe(DEMO_SECRET);
+      expect(c.internalApiToken).not.toBe(DEMO_SECRET);
+      expect(c.profileTokenKey!.equals(Buffer.alloc(32, 7))).toBe(false);
+    }
+    expect(a.sessionSecret).not.toBe(b.sessionSecret);
+  });
+
+  it('outside production the demo keeps its fixed secrets, so a restart keeps its sessions', () => {
+    expect(loadConfig({}).sessionSecret).toBe(DEMO_SECRET);
+  });
+
+  it.each([
+    [{ ...PROD, WXAUTH_DEMO: '1', SESSION_SECRET: DEMO_SECRET }, 'SESSION_SECRET'],
+    [{ ...PROD, WXAUTH_DEMO: '1', INTERNAL_API_TOKEN: DEMO_SECRET }, 'INTERNAL_API_TOKEN'],
+    [{ ...REAL, SESSION_SECRET: DEMO_SECRET }, 'SESSION_SECRET'],
+    [{ ...REAL, INTERNAL_API_TOKEN: DEMO_SECRET }, 'INTERNAL_API_TOKEN'],
+    [{ ...REAL, PROFILE_TOKEN_KEY: '07'.repeat(32) }, 'PROFILE_TOKEN_KEY'],
+  ])('refuses the public demo secret as a real one (%#)', (env, name) => {
+    expect(problems(env)).toEqual([expect.stringMatching(new RegExp(`^${name}: is the public demo value`))]);
+  });
+
+  it('says what is wrong with WXAUTH_DEMO', () => {
+    expect(problems({ WXAUTH_DEMO: 'yes' })).toEqual([expect.stringMatching(/^WXAUTH_DEMO: expected 1/)]);
+    expect(problems({ ...REAL, WXAUTH_DEMO: '1' })).toEqual([
+      expect.stringMatching(/^WXAUTH_DEMO: 1 asks for the demo/),
+    ]);
+  });
+});

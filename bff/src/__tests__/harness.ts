@@ -258,7 +258,8 @@ export class Browser {
     return res;
   }
 
-  post(path: string, json?: unknown): Promise<Response> {
+  /** A POST as the H5 app sends it: JSON, `{}` when there is nothing to say. */
+  post(path: string, json: unknown = {}): Promise<Response> {
     return this.request(path, { method: 'POST', json });
   }
 

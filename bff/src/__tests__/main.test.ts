@@ -36,6 +36,32 @@ describe('startServer', () => {
     expect((await fetch(`${r.url}/api/dev/sms-inbox?phone=13800138000`)).status).toBe(404);
   });
 
+  it("demo mode: the authorization proxy keeps the demo's port in its callback, so it works on pnpm start", async () => {
+    const { r } = await start({ DATABASE_URL: `sqlite:${join(dataDir(), 'demo.db')}`, WXSIM_PORT: '0' });
+    const port = new URL(r.url).port;
+    const link = new URLSearchParams({
+      appid: r.config.wechat.appid,
+      redirect_uri: `http://localhost:${port}/landing`,
+    });
+    const res = await fetch(`http://localhost:${port}/wx-proxy/?${link}`, { redirect: 'manual' });
+    const wechat = new URL(res.headers.get('location')!.replace('#wechat_redirect', ''));
+    expect(wechat.searchParams.get('redirect_uri')).toBe(`http://localhost:${port}/wx-proxy/callback`);
+    const cookie = res.headers.getSetCookie()[0]!.split(';')[0]!;
+    const back = await fetch(wechat, { redirect: 'manual' });
+    const callback = new URL(back.headers.get('location')!);
+    expect(callback.origin).toBe(`http://localhost:${port}`);
+    const relayed = await fetch(callback, { redirect: 'manual', headers: { cookie } });
+    expect(relayed.headers.get('location')).toMatch(new RegExp(`^http://localhost:${port}/landing\\?code=\\w+$`));
+  });
+
+  it('NODE_ENV=production with no WX_APPID: refuses to start the demo unless WXAUTH_DEMO=1', async () => {
+    const env = { NODE_ENV: 'production', WX_APPID: '', PORT: '0', WXSIM_PORT: '0' };
+    await expect(startServer(env, sink, () => {})).rejects.toThrow(/WXAUTH_DEMO=1/);
+    const { r, said } = await start({ ...env, WXAUTH_DEMO: '1', DATABASE_URL: `sqlite:${join(dataDir(), 'demo.db')}` });
+    expect(said).toContain('DEMO MODE');
+    expect(r.config.sessionSecret).not.toBe('demo-only-secret-never-use-in-production-0000');
+  });
+
   it('real mode never starts the simulator and points at WeChat', async () => {
     const { r, said } = await start({
       ...REAL_ENV,

@@ -6,8 +6,6 @@ export interface AppState {
   log: Logger;
   requestId: string;
   session?: Session;
-  /** The raw JSON body text, for checks JSON.parse cannot make (a key sent twice). */
-  rawBody?: string;
   body?: Record<string, unknown>;
   /**
    * For routes a person's browser navigates to: shows an error as a page (or a redirect to one)

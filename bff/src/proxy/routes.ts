@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Config } from '../config.js';
 import type { AppRouter } from '../routes/context.js';
 import { limitPerIp, single } from '../routes/context.js';
@@ -15,7 +16,14 @@ const PC_SCOPES = ['snsapi_login', ...MOBILE_SCOPES];
 interface ProxyRecord {
   target: string;
   callerState: string | null;
+  /** A digest of the proxy-browser cookie of the browser that started it. */
+  browser: string;
 }
+
+/** Each browser's own cookie on the proxy's origin, as php_weixin_proxy had: a callback comes back to it. */
+const BROWSER_COOKIE = 'wxproxy_b';
+const BROWSER_COOKIE_SECONDS = 24 * 3600;
+const digest = (token: string) => createHash('sha256').update(token).digest('base64url');
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -34,9 +42,17 @@ function errorPage(ctx: Ctx, status: number, message: string): void {
  */
 export function proxyRoutes(router: AppRouter, deps: { config: Config; kv: Kv; random: Random; wechat: WechatClient }) {
   const { config, kv, random, wechat } = deps;
-  const callbackUrl = (ctx: Ctx) =>
-    // The request's own scheme and host (X-Forwarded-* only from a trusted proxy), never its port.
-    `${config.proxy.publicUrl ?? `${ctx.protocol}://${ctx.hostname}`}/wx-proxy/callback`;
+  /**
+   * The proxy's own origin: WX_PROXY_PUBLIC_URL, else the request's host (X-Forwarded-* only from a
+   * trusted proxy). Never http when the site is https: a TLS terminator in front of nginx must not
+   * downgrade what WeChat is sent. No port, which WeChat refuses, except in the demo on the simulator.
+   */
+  const proxyOrigin = (ctx: Ctx) =>
+    config.proxy.publicUrl ?? `${config.secure ? 'https' : ctx.protocol}://${config.demo ? ctx.host : ctx.hostname}`;
+  const browserCookie = (ctx: Ctx) => {
+    const secure = proxyOrigin(ctx).startsWith('https:');
+    return { name: `${secure ? '__Host-' : ''}${BROWSER_COOKIE}`, secure };
+  };
 
   const start = async (ctx: Ctx) => {
     const q = ctx.query;
@@ -64,10 +80,17 @@ export function proxyRoutes(router: AppRouter, deps: { config: Config; kv: Kv; r
     const target = checkTarget(single(q.redirect_uri), config.proxy.allowedHosts, config.demo);
     if (!target.ok) return errorPage(ctx, 400, target.reason);
 
+    const cookie = browserCookie(ctx);
+    const held = ctx.cookies.get(cookie.name);
+    const browser = held && /^[A-Za-z0-9_-]{22,64}$/.test(held) ? held : random.token(16);
+    ctx.append(
+      'Set-Cookie',
+      `${cookie.name}=${browser}; Path=/; Max-Age=${BROWSER_COOKIE_SECONDS}; HttpOnly; SameSite=Lax${cookie.secure ? '; Secure' : ''}`,
+    );
     const state = random.alnum(32);
-    const record: ProxyRecord = { target: single(q.redirect_uri)!, callerState };
+    const record: ProxyRecord = { target: single(q.redirect_uri)!, callerState, browser: digest(browser) };
     await kv.set(`wxproxy:${state}`, record, RECORD_TTL_MS);
-    const redirectUri = callbackUrl(ctx);
+    const redirectUri = `${proxyOrigin(ctx)}/wx-proxy/callback`;
     ctx.redirect(
       pc
         ? wechat.qrconnectUrl({ appid, redirectUri, state })
@@ -89,8 +112,16 @@ export function proxyRoutes(router: AppRouter, deps: { config: Config; kv: Kv; r
     const code = single(ctx.query.code);
     if (!state || !/^[A-Za-z0-9]{32}$/.test(state) || Array.isArray(ctx.query.code))
       return errorPage(ctx, 400, '授权回调缺少有效的 state');
+    const expired = () => errorPage(ctx, 400, '授权链接已失效或已使用，请返回原网站重新登录');
+    const pending = await kv.get<ProxyRecord>(`wxproxy:${state}`);
+    if (!pending) return expired();
+    // Only the browser that started it may finish it; a callback carried to another one is refused,
+    // and the record stays for its own browser.
+    const browser = ctx.cookies.get(browserCookie(ctx).name);
+    if (!browser || digest(browser) !== pending.browser)
+      return errorPage(ctx, 400, '请在发起登录的同一个浏览器中完成授权，请返回原网站重新登录');
     const record = await kv.take<ProxyRecord>(`wxproxy:${state}`);
-    if (!record) return errorPage(ctx, 400, '授权链接已失效或已使用，请返回原网站重新登录');
+    if (!record) return expired();
     // A refusal (state, no code) is relayed too, with the caller's state alone.
     const params: Record<string, string> = {};
     if (code) params.code = code;

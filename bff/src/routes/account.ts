@@ -30,7 +30,12 @@ export function accountRoutes(router: AppRouter, deps: RouteDeps): void {
     if (current.identity.customer_id !== null) throw alreadyBound();
     const phone = parsePhone(ctx.state.body?.phone);
     try {
-      ctx.body = await smsCodes.send({ phone, sessionKey: current.key, ip: ctx.ip });
+      ctx.body = await smsCodes.send({
+        phone,
+        sessionKey: current.key,
+        identityId: current.identity.id,
+        ip: ctx.ip,
+      });
       metrics.sms('sent');
     } catch (err) {
       metrics.sms(metrics.codeOf(err));

@@ -35,12 +35,18 @@ export function createSmsCodes(deps: {
 
   return {
     /** Sends a code, whether or not the phone belongs to a customer: the answer is the same. */
-    async send(p: { phone: string; sessionKey: string; ip: string }): Promise<{ cooldownSeconds: number }> {
+    async send(p: {
+      phone: string;
+      sessionKey: string;
+      /** The WeChat identity asking: its budget outlives any one session (logging in again resets nothing). */
+      identityId: number;
+      ip: string;
+    }): Promise<{ cooldownSeconds: number }> {
       const limit = await kv.hit([
         { key: `rl:sms:phone:m:${p.phone}`, max: 1, windowMs: MINUTE },
         { key: `rl:sms:phone:h:${p.phone}`, max: 5, windowMs: HOUR },
         { key: `rl:sms:phone:d:${p.phone}`, max: 10, windowMs: DAY },
-        { key: `rl:sms:session:${p.sessionKey}`, max: 5, windowMs: HOUR },
+        { key: `rl:sms:identity:${p.identityId}`, max: 5, windowMs: HOUR },
         { key: `rl:sms:ip:${p.ip}`, max: 30, windowMs: HOUR },
       ]);
       if (!limit.ok) {

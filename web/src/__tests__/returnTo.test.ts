@@ -17,6 +17,9 @@ describe('sameSitePath', () => {
     '',
     null,
     ['/a'],
+    '/.//evil.com/x',
+    '/%2E%2E//evil.com',
+    '/a/..//evil.com',
   ])('sends %j home instead of off the site', (input) => {
     expect(sameSitePath(input, ORIGIN)).toBe('/');
   });

@@ -9,7 +9,8 @@ export const http = {
   async get<T>(url: string, config?: AxiosRequestConfig) {
     return (await client()).get<T>(url, config);
   },
-  async post<T>(url: string, body?: unknown, config?: AxiosRequestConfig) {
+  // Always a JSON body, `{}` when there is nothing to send: the BFF takes no other POST.
+  async post<T>(url: string, body: unknown = {}, config?: AxiosRequestConfig) {
     return (await client()).post<T>(url, body, config);
   },
 };

@@ -11,8 +11,18 @@ const MOBILE = {
   state: 'caller state/1',
 };
 
+/** The proxy-browser cookie each test's one browser holds. */
+const jars = new WeakMap<Bff, string>();
+
 async function start(bff: Bff, params: Record<string, string>, headers: Record<string, string> = {}) {
-  return fetch(bff.origin + link(params), { redirect: 'manual', headers });
+  const cookie = jars.get(bff);
+  const res = await fetch(bff.origin + link(params), {
+    redirect: 'manual',
+    headers: { ...headers, ...(cookie ? { cookie } : {}) },
+  });
+  const set = res.headers.getSetCookie().find((c) => c.includes('wxproxy_b='));
+  if (set) jars.set(bff, set.split(';')[0]!);
+  return res;
 }
 
 /** WeChat's part: the user at the simulator, sent back to the proxy's callback. */
@@ -34,7 +44,8 @@ async function wechat(bff: Bff, location: string, user = 'alice', decision?: 'al
   return back;
 }
 
-const relay = (bff: Bff, back: URL) => fetch(`${bff.origin}/wx-proxy/callback${back.search}`, { redirect: 'manual' });
+const relay = (bff: Bff, back: URL, cookie: string | undefined = jars.get(bff)) =>
+  fetch(`${bff.origin}/wx-proxy/callback${back.search}`, { redirect: 'manual', headers: cookie ? { cookie } : {} });
 
 describe('/wx-proxy/', () => {
   it("forwards a php_weixin_proxy link to WeChat: its own callback and state, WeChat's order, #wechat_redirect", async () => {
@@ -59,6 +70,57 @@ describe('/wx-proxy/', () => {
     expect(res.headers.get('location')).toBe(
       `https://passport.example.com/cb?x=1&code=${code}&state=caller%20state%2F1#frag`,
     );
+  });
+
+  it('ties each record to the browser that started it: a callback in another browser gets a page', async () => {
+    const bff = await startBff();
+    const res = await start(bff, MOBILE);
+    const cookie = res.headers.getSetCookie().find((c) => c.includes('wxproxy_b='))!;
+    // The proxy's origin is https here (WX_PROXY_PUBLIC_URL): the cookie is pinned to it.
+    expect(cookie).toMatch(
+      /^__Host-wxproxy_b=[A-Za-z0-9_-]{22,}; Path=\/; Max-Age=\d+; HttpOnly; SameSite=Lax; Secure$/,
+    );
+    const back = await wechat(bff, res.headers.get('location')!);
+    for (const other of ['', '__Host-wxproxy_b=AAAAAAAAAAAAAAAAAAAAAA', 'wxproxy_b=' + jars.get(bff)!.split('=')[1]]) {
+      const stolen = await relay(bff, back, other);
+      expect(stolen.status).toBe(400);
+      expect(stolen.headers.get('location')).toBeNull();
+      expect(await stolen.text()).toContain('同一个浏览器');
+    }
+    // The browser that started it still finishes, once.
+    expect((await relay(bff, back)).status).toBe(302);
+    expect((await relay(bff, back)).status).toBe(400);
+  });
+
+  it('two flows in one browser keep one cookie, and both finish', async () => {
+    const bff = await startBff();
+    const first = await start(bff, MOBILE);
+    const second = await start(bff, { ...MOBILE, state: 'two' });
+    expect(
+      second.headers
+        .getSetCookie()
+        .find((c) => c.includes('wxproxy_b='))!
+        .split(';')[0],
+    ).toBe(
+      first.headers
+        .getSetCookie()
+        .find((c) => c.includes('wxproxy_b='))!
+        .split(';')[0],
+    );
+    const backs = [
+      await wechat(bff, first.headers.get('location')!),
+      await wechat(bff, second.headers.get('location')!),
+    ];
+    for (const back of backs) expect((await relay(bff, back)).status).toBe(302);
+  });
+
+  it('never sends WeChat an http callback when the site is https, whatever reached the BFF', async () => {
+    // No WX_PROXY_PUBLIC_URL: the host comes from the request, which nginx says came over http (TLS
+    // ended in front of it).
+    const bff = await startBff({ env: { WX_PROXY_PUBLIC_URL: '', TRUST_PROXY: 'loopback' } });
+    const res = await start(bff, MOBILE, { 'x-forwarded-proto': 'http', 'x-forwarded-host': 'h5.example.com' });
+    const redirectUri = new URL(res.headers.get('location')!.replace(/#.*$/, '')).searchParams.get('redirect_uri');
+    expect(redirectUri).toBe('https://h5.example.com/wx-proxy/callback');
   });
 
   it('the record is single use and lives 10 minutes: a replay or a late callback gets a page, never a redirect', async () => {
@@ -165,7 +227,7 @@ describe('/wx-proxy/', () => {
   });
 
   it('ignores X-Forwarded-* from anyone but the trusted proxy', async () => {
-    const bff = await startBff({ env: { WX_PROXY_PUBLIC_URL: '' } });
+    const bff = await startBff({ env: { WX_PROXY_PUBLIC_URL: '', PUBLIC_URL: 'http://h5.example.com' } });
     const res = await start(bff, MOBILE, { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'evil.com' });
     expect(res.headers.get('location')).toContain('redirect_uri=http%3A%2F%2F127.0.0.1%2Fwx-proxy%2Fcallback&');
   });
