@@ -185,7 +185,8 @@ export function createSimulator(options: SimOptions): Simulator {
       return html(res, 200, errorPage(null, 'state参数错误：最多128字节的a-zA-Z0-9（模拟器检查）'));
 
     const user = currentUser(req, q, res);
-    if (scope === 'snsapi_base') return redirectWithCode(res, redirect, appid, user, scope, state);
+    // 快照页模式: a page opened from 朋友圈 gets a virtual identity for snsapi_userinfo with no consent page.
+    if (scope === 'snsapi_base' || isSnapshot(user)) return redirectWithCode(res, redirect, appid, user, scope, state);
     html(res, 200, consentPage(app.name ?? appid, { appid, redirect_uri: redirect, scope, state, user }));
   }
 

@@ -12,6 +12,16 @@ describe('/connect/oauth2/authorize', () => {
     expect(location).toMatch(/^https:\/\/h5\.example\.com\/auth\?from=x&code=[A-Za-z0-9]{32}&state=abc123#\/tab$/);
   });
 
+  // 网页授权 · 快照页模式: a page opened from 朋友圈 that asks for snsapi_userinfo shows the snapshot page,
+  // with no consent page, and its code gives a virtual identity (is_snapshotuser: 1).
+  it('snapshot-page users get their code for snsapi_userinfo with no consent page', async () => {
+    const { authorize, exchange } = await startSim();
+    const res = await authorize(authorizeParams({ scope: 'snsapi_userinfo' }), 'snapshot-1');
+    expect(res.status).toBe(302);
+    const code = new URL(res.headers.get('location')!).searchParams.get('code')!;
+    expect(await exchange(code)).toMatchObject({ is_snapshotuser: 1, scope: 'snsapi_userinfo' });
+  });
+
   it.each([
     ['a sibling host', 'https://pay.example.com/auth'],
     ['the parent domain', 'https://example.com/auth'],
