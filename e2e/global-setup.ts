@@ -16,8 +16,16 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     simPort: 18632,
     proxy: { domain: 'proxy.example.test', allowedHosts: 'passport.example.test,trade.example.test' },
   });
-  // Production-like with a PC website app too: the QR login and unionid journeys.
-  const pc = await startStack({ demo: false, nginxPort: 18650, bffPort: 18651, simPort: 18652, websiteLogin: true });
+  // Production-like with a PC website app too, and the profile step before binding switched on: the QR
+  // login and unionid journeys. (The demo stack has a website app with that step off, the default.)
+  const pc = await startStack({
+    demo: false,
+    nginxPort: 18650,
+    bffPort: 18651,
+    simPort: 18652,
+    websiteLogin: true,
+    env: { WX_UNIONID_BEFORE_BIND: '1' },
+  });
   process.env.E2E_PC_ORIGIN = pc.origin;
   process.env.E2E_PC_SIM = pc.simOrigin;
   process.env.E2E_PC_SMS = pc.smsGatewayUrl;

@@ -14,6 +14,8 @@ export interface Config {
   wechat: { appid: string; secret: string; openBase: string; apiBase: string; timeoutMs: number };
   /** Open Platform website app (PC QR login); the proxy accepts its appid for device=pc. */
   website: { appid: string; secret: string | null } | null;
+  /** WX_UNIONID_BEFORE_BIND=1: a new user gives the profile (snsapi_userinfo) before binding, for the unionid. */
+  unionidBeforeBind: boolean;
   proxy: {
     /** Normalised entries of WX_PROXY_ALLOWED_HOSTS: hosts, or `.suffix` for subdomains. */
     allowedHosts: string[];
@@ -52,11 +54,11 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
-const DEMO_SECRET = 'demo-only-secret-never-use-in-production-0000';
-
 /** Public, in this repository: never accepted in production, nor anywhere with real credentials. */
-const LOOPBACK = ['127.0.0.1', '::1'];
+const DEMO_SECRET = 'demo-only-secret-never-use-in-production-0000';
 const DEMO_PROFILE_KEY = Buffer.alloc(32, 7);
+
+const LOOPBACK = ['127.0.0.1', '::1'];
 
 function trustedProxies(raw: string | undefined, problems: string[]): string[] {
   if (raw === undefined) return [];
@@ -119,16 +121,14 @@ export function loadConfig(env: Env): Config {
       return '';
     }
     if (value.length < 32) problems.push(`${name}: must be at least 32 characters long`);
-    return value;
-  };
     if (value === DEMO_SECRET && (production || !demo))
       problems.push(`${name}: is the public demo value from the source code; set a random one`);
+    return value;
+  };
 
   const port = int('PORT', 8080, 0, 65535);
   const appid = get('WX_APPID');
   const demo = appid === undefined;
-  if (demo && get('WX_APPSECRET')) problems.push('WX_APPID: required when WX_APPSECRET is set');
-  if (appid !== undefined && !/^wx[0-9a-f]{16}$/.test(appid))
   // The images set NODE_ENV=production: there an empty WX_APPID (compose passes `${WX_APPID}`) must not
   // quietly start the demo, with its SMS inbox and public secrets. The demo has to be asked for.
   const production = get('NODE_ENV') === 'production';
@@ -140,6 +140,8 @@ export function loadConfig(env: Env): Config {
       'WX_APPID: required when NODE_ENV is production (with WX_APPSECRET); to run the demo on the simulator on purpose, set WXAUTH_DEMO=1',
     );
   if (!demo && demoAsked === '1') problems.push('WXAUTH_DEMO: 1 asks for the demo, but WX_APPID is set; unset one');
+  if (demo && get('WX_APPSECRET')) problems.push('WX_APPID: required when WX_APPSECRET is set');
+  if (appid !== undefined && !/^wx[0-9a-f]{16}$/.test(appid))
     problems.push(`WX_APPID: expected "wx" and 16 hex digits, got "${appid}"`);
   const appsecret = get('WX_APPSECRET');
   if (!demo && !appsecret) problems.push('WX_APPSECRET: required when WX_APPID is set');
@@ -156,6 +158,11 @@ export function loadConfig(env: Env): Config {
   const keyPrefix = get('REDIS_KEY_PREFIX');
   if (keyPrefix !== undefined && !/^[A-Za-z0-9:_.-]{1,64}$/.test(keyPrefix))
     problems.push('REDIS_KEY_PREFIX: expected up to 64 letters, digits and : _ . -');
+  const unionidBeforeBind = get('WX_UNIONID_BEFORE_BIND') ?? '0';
+  if (unionidBeforeBind !== '0' && unionidBeforeBind !== '1')
+    problems.push(
+      `WX_UNIONID_BEFORE_BIND: expected 1 (profile consent before binding, for the unionid) or 0, got "${unionidBeforeBind}"`,
+    );
   const tokenApi = get('WX_TOKEN_API') ?? 'stable_token';
   if (tokenApi !== 'stable_token' && tokenApi !== 'token')
     problems.push(`WX_TOKEN_API: expected "stable_token" or "token", got "${tokenApi}"`);
@@ -187,6 +194,8 @@ export function loadConfig(env: Env): Config {
   const profileTokenKey = rawKey === undefined ? (demo ? demoKey : null) : (parseKey(rawKey) ?? null);
   if (rawKey !== undefined && !profileTokenKey)
     problems.push('PROFILE_TOKEN_KEY: expected 32 bytes as 64 hex digits or base64 (value not shown)');
+  if (profileTokenKey?.equals(DEMO_PROFILE_KEY) && rawKey !== undefined && (production || !demo))
+    problems.push('PROFILE_TOKEN_KEY: is the public demo value from the source code; set a random one');
 
   const jssdkOrigins = [publicUrl];
   for (const raw of (get('WX_JSSDK_ORIGINS') ?? '')
@@ -194,8 +203,6 @@ export function loadConfig(env: Env): Config {
     .map((o) => o.trim())
     .filter(Boolean)) {
     const url = validUrl(raw, ['https:', 'http:']);
-  if (profileTokenKey?.equals(DEMO_PROFILE_KEY) && rawKey !== undefined && (production || !demo))
-    problems.push('PROFILE_TOKEN_KEY: is the public demo value from the source code; set a random one');
     if (!url || url.origin !== raw.replace(/\/$/, '') || (url.protocol === 'http:' && !demo))
       problems.push(`WX_JSSDK_ORIGINS: expected https origins like https://trade.example.com, got "${raw}"`);
     else if (!jssdkOrigins.includes(url.origin)) jssdkOrigins.push(url.origin);
@@ -215,6 +222,7 @@ export function loadConfig(env: Env): Config {
       timeoutMs: int('WX_TIMEOUT_MS', 5000, 100, 60_000),
     },
     website: websiteAppid ? { appid: websiteAppid, secret: get('WX_WEBSITE_APPSECRET') ?? null } : null,
+    unionidBeforeBind: unionidBeforeBind === '1',
     proxy: { allowedHosts: allowed.hosts, publicUrl: proxyPublicUrl },
     databaseUrl,
     databasePoolSize: int('DATABASE_POOL_SIZE', 10, 1, 200),

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { unavailable } from '../errors.js';
-import { APP, startBff, type Browser } from './harness.js';
+import { loadConfig } from '../config.js';
+import { APP, REAL_ENV, startBff, type Browser } from './harness.js';
 
 const errorCode = async (res: Response) => ((await res.json()) as { error: { code: string } }).error.code;
 
@@ -400,7 +401,21 @@ describe('snsapi_userinfo', () => {
 describe('GET /api/meta', () => {
   it('tells the H5 app whether this is the demo and whether PC QR login is offered', async () => {
     const bff = await startBff();
-    expect(await (await fetch(`${bff.origin}/api/meta`)).json()).toEqual({ demo: false, websiteLogin: true });
+    expect(await (await fetch(`${bff.origin}/api/meta`)).json()).toEqual({
+      demo: false,
+      websiteLogin: true,
+      unionidBeforeBind: false,
+    });
+  });
+
+  it('asks a new user for the profile before binding only when WX_UNIONID_BEFORE_BIND=1 and a website app is set', async () => {
+    const on = await startBff({ env: { WX_UNIONID_BEFORE_BIND: '1' } });
+    expect(await (await fetch(`${on.origin}/api/meta`)).json()).toMatchObject({ unionidBeforeBind: true });
+    const noWebsite = await startBff({ env: { WX_UNIONID_BEFORE_BIND: '1', WX_WEBSITE_APPSECRET: '' } });
+    expect(await (await fetch(`${noWebsite.origin}/api/meta`)).json()).toMatchObject({ unionidBeforeBind: false });
+    expect(() => loadConfig({ ...REAL_ENV, WX_UNIONID_BEFORE_BIND: 'yes' })).toThrow(
+      /WX_UNIONID_BEFORE_BIND: expected 1 .* or 0, got "yes"/,
+    );
   });
 });
 

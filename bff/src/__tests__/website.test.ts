@@ -86,6 +86,17 @@ describe('one customer across apps by unionid', () => {
     expect(await (await bff.browser().login({ user: 'gina' })).json()).toMatchObject({ next: 'bind' });
   });
 
+  it('without the profile step (the default): the same phone bound on PC joins the mobile customer', async () => {
+    const bff = await startBff();
+    await bff.browser().loginAndBind('jane', '13300133000', bff.inbox);
+    const pc = bff.browser();
+    expect(await (await pcLogin(bff, pc, 'jane')).json()).toMatchObject({ next: 'bind' });
+    bff.advance(2 * 60_000); // past the phone's SMS cooldown
+    await pc.bind('13300133000', bff.inbox);
+    expect(await phoneOf(pc)).toBe('133****3000');
+    expect(await bff.db.selectFrom('customers').select('id').execute()).toHaveLength(1);
+  });
+
   it('a unionid bound to two customers is a conflict: no automatic merge, the user binds', async () => {
     const bff = await startBff();
     const unionid = 'oConflictUnionid000000000000';

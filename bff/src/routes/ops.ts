@@ -9,9 +9,11 @@ export function opsRoutes(router: AppRouter, deps: RouteDeps): void {
   const { config, store, kv, smsInbox, metrics } = deps;
   const expected = digest(`Bearer ${config.internalApiToken}`);
 
-  // What the H5 app needs to know before it can choose a path: demo mode, PC QR login.
+  // What the H5 app needs to know before it can choose a path: demo mode, PC QR login, and whether a
+  // new user gives the profile before binding (only worth it when the PC app can use the unionid).
   router.get('/api/meta', (ctx) => {
-    ctx.body = { demo: config.demo, websiteLogin: Boolean(config.website?.secret) };
+    const websiteLogin = Boolean(config.website?.secret);
+    ctx.body = { demo: config.demo, websiteLogin, unionidBeforeBind: websiteLogin && config.unionidBeforeBind };
   });
 
   // Each instance's own figures, for Prometheus to scrape on the BFF's port (nginx does not pass this on).

@@ -5,7 +5,7 @@ import type { SessionInfo } from '../api/session';
 
 const getSession = vi.fn<() => Promise<SessionInfo | null>>();
 vi.mock('../api/session', () => ({ getSession: () => getSession() }));
-const getMeta = vi.fn(async () => ({ demo: false, websiteLogin: false }));
+const getMeta = vi.fn(async () => ({ demo: false, websiteLogin: false, unionidBeforeBind: false }));
 vi.mock('../api/auth', () => ({ getMeta: () => getMeta() }));
 const { createAppRouter } = await import('../router');
 
@@ -55,8 +55,15 @@ describe('router guard', () => {
     expect((await go('/bind')).currentRoute.value.name).toBe('home');
   });
 
-  it('with a PC website app, a new user passes snsapi_userinfo once before binding (for the unionid)', async () => {
-    getMeta.mockResolvedValue({ demo: false, websiteLogin: true });
+  it('with a PC website app, a new user binds at once: the phone joins the accounts later', async () => {
+    getMeta.mockResolvedValue({ demo: true, websiteLogin: true, unionidBeforeBind: false });
+    getSession.mockResolvedValue(unbound);
+    expect((await go('/')).currentRoute.value.fullPath).toBe('/bind');
+    getMeta.mockResolvedValue({ demo: false, websiteLogin: false, unionidBeforeBind: false });
+  });
+
+  it('with WX_UNIONID_BEFORE_BIND, a new user passes snsapi_userinfo once before binding (for the unionid)', async () => {
+    getMeta.mockResolvedValue({ demo: false, websiteLogin: true, unionidBeforeBind: true });
     getSession.mockResolvedValue(unbound);
     expect((await go('/')).currentRoute.value.query).toEqual({ returnTo: '/bind', scope: 'snsapi_userinfo' });
     setActivePinia(createPinia());
@@ -65,7 +72,7 @@ describe('router guard', () => {
     setActivePinia(createPinia());
     getSession.mockResolvedValue(unbound);
     expect((await go('/bind?skipProfile=1')).currentRoute.value.name).toBe('bind');
-    getMeta.mockResolvedValue({ demo: false, websiteLogin: false });
+    getMeta.mockResolvedValue({ demo: false, websiteLogin: false, unionidBeforeBind: false });
   });
 
   it('lets the auth pages through without asking for the session', async () => {

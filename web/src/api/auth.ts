@@ -10,6 +10,8 @@ export interface LoginResult {
 export interface Meta {
   demo: boolean;
   websiteLogin: boolean;
+  /** A new user gives the profile (snsapi_userinfo) before binding, for the unionid. */
+  unionidBeforeBind: boolean;
 }
 
 /** Not a call but a navigation: the BFF answers 302 to WeChat. */

@@ -63,13 +63,14 @@ export function createAppRouter(): Router {
     if (!info) return toAuth(to.fullPath, to.meta.profile);
     if (!info.bound && to.name !== 'bind') return { name: 'bind' };
     if (info.bound && to.name === 'bind') return { name: 'home' };
-    // With a PC website app, a new user passes snsapi_userinfo once before binding: WeChat gives the
-    // unionid only then, and it is what lets the PC app recognise them without a second binding.
+    // Opt-in (WX_UNIONID_BEFORE_BIND): a new user passes snsapi_userinfo once before binding. WeChat
+    // gives the unionid only then, so the PC app knows them at once; without it, the same phone bound
+    // on the PC joins the accounts all the same.
     if (to.name === 'bind' && !info.unionid && to.query.skipProfile !== '1') {
       const meta = await useMetaStore()
         .load()
         .catch(() => null);
-      if (meta?.websiteLogin) return toAuth('/bind', true);
+      if (meta?.unionidBeforeBind) return toAuth('/bind', true);
     }
     if (to.meta.profile && !info.user.nickname) return toAuth(to.fullPath, true);
     return true;
