@@ -1,6 +1,8 @@
 import { devices, type Browser, type Page } from '@playwright/test';
 import { WECHAT_UA } from '../stack.mjs';
-import { bind, env, expect, inboxOf, shot, test, unique } from './fixtures';
+import { bind, env, expect, inboxOf, LINK_COLOUR, onOneLine, shot, test, unique } from './fixtures';
+
+const { defaultBrowserType: _browserType, ...IPHONE } = devices['iPhone 13'];
 
 test('outside WeChat (real mode): open-in-WeChat page with a QR code of the link', async ({ page }) => {
   await page.goto(`${env.origin}/?from=share`);
@@ -40,11 +42,24 @@ test('demo mode: the bind page says where to read the SMS code', async ({ page, 
   await shot(page, 'bind-demo');
 });
 
+test('demo mode on a phone: the inbox link is whole on one line, in the link colour', async ({ browser }) => {
+  const { user, phone } = unique();
+  const context = await browser.newContext({ ...IPHONE });
+  await context.addCookies([{ name: 'wxsim_user', value: user, url: env.demoSim }]);
+  const page = await context.newPage();
+  await page.goto(`${env.demoOrigin}/`);
+  await page.getByLabel('手机号').fill(phone);
+  await page.getByRole('button', { name: '获取验证码' }).click();
+  const inbox = page.getByRole('link', { name: `/api/dev/sms-inbox?phone=${phone}` });
+  await expect(inbox).toBeVisible();
+  expect(await onOneLine(inbox)).toBe(true);
+  await expect(inbox).toHaveCSS('color', LINK_COLOUR);
+  await context.close();
+});
+
 const PC = process.env.E2E_PC_ORIGIN!;
 const PC_SIM = process.env.E2E_PC_SIM!;
 const PC_INBOX = `${process.env.E2E_PC_SMS}/last`;
-const { defaultBrowserType: _browserType, ...IPHONE } = devices['iPhone 13'];
-
 test.describe('PC QR login and one customer by unionid', () => {
   async function phoneContext(browser: Browser, user: string) {
     const context = await browser.newContext({ ...IPHONE, userAgent: WECHAT_UA });
@@ -77,6 +92,17 @@ test.describe('PC QR login and one customer by unionid', () => {
     await frame.getByRole('button', { name: '模拟扫码并确认登录' }).click();
     await expect(page.getByRole('button', { name: '退出登录' })).toBeVisible();
     await expect(page.getByText(`${phone.slice(0, 3)}****${phone.slice(-4)}`)).toBeVisible();
+  });
+
+  test('on a phone outside WeChat, the QR login names the website app on one line', async ({ browser }) => {
+    const context = await browser.newContext({ ...IPHONE });
+    const page = await context.newPage();
+    await page.goto(`${PC}/`);
+    const frame = page.frameLocator('iframe[title="微信扫码登录"]');
+    const title = frame.locator('p', { hasText: '使用微信扫一扫登录' });
+    await expect(title).toBeVisible();
+    expect(await onOneLine(title, 'wxauth 演示网站应用')).toBe(true);
+    await context.close();
   });
 
   test('a new PC user binds, then logs in on mobile: home with no binding', async ({ browser, page }) => {

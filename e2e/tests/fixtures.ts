@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { test as base, expect, type Page } from '@playwright/test';
+import { test as base, expect, type Locator, type Page } from '@playwright/test';
 
 export const env = {
   origin: process.env.E2E_REAL_ORIGIN!,
@@ -71,4 +71,29 @@ export async function bind(page: Page, phone: string, inbox?: string): Promise<v
   await expect(page.getByRole('button', { name: /秒后重发/ })).toBeDisabled();
   await page.getByLabel('验证码').fill(await smsCodeFor(phone, inbox));
   await page.getByRole('button', { name: '绑定并登录' }).click();
+}
+
+/** WeChat's link colour, as computed styles give it. */
+export const LINK_COLOUR = 'rgb(87, 107, 149)';
+
+/**
+ * Whether `text` in the element (all its text by default) sits on one line: the box around it is less
+ * than two font sizes high. Works whatever the markup, so it tells a mid-word wrap before and after a fix.
+ */
+export function onOneLine(locator: Locator, text?: string): Promise<boolean> {
+  return locator.evaluate((el, text) => {
+    const doc = el.ownerDocument;
+    const range = doc.createRange();
+    if (text === undefined) range.selectNodeContents(el);
+    else {
+      const walker = doc.createTreeWalker(el, 4 /* NodeFilter.SHOW_TEXT */);
+      let node = walker.nextNode();
+      while (node && !node.textContent!.includes(text)) node = walker.nextNode();
+      if (!node) throw new Error(`no text node with "${text}"`);
+      const at = node.textContent!.indexOf(text);
+      range.setStart(node, at);
+      range.setEnd(node, at + text.length);
+    }
+    return range.getBoundingClientRect().height < 2 * parseFloat(doc.defaultView!.getComputedStyle(el).fontSize);
+  }, text);
 }

@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { bind, env, expect, shot, smsCodeFor, test, unique } from './fixtures';
+import { bind, env, expect, LINK_COLOUR, shot, smsCodeFor, test, unique } from './fixtures';
 
 test.use({ baseURL: env.origin });
 
@@ -55,6 +55,7 @@ test('snsapi_userinfo: the user allows, and the profile shows the nickname', asy
   await bind(page, phone);
   await expect(page).toHaveURL(/\/profile$/);
   await expect(page.getByRole('heading', { name: `微信用户${user}` })).toBeVisible();
+  await expect(page.getByRole('link', { name: '返回首页' })).toHaveCSS('color', LINK_COLOUR);
   await shot(page, 'profile');
 });
 

@@ -6,7 +6,7 @@ function page(title: string, body: string): string {
 <link rel="icon" href="/favicon.ico" type="image/svg+xml">
 <style>body{font-family:system-ui,sans-serif;margin:0;padding:32px 20px;text-align:center;color:#111}
 .sim{font-size:12px;color:#888}.err{color:#e64340}button{font-size:17px;padding:10px 0;width:100%;margin:8px 0;border-radius:8px;border:0}
-.ok{background:#07c160;color:#fff}.no{background:#f2f2f2;color:#07c160}</style></head>
+.ok{background:#07c160;color:#fff}.no{background:#f2f2f2;color:#07c160}.name{display:inline-block}</style></head>
 <body><p class="sim">wechat-sim（模拟微信）</p>${body}</body></html>`;
 }
 
@@ -45,9 +45,10 @@ export function avatarSvg(user: string): string {
 /** The PC QR login page: a stand-in QR and the action a phone would take after scanning it. */
 export function qrconnectPage(appName: string, hidden: Record<string, string>, top = false): string {
   const fields = hiddenFields(hidden);
+  // The app's name (span.name, inline-block) goes to the next line whole, never split mid-word.
   return page(
     '微信登录',
-    `<h2>微信登录</h2><p>使用微信扫一扫登录「${escapeHtml(appName)}」</p>
+    `<h2>微信登录</h2><p>使用微信扫一扫登录<span class="name">「${escapeHtml(appName)}」</span></p>
 <svg width="180" height="180" role="img" aria-label="登录二维码（模拟）"><rect width="180" height="180" fill="#fff" stroke="#ccc"/><text x="90" y="95" text-anchor="middle" font-size="14">模拟二维码</text></svg>
 <form method="post" action="/connect/qrconnect/confirm"${top ? ' target="_top"' : ''}>${fields}
 <button class="ok">模拟扫码并确认登录</button></form>`,
