@@ -30,6 +30,18 @@ test('demo mode: a desktop browser walks the whole journey under the 模拟微�
   await expect(page.getByText('模拟微信')).toBeVisible();
 });
 
+test('demo mode: Back after binding leaves no error behind', async ({ page, context }) => {
+  const { user, phone } = unique();
+  await context.addCookies([{ name: 'wxsim_user', value: user, url: env.demoSim }]);
+  await page.goto(`${env.demoOrigin}/`);
+  await bind(page, phone, inboxOf.demo());
+  await expect(page.getByRole('button', { name: '退出登录' })).toBeVisible();
+  // The silent journey replaced its pages as it went: Back leaves for the page before the demo.
+  await page.goBack();
+  expect(page.url()).not.toContain('/auth');
+  await expect(page.getByText('登录未完成')).toHaveCount(0);
+});
+
 test('demo mode: the bind page says where to read the SMS code', async ({ page, context }) => {
   const { user, phone } = unique();
   await context.addCookies([{ name: 'wxsim_user', value: user, url: env.demoSim }]);
@@ -103,6 +115,24 @@ test.describe('PC QR login and one customer by unionid', () => {
     await expect(title).toBeVisible();
     expect(await onOneLine(title, 'wxauth 演示网站应用')).toBe(true);
     await context.close();
+  });
+
+  test('the profile step before binding, then Back to its consent page: 允许 goes home, not to an error', async ({
+    browser,
+  }) => {
+    const { user, phone } = unique();
+    const mobile = await phoneContext(browser, user);
+    const m = await mobile.newPage();
+    await m.goto(`${PC}/`);
+    await m.getByRole('button', { name: '允许' }).click();
+    await bind(m, phone, PC_INBOX);
+    await expect(m.getByRole('button', { name: '退出登录' })).toBeVisible();
+
+    await m.goBack();
+    await m.getByRole('button', { name: '允许' }).click();
+    await expect(m.getByRole('button', { name: '退出登录' })).toBeVisible();
+    await expect(m.getByText('登录未完成')).toHaveCount(0);
+    await mobile.close();
   });
 
   test('a new PC user binds, then logs in on mobile: home with no binding', async ({ browser, page }) => {

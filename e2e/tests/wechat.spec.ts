@@ -89,6 +89,27 @@ test('after login, back and a re-opened callback link show no error', async ({ p
   await expect(page.getByText('登录未完成')).toHaveCount(0);
 });
 
+test("Back after binding shows WeChat's consent page again: 允许 and 拒绝 there both go on to the page", async ({
+  page,
+  wechatUser,
+}) => {
+  const { user, phone } = unique();
+  await wechatUser(user);
+  await page.goto('/profile');
+  await page.getByRole('button', { name: '允许' }).click();
+  await bind(page, phone);
+  await expect(page).toHaveURL(/\/profile$/);
+
+  // The consent page is in the history, with the state of the login it gave; WeChat answers it again.
+  for (const answer of ['允许', '拒绝']) {
+    await page.goBack();
+    await page.getByRole('button', { name: answer }).click();
+    await expect(page).toHaveURL(/\/profile$/);
+    await expect(page.getByRole('heading', { name: `微信用户${user}` })).toBeVisible();
+    await expect(page.getByText('登录未完成')).toHaveCount(0);
+  }
+});
+
 test('an expired session: silent re-authorization, back to the same page', async ({ page, context, wechatUser }) => {
   const { user, phone } = unique();
   await wechatUser(user);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { unavailable } from '../errors.js';
 import { loadConfig } from '../config.js';
-import { APP, REAL_ENV, startBff, type Browser } from './harness.js';
+import { APP, REAL_ENV, simForm, startBff, type Bff, type Browser } from './harness.js';
 
 const errorCode = async (res: Response) => ((await res.json()) as { error: { code: string } }).error.code;
 
@@ -184,6 +184,7 @@ describe('POST /api/auth/wechat/login', () => {
       const first = await browser.authorize({ user: 'alice' });
       expect((await browser.post('/api/auth/wechat/login', { code: first.code, state: first.state })).status).toBe(200);
       const second = await browser.authorize({ user: 'mallory' });
+      browser.cookies.delete('__Host-wxauth_sid'); // with a session, the stale state would just keep it
       const replay = await browser.post('/api/auth/wechat/login', { code: second.code, state: first.state });
       expect(await errorCode(replay)).toBe('STATE_INVALID');
     });
@@ -449,6 +450,75 @@ describe('the callback link re-opened after binding', () => {
     await browser.bind('13800138000', bff.inbox);
     await browser.login({ user: 'bob' });
     const replay = await browser.post('/api/auth/wechat/login', { code: first.code, state: first.state });
-    expect(replay.status).toBe(400);
+    // Bob's own session goes on (see below); alice's, which binding replaced, does not come back.
+    expect(await replay.json()).toEqual({ next: 'bind', returnTo: '/' });
+    expect(await (await browser.request('/api/session')).json()).toMatchObject({ bound: false });
+  });
+});
+
+describe("a stale state from a signed-in browser (WeChat's consent page again, by Back after binding)", () => {
+  /** The consent page of `wechatUrl` shown again and allowed: WeChat gives a new code with the old state. */
+  async function allowAgain(bff: Bff, wechatUrl: string, user: string) {
+    const url = new URL(wechatUrl.replace(/#.*$/, ''));
+    url.searchParams.set('wxsim_user', user);
+    const form = simForm(await (await fetch(url)).text());
+    form.set('decision', 'allow');
+    const res = await fetch(`${bff.simOrigin}/connect/oauth2/authorize/confirm`, {
+      method: 'POST',
+      body: form,
+      redirect: 'manual',
+    });
+    const back = new URL(res.headers.get('location')!);
+    return { code: back.searchParams.get('code'), state: back.searchParams.get('state')! };
+  }
+
+  it('allowed again: the session goes on to its returnTo, the same id, and the new code is never exchanged', async () => {
+    const bff = await startBff();
+    const browser = bff.browser();
+    const first = await browser.authorize({ user: 'alice', scope: 'snsapi_userinfo', returnTo: '/profile' });
+    await browser.post('/api/auth/wechat/login', { code: first.code, state: first.state });
+    await browser.bind('13800138000', bff.inbox);
+    const session = browser.cookies.get('__Host-wxauth_sid');
+
+    const again = await allowAgain(bff, first.wechatUrl, 'alice');
+    expect(again.state).toBe(first.state);
+    const res = await browser.post('/api/auth/wechat/login', again);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ next: 'home', returnTo: '/profile' });
+    expect(browser.cookies.get('__Host-wxauth_sid')).toBe(session);
+    expect(await (await browser.request('/api/session')).json()).toMatchObject({ bound: true });
+    expect((await bff.simStats())['/sns/oauth2/access_token']).toBe(1);
+  });
+
+  it('before binding: back to the bind step, with the same session', async () => {
+    const bff = await startBff();
+    const browser = bff.browser();
+    const first = await browser.authorize({ user: 'alice', scope: 'snsapi_userinfo', returnTo: '/bind' });
+    await browser.post('/api/auth/wechat/login', { code: first.code, state: first.state });
+    const session = browser.cookies.get('__Host-wxauth_sid');
+    const res = await browser.post('/api/auth/wechat/login', await allowAgain(bff, first.wechatUrl, 'alice'));
+    expect(await res.json()).toEqual({ next: 'bind', returnTo: '/bind' });
+    expect(browser.cookies.get('__Host-wxauth_sid')).toBe(session);
+  });
+
+  it('a state unknown or long expired, the same: the signed-in user is not shown an error', async () => {
+    const bff = await startBff();
+    const browser = bff.browser();
+    await browser.loginAndBind('alice', '13800138000', bff.inbox);
+    const other = await bff.browser().authorize({ user: 'mallory' });
+    const res = await browser.post('/api/auth/wechat/login', { code: other.code, state: 'A'.repeat(32) });
+    expect(await res.json()).toEqual({ next: 'home', returnTo: '/' });
+    // Mallory's code was not used: this browser is still alice's, and WeChat saw one exchange (alice's).
+    expect(await (await browser.request('/api/session')).json()).toMatchObject({ bound: true });
+    expect((await bff.simStats())['/sns/oauth2/access_token']).toBe(1);
+  });
+
+  it("a fresh state that is another browser's is still refused", async () => {
+    const bff = await startBff();
+    const browser = bff.browser();
+    await browser.loginAndBind('alice', '13800138000', bff.inbox);
+    const stolen = await bff.browser().authorize({ user: 'mallory' });
+    const res = await browser.post('/api/auth/wechat/login', { code: stolen.code, state: stolen.state });
+    expect(await errorCode(res)).toBe('STATE_INVALID');
   });
 });

@@ -15,6 +15,7 @@ describe('GET /metrics', () => {
     expect((await browser.login({ user: 'metrics-user' })).status).toBe(200);
     await browser.post('/api/sms/send', { phone: '13800138000' });
     await browser.post('/api/sms/send', { phone: '13800138000' }); // within the minute: limited
+    browser.cookies.delete('__Host-wxauth_sid'); // signed in, an unknown state would just keep the session
     await browser.post('/api/auth/wechat/login', { code: 'x', state: 'y'.repeat(32) }); // no such flow
     await fetch(`${bff.origin}/no/such/page/${'z'.repeat(40)}`);
 

@@ -82,6 +82,21 @@ export function createAuthFlow(deps: {
     }
   }
 
+  /**
+   * A used or unknown state from a browser that is signed in: WeChat's consent page again, reached by
+   * Back after the login it gave, and allowed once more. The login it started is done, so the session
+   * goes on where it was going; the new code is never exchanged, so no one else's identity gets in.
+   */
+  async function keepSession(err: unknown, current?: string): Promise<LoginResult> {
+    const session = err instanceof AppError && err.code === 'STATE_INVALID' ? await sessions.load(current) : undefined;
+    if (!session) throw err;
+    return {
+      next: session.identity.customer_id === null ? 'bind' : 'home',
+      returnTo: session.returnTo,
+      sessionId: session.id,
+    };
+  }
+
   /** Nickname and avatar for a snsapi_userinfo login; a failure here costs the profile, not the login. */
   async function fetchProfile(tokens: OAuthTokens): Promise<UserInfo | undefined> {
     try {
@@ -117,7 +132,7 @@ export function createAuthFlow(deps: {
      */
     async finish(p: { code: string; state: string; browser: string; current?: string }): Promise<LoginResult> {
       const flow = await kv.take<FlowState>(`state:${p.state}`);
-      if (!flow) return resume(p.state, p.code, p.browser, p.current);
+      if (!flow) return resume(p.state, p.code, p.browser, p.current).catch((err) => keepSession(err, p.current));
       if (flow.browser !== p.browser) throw stateInvalid();
 
       const codeHash = hashCode(p.code);

@@ -1,17 +1,30 @@
 import { flushPromises, mount } from '@vue/test-utils';
 import { createPinia, setActivePinia } from 'pinia';
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createMemoryHistory, createRouter } from 'vue-router';
+import { ApiError } from '../api/errors';
+import type { LoginResult } from '../api/auth';
+import type { SessionInfo } from '../api/session';
 import type { Callback } from '../composables/callback';
 
 let callback: Callback | null = null;
 vi.mock('@/composables/callback', () => ({ takeCallback: () => callback }));
+const login = vi.fn<(code: string, state: string) => Promise<LoginResult>>();
 vi.mock('@/api/auth', () => ({
   authorizeUrl: () => '/api/auth/wechat/authorize',
-  login: vi.fn(),
-  getMeta: async () => ({ demo: false, websiteLogin: false }),
+  login: (code: string, state: string) => login(code, state),
+  getMeta: async () => ({ demo: false, websiteLogin: false, unionidBeforeBind: false }),
 }));
+const getSession = vi.fn<() => Promise<SessionInfo | null>>();
+vi.mock('@/api/session', () => ({ getSession: () => getSession() }));
 const { default: AuthView } = await import('../views/AuthView.vue');
+
+const STATE = 'S'.repeat(32);
+const signedIn: SessionInfo = {
+  bound: true,
+  unionid: false,
+  user: { phone: '138****8000', nickname: null, avatar: null },
+};
 
 async function mountAuth() {
   const router = createRouter({ history: createMemoryHistory(), routes: [{ path: '/auth', component: AuthView }] });
@@ -29,7 +42,7 @@ describe('the auth page after a refusal', () => {
 
   it('where the login needs the consent: says so, and offers only to try again', async () => {
     sessionStorage.setItem('wxauth.flow', JSON.stringify({ returnTo: '/profile', scope: 'snsapi_userinfo' }));
-    callback = { code: null, state: 'S'.repeat(32) };
+    callback = { code: null, state: STATE };
     const wrapper = await mountAuth();
     expect(wrapper.get('[role="alert"]').text()).toBe('你已拒绝授权，登录需要你的授权。');
     expect(wrapper.find('a.skip').exists()).toBe(false);
@@ -37,11 +50,55 @@ describe('the auth page after a refusal', () => {
 
   it('before binding, where it may be skipped: does not claim the login needs it', async () => {
     sessionStorage.setItem('wxauth.flow', JSON.stringify({ returnTo: '/bind', scope: 'snsapi_userinfo' }));
-    callback = { code: null, state: 'S'.repeat(32) };
+    callback = { code: null, state: STATE };
     const wrapper = await mountAuth();
     const message = wrapper.get('[role="alert"]').text();
     expect(message).not.toContain('需要你的授权');
     expect(message).toContain('跳过');
     expect(wrapper.get('a.skip').text()).toBe('跳过，直接绑定手机号');
+  });
+});
+
+describe("the auth page for a signed-in user, from WeChat's consent page again (Back after the login)", () => {
+  let replace: ReturnType<typeof vi.spyOn>;
+  beforeEach(() => {
+    setActivePinia(createPinia());
+    sessionStorage.clear();
+    login.mockReset();
+    getSession.mockReset();
+    replace = vi.spyOn(window.location, 'replace').mockImplementation(() => undefined);
+  });
+  afterEach(() => replace.mockRestore());
+
+  it('remembers each login it finished, and a refusal of that state again goes where it went', async () => {
+    login.mockResolvedValue({ next: 'home', returnTo: '/profile' });
+    callback = { code: 'C0DE', state: STATE };
+    await mountAuth();
+    expect(replace).toHaveBeenLastCalledWith('/profile');
+
+    getSession.mockResolvedValue(signedIn);
+    callback = { code: null, state: STATE };
+    const wrapper = await mountAuth();
+    expect(replace).toHaveBeenCalledTimes(2);
+    expect(replace).toHaveBeenLastCalledWith('/profile');
+    expect(wrapper.find('[role="alert"]').exists()).toBe(false);
+  });
+
+  it('a stale state the BFF refuses (STATE_INVALID) takes a signed-in user home, not to an error', async () => {
+    login.mockRejectedValue(new ApiError(400, 'STATE_INVALID', '登录请求已失效'));
+    getSession.mockResolvedValue(signedIn);
+    callback = { code: 'C0DE', state: STATE };
+    const wrapper = await mountAuth();
+    expect(replace).toHaveBeenCalledWith('/');
+    expect(wrapper.find('[role="alert"]').exists()).toBe(false);
+  });
+
+  it('but without a session, the stale state is an error to retry', async () => {
+    login.mockRejectedValue(new ApiError(400, 'STATE_INVALID', '登录请求已失效'));
+    getSession.mockResolvedValue(null);
+    callback = { code: 'C0DE', state: STATE };
+    const wrapper = await mountAuth();
+    expect(replace).not.toHaveBeenCalled();
+    expect(wrapper.get('[role="alert"]').text()).toBe('登录请求已失效，请重新登录。');
   });
 });
