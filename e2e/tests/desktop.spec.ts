@@ -42,6 +42,27 @@ test('demo mode: Back after binding leaves no error behind', async ({ page, cont
   await expect(page.getByText('登录未完成')).toHaveCount(0);
 });
 
+test('demo mode: 换个新用户 in the banner walks the new-user journey again, as another WeChat user', async ({
+  page,
+  context,
+}) => {
+  const { user, phone } = unique();
+  const masked = (p: string) => `${p.slice(0, 3)}****${p.slice(-4)}`;
+  await context.addCookies([{ name: 'wxsim_user', value: user, url: env.demoSim }]);
+  await page.goto(`${env.demoOrigin}/`);
+  await bind(page, phone, inboxOf.demo());
+  await expect(page.getByText(masked(phone))).toBeVisible();
+
+  await page.getByRole('button', { name: '换个新用户' }).click();
+  // Bound already, the first user would have gone home: a new one is asked for a phone.
+  await expect(page).toHaveURL(/\/bind$/);
+  const next = (await context.cookies(env.demoSim)).find((c) => c.name === 'wxsim_user')!.value;
+  expect(next).not.toBe(user);
+  const other = `138${phone.slice(3)}`;
+  await bind(page, other, inboxOf.demo());
+  await expect(page.getByText(masked(other))).toBeVisible();
+});
+
 test('demo mode: the bind page says where to read the SMS code', async ({ page, context }) => {
   const { user, phone } = unique();
   await context.addCookies([{ name: 'wxsim_user', value: user, url: env.demoSim }]);

@@ -269,6 +269,17 @@ export function createSimulator(options: SimOptions): Simulator {
     return fromCookie && USER_ID.test(fromCookie) ? fromCookie : 'demo';
   }
 
+  /**
+   * The demo's "换个新用户": this browser becomes a WeChat user never seen before, then goes on to `next`,
+   * which must be on a registered app's callback domain, as WeChat's own redirects are (no open redirect).
+   */
+  function newUser(res: ServerResponse, next: string): void {
+    if (![...apps.values()].some((app) => callbackAllowed(next, app)))
+      return html(res, 400, errorPage(null, 'next 须为已登记应用的回调域名下的地址（模拟器检查）'));
+    res.setHeader('Set-Cookie', `wxsim_user=new${randomAlnum(12)}; Path=/; SameSite=Lax; HttpOnly`);
+    redirectTo(res, next);
+  }
+
   function checkApp(res: ServerResponse, q: URLSearchParams, needSecret: boolean): SimApp | undefined {
     const app = apps.get(q.get('appid') ?? '');
     if (!app) return void apiError(res, 40013, 'invalid appid');
@@ -401,6 +412,7 @@ export function createSimulator(options: SimOptions): Simulator {
       if (key === 'GET /__sim/stats') return json(res, 200, { calls });
       if (key === 'POST /__sim/faults') return addFault(req, res);
       if (key === 'POST /__sim/reset') return void (reset(), json(res, 200, { ok: true }));
+      if (key === 'GET /__sim/new-user') return newUser(res, q.get('next') ?? '');
       const avatar = /^\/__sim\/avatar\/([^/]+)\.svg$/.exec(path);
       if (req.method === 'GET' && avatar) {
         let user: string;

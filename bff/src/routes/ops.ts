@@ -13,7 +13,13 @@ export function opsRoutes(router: AppRouter, deps: RouteDeps): void {
   // new user gives the profile before binding (only worth it when the PC app can use the unionid).
   router.get('/api/meta', (ctx) => {
     const websiteLogin = Boolean(config.website?.secret);
-    ctx.body = { demo: config.demo, websiteLogin, unionidBeforeBind: websiteLogin && config.unionidBeforeBind };
+    ctx.body = {
+      demo: config.demo,
+      websiteLogin,
+      unionidBeforeBind: websiteLogin && config.unionidBeforeBind,
+      // The demo's WeChat, as the browser reaches it: the banner's 换个新用户 goes there.
+      ...(config.demo && { simulator: config.wechat.openBase }),
+    };
   });
 
   // Each instance's own figures, for Prometheus to scrape on the BFF's port (nginx does not pass this on).

@@ -12,6 +12,8 @@ export interface Meta {
   websiteLogin: boolean;
   /** A new user gives the profile (snsapi_userinfo) before binding, for the unionid. */
   unionidBeforeBind: boolean;
+  /** Demo mode only: the simulated WeChat's origin, as the browser reaches it. */
+  simulator?: string;
 }
 
 /** Not a call but a navigation: the BFF answers 302 to WeChat. */
