@@ -156,6 +156,18 @@ test.describe('PC QR login and one customer by unionid', () => {
     await mobile.close();
   });
 
+  test('PC QR login, bind, then Back: the QR page again, no error', async ({ page }) => {
+    const { user, phone } = unique();
+    const frame = await qrLogin(page, user);
+    await frame.getByRole('button', { name: '模拟扫码并确认登录' }).click();
+    await bind(page, phone, PC_INBOX);
+    await expect(page.getByRole('button', { name: '退出登录' })).toBeVisible();
+    await page.goBack();
+    await expect(page).toHaveURL(/\/open-in-wechat/);
+    await expect(page.frameLocator('iframe[title="微信扫码登录"]').getByText('模拟扫码并确认登录')).toBeVisible();
+    await expect(page.getByText('登录未完成')).toHaveCount(0);
+  });
+
   test('a new PC user binds, then logs in on mobile: home with no binding', async ({ browser, page }) => {
     const { user, phone } = unique();
     const frame = await qrLogin(page, user);
