@@ -152,9 +152,8 @@ test('a wrong SMS code, then the right one', async ({ page, wechatUser }) => {
 
 test('a snapshot-page user is told to open the full page', async ({ page, wechatUser }) => {
   await wechatUser(`snapshot-${unique().user}`);
-  await page.goto('/profile');
   // /profile asks for snsapi_userinfo, which WeChat grants a snapshot page silently (快照页模式).
-  await page.getByRole('button', { name: '允许' }).click();
+  await page.goto('/profile');
   await expect(page.getByRole('alert')).toHaveText('请点击"使用完整服务"打开完整页面后再登录。');
 });
 
