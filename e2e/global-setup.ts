@@ -38,6 +38,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   process.env.E2E_REAL_SIM = real.simOrigin;
   process.env.E2E_REAL_SMS = real.smsGatewayUrl;
   process.env.E2E_REAL_VERIFY = real.verifyDir;
+  process.env.E2E_REAL_ACCESS_LOG = real.accessLog;
   process.env.E2E_DEMO_ORIGIN = demo.origin;
   process.env.E2E_DEMO_SIM = demo.simOrigin;
   process.env.E2E_PROXY_SIM = proxied.simOrigin;

@@ -187,7 +187,7 @@ export async function startStack({
     deriveNginxConf({
       pid: join(dir, 'nginx.pid'),
       error_log: `${join(dir, 'logs/error.log')} warn`,
-      access_log: join(dir, 'logs/access.log'),
+      access_log: `${join(dir, 'logs/access.log')} wxauth`,
       mime_types: '/etc/nginx/mime.types',
       // Several instances: one server line each, as several addresses of one name would give.
       upstream: [bffPort, ...instances].map((p) => `127.0.0.1:${p}`).join('; server '),
@@ -213,6 +213,7 @@ export async function startStack({
     simOrigin,
     bffs,
     verifyDir: verify,
+    accessLog: join(dir, 'logs/access.log'),
     smsGatewayUrl: smsGateway?.url,
     async stop() {
       for (const close of closers.reverse()) await close();

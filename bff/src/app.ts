@@ -6,6 +6,7 @@ import { createCookieJar } from './http/cookies.js';
 import { jsonBody } from './http/body.js';
 import { errorHandler } from './http/errors.js';
 import { sameOriginWrites } from './http/origin.js';
+import { unambiguousPaths } from './http/path.js';
 import { trustedProxyHeaders } from './http/proxy.js';
 import { requestLog } from './http/requestLog.js';
 import { serveWebApp } from './http/static.js';
@@ -120,6 +121,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   app.use(trustedProxyHeaders(config.trustedProxies));
   app.use(requestLog(deps.log, random, metrics));
   app.use(errorHandler());
+  app.use(unambiguousPaths());
   app.use(async (ctx, next) => {
     ctx.set('Cache-Control', 'no-store');
     await next();

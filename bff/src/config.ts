@@ -131,13 +131,15 @@ export function loadConfig(env: Env): Config {
   const demo = appid === undefined;
   // The images set NODE_ENV=production: there an empty WX_APPID (compose passes `${WX_APPID}`) must not
   // quietly start the demo, with its SMS inbox and public secrets. The demo has to be asked for.
-  const production = get('NODE_ENV') === 'production';
+  // Any NODE_ENV but development and test counts (Production, prod, staging): a guard that a typo defeats is none.
+  const nodeEnv = get('NODE_ENV')?.toLowerCase();
+  const production = nodeEnv !== undefined && nodeEnv !== 'development' && nodeEnv !== 'test';
   const demoAsked = get('WXAUTH_DEMO');
   if (demoAsked !== undefined && demoAsked !== '0' && demoAsked !== '1')
     problems.push(`WXAUTH_DEMO: expected 1 (run the demo on the simulator) or 0, got "${demoAsked}"`);
   if (demo && production && demoAsked !== '1' && !get('WX_APPSECRET'))
     problems.push(
-      'WX_APPID: required when NODE_ENV is production (with WX_APPSECRET); to run the demo on the simulator on purpose, set WXAUTH_DEMO=1',
+      'WX_APPID: required when NODE_ENV is production (or any value but development and test), with WX_APPSECRET; to run the demo on the simulator on purpose, set WXAUTH_DEMO=1',
     );
   if (!demo && demoAsked === '1') problems.push('WXAUTH_DEMO: 1 asks for the demo, but WX_APPID is set; unset one');
   if (demo && get('WX_APPSECRET')) problems.push('WX_APPID: required when WX_APPSECRET is set');

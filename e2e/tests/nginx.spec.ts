@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 
@@ -88,4 +88,39 @@ test('only a found asset is cached for good: a missing one is a 404 nobody keeps
   }
   expect((await request.get(`${REAL}/orders/42`)).headers()['cache-control']).toBe('no-cache');
   expect((await request.get(`${REAL}/api/session`)).headers()['cache-control']).toBe('no-store');
+});
+
+test("nginx's own redirects stay relative: no http and no internal port behind a TLS terminator", async ({
+  request,
+}) => {
+  const res = await request.get(`${REAL}/wx-proxy?appid=wx0&state=s`, {
+    headers: { 'x-forwarded-proto': 'https', host: 'h5.example.com' },
+    maxRedirects: 0,
+  });
+  expect(res.status()).toBe(301);
+  expect(res.headers()['location']).toBe('/wx-proxy/?appid=wx0&state=s');
+});
+
+test("the access log keeps the path, never the query string with WeChat's code and state", async ({ request }) => {
+  const marker = `c0de${Date.now()}`;
+  await request.get(`${REAL}/auth?code=${marker}&state=${marker}`);
+  await request.get(`${REAL}/wx-proxy/callback?code=${marker}&state=${marker}`);
+  await expect
+    .poll(() => readFileSync(process.env.E2E_REAL_ACCESS_LOG!, 'utf8'))
+    .toMatch(/"GET \/wx-proxy\/callback HTTP\/1\.1" 400/);
+  expect(readFileSync(process.env.E2E_REAL_ACCESS_LOG!, 'utf8')).not.toContain(marker);
+});
+
+test('/internal/ stays unreachable through nginx, encoded slashes included', async ({ request }) => {
+  const authorization = 'Bearer e2e-internal-token-0123456789abcdefghij';
+  const direct = await request.post(`${REAL}/internal/customers/1/revoke-wechat`, { headers: { authorization } });
+  expect(direct.status()).toBe(404);
+  // nginx chooses /api/ for this (decoded, it is /api/revoke-wechat); the BFF must not route it to /internal/.
+  const encoded = await request.post(`${REAL}/internal/customers/..%2F..%2Fapi/revoke-wechat`, {
+    headers: { authorization },
+  });
+  expect([encoded.status(), ((await encoded.json()) as { error: { code: string } }).error.code]).toEqual([
+    400,
+    'BAD_REQUEST',
+  ]);
 });

@@ -151,6 +151,14 @@ describe('demo mode and NODE_ENV=production', () => {
     },
   );
 
+  it.each(['Production', 'prod', 'staging'])('NODE_ENV=%s counts as production too', (NODE_ENV) => {
+    expect(problems({ NODE_ENV })).toEqual([expect.stringMatching(/^WX_APPID: required when NODE_ENV is production/)]);
+  });
+
+  it.each(['development', 'test', 'Test'])('NODE_ENV=%s runs the demo as before', (NODE_ENV) => {
+    expect(loadConfig({ NODE_ENV }).demo).toBe(true);
+  });
+
   it('starts the demo when asked for, with secrets of its own, never the public ones', () => {
     const a = loadConfig({ ...PROD, WXAUTH_DEMO: '1' });
     const b = loadConfig({ ...PROD, WXAUTH_DEMO: '1' });

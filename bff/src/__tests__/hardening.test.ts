@@ -184,3 +184,17 @@ describe('a client that hangs up mid-body', () => {
     expect(lines.find((l) => l.msg === 'request' && l.path === '/api/sms/send')?.status).toBe(499);
   });
 });
+
+describe('paths that mean one thing to nginx and another to the router', () => {
+  it.each([
+    '/internal/customers/..%2F..%2Fapi/revoke-wechat',
+    '/INTERNAL/customers/..%2f..%2Fapi/revoke-wechat',
+    '/api/x%5C..%5Csession',
+  ])('%s is refused before any route, bearer token or not', async (path) => {
+    const bff = await startBff();
+    for (const authorization of ['Bearer wrong', `Bearer ${bff.config.internalApiToken}`]) {
+      const res = await fetch(bff.origin + path, { method: 'POST', headers: { authorization } });
+      expect([res.status, await errorCode(res)]).toEqual([400, 'BAD_REQUEST']);
+    }
+  });
+});

@@ -16,7 +16,7 @@ export function jsonBody(): Middleware<AppState> {
     if (ctx.method !== 'POST') return next();
     const length = Number(ctx.get('content-length') || 0);
     const empty = length === 0 && !ctx.get('transfer-encoding');
-    if (empty && ctx.path.startsWith('/internal/')) {
+    if (empty && /^\/internal\//i.test(ctx.path)) {
       ctx.state.body = {};
       return next();
     }

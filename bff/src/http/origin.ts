@@ -15,7 +15,7 @@ const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 export function sameOriginWrites(origins: string[]): Middleware<AppState> {
   const allowed = new Set(origins);
   return (ctx, next) => {
-    if (SAFE.has(ctx.method) || ctx.path.startsWith('/internal/')) return next();
+    if (SAFE.has(ctx.method) || /^\/internal\//i.test(ctx.path)) return next();
     const site = ctx.get('sec-fetch-site');
     const origin = ctx.get('origin');
     const fromHere = site === 'same-origin' || (origin ? allowed.has(origin) : !site);

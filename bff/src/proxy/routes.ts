@@ -55,6 +55,11 @@ export function proxyRoutes(router: AppRouter, deps: { config: Config; kv: Kv; r
   };
 
   const start = async (ctx: Ctx) => {
+    // The browser cookie must be set on the host WeChat sends the callback to: a link that came to
+    // another host of ours goes there first, as it is.
+    const publicHost = config.proxy.publicUrl && new URL(config.proxy.publicUrl).hostname;
+    if (publicHost && publicHost !== ctx.hostname)
+      return ctx.redirect(`${config.proxy.publicUrl}/wx-proxy/${ctx.search}`);
     const q = ctx.query;
     const appid = single(q.appid);
     const device = single(q.device);

@@ -11,6 +11,10 @@ const MOBILE = {
   state: 'caller state/1',
 };
 
+/** Requests reach the BFF through nginx on the proxy's public host (WX_PROXY_PUBLIC_URL). */
+const BEHIND_NGINX = { env: { TRUST_PROXY: 'loopback' } };
+const PUBLIC_HOST = { 'x-forwarded-host': 'h5.example.com', 'x-forwarded-proto': 'https' };
+
 /** The proxy-browser cookie each test's one browser holds. */
 const jars = new WeakMap<Bff, string>();
 
@@ -18,7 +22,7 @@ async function start(bff: Bff, params: Record<string, string>, headers: Record<s
   const cookie = jars.get(bff);
   const res = await fetch(bff.origin + link(params), {
     redirect: 'manual',
-    headers: { ...headers, ...(cookie ? { cookie } : {}) },
+    headers: { ...PUBLIC_HOST, ...headers, ...(cookie ? { cookie } : {}) },
   });
   const set = res.headers.getSetCookie().find((c) => c.includes('wxproxy_b='));
   if (set) jars.set(bff, set.split(';')[0]!);
@@ -49,7 +53,7 @@ const relay = (bff: Bff, back: URL, cookie: string | undefined = jars.get(bff)) 
 
 describe('/wx-proxy/', () => {
   it("forwards a php_weixin_proxy link to WeChat: its own callback and state, WeChat's order, #wechat_redirect", async () => {
-    const bff = await startBff();
+    const bff = await startBff(BEHIND_NGINX);
     const res = await start(bff, MOBILE);
     expect(res.status).toBe(302);
     expect(res.headers.get('location')).toMatch(
@@ -62,7 +66,7 @@ describe('/wx-proxy/', () => {
   });
 
   it("relays the code and the caller's own state to the original redirect_uri, before its #fragment", async () => {
-    const bff = await startBff();
+    const bff = await startBff(BEHIND_NGINX);
     const back = await wechat(bff, (await start(bff, MOBILE)).headers.get('location')!);
     const res = await relay(bff, back);
     expect(res.status).toBe(302);
@@ -73,7 +77,7 @@ describe('/wx-proxy/', () => {
   });
 
   it('ties each record to the browser that started it: a callback in another browser gets a page', async () => {
-    const bff = await startBff();
+    const bff = await startBff(BEHIND_NGINX);
     const res = await start(bff, MOBILE);
     const cookie = res.headers.getSetCookie().find((c) => c.includes('wxproxy_b='))!;
     // The proxy's origin is https here (WX_PROXY_PUBLIC_URL): the cookie is pinned to it.
@@ -92,8 +96,16 @@ describe('/wx-proxy/', () => {
     expect((await relay(bff, back)).status).toBe(400);
   });
 
+  it("a link that reaches another host of ours is sent to the proxy's public host first, as it is", async () => {
+    const bff = await startBff(BEHIND_NGINX);
+    const res = await start(bff, MOBILE, { 'x-forwarded-host': 'www.example.com' });
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toBe(`https://h5.example.com${link(MOBILE)}`);
+    expect(res.headers.getSetCookie()).toEqual([]);
+  });
+
   it('two flows in one browser keep one cookie, and both finish', async () => {
-    const bff = await startBff();
+    const bff = await startBff(BEHIND_NGINX);
     const first = await start(bff, MOBILE);
     const second = await start(bff, { ...MOBILE, state: 'two' });
     expect(
@@ -124,7 +136,7 @@ describe('/wx-proxy/', () => {
   });
 
   it('the record is single use and lives 10 minutes: a replay or a late callback gets a page, never a redirect', async () => {
-    const bff = await startBff();
+    const bff = await startBff(BEHIND_NGINX);
     const back = await wechat(bff, (await start(bff, MOBILE)).headers.get('location')!);
     expect((await relay(bff, back)).status).toBe(302);
     const replay = await relay(bff, back);
@@ -138,7 +150,7 @@ describe('/wx-proxy/', () => {
   });
 
   it('answers with a page, not JSON, when the state store is down', async () => {
-    const bff = await startBff();
+    const bff = await startBff(BEHIND_NGINX);
     bff.kv.set = () => Promise.reject(unavailable('state'));
     const res = await start(bff, MOBILE);
     expect(res.status).toBe(503);
@@ -147,7 +159,7 @@ describe('/wx-proxy/', () => {
   });
 
   it("relays a refusal (state, no code) with the caller's state alone", async () => {
-    const bff = await startBff();
+    const bff = await startBff(BEHIND_NGINX);
     const res = await start(bff, { ...MOBILE, scope: 'snsapi_userinfo' });
     const back = await wechat(bff, res.headers.get('location')!, 'alice', 'deny');
     expect(back.searchParams.has('code')).toBe(false);
@@ -157,7 +169,7 @@ describe('/wx-proxy/', () => {
   });
 
   it('device=pc goes to qrconnect with snsapi_login and the website appid', async () => {
-    const bff = await startBff();
+    const bff = await startBff(BEHIND_NGINX);
     const res = await start(bff, {
       appid: WEBSITE.appid,
       redirect_uri: 'https://www.shop.example.com/login',
@@ -178,7 +190,7 @@ describe('/wx-proxy/', () => {
   });
 
   it('two tabs, called back in reverse order, each reach their own target', async () => {
-    const bff = await startBff();
+    const bff = await startBff(BEHIND_NGINX);
     const first = await wechat(bff, (await start(bff, { ...MOBILE, state: 'tab1' })).headers.get('location')!);
     const second = await wechat(
       bff,
@@ -206,7 +218,7 @@ describe('/wx-proxy/', () => {
     ['http', { redirect_uri: 'http://passport.example.com/cb' }, '须使用 https'],
     ['userinfo', { redirect_uri: 'https://passport.example.com@evil.com/' }, '用户名或密码'],
   ])('refuses %s with a page saying what is wrong, never a redirect', async (_, override, says) => {
-    const bff = await startBff();
+    const bff = await startBff(BEHIND_NGINX);
     const res = await start(bff, { ...MOBILE, ...override });
     expect(res.status).toBe(400);
     expect(res.headers.get('location')).toBeNull();
@@ -215,8 +227,11 @@ describe('/wx-proxy/', () => {
   });
 
   it('refuses a parameter sent twice', async () => {
-    const bff = await startBff();
-    const res = await fetch(`${bff.origin}${link(MOBILE)}&redirect_uri=https%3A%2F%2Fevil.com`, { redirect: 'manual' });
+    const bff = await startBff(BEHIND_NGINX);
+    const res = await fetch(`${bff.origin}${link(MOBILE)}&redirect_uri=https%3A%2F%2Fevil.com`, {
+      redirect: 'manual',
+      headers: PUBLIC_HOST,
+    });
     expect(res.status).toBe(400);
   });
 
