@@ -1,1 +1,4 @@
+export * from './api.js';
+export * from './errors.js';
+export * from './phone.js';
 export { safeReturnTo } from './returnTo.js';

@@ -1,0 +1,99 @@
+import * as v from 'valibot';
+import type { ErrorCode } from './errors.js';
+import { normalizePhone, SMS_CODE } from './phone.js';
+
+/**
+ * The BFF's HTTP contract: a schema for every request body and query the BFF reads, and for every
+ * answer it gives. A schema's messages are error codes: the BFF answers the first one that fails.
+ */
+
+/** The scopes of WeChat's web authorization inside WeChat. */
+export const SCOPES = ['snsapi_base', 'snsapi_userinfo'] as const;
+export type Scope = (typeof SCOPES)[number];
+
+/** Our own state for WeChat: 32 of [A-Za-z0-9] (WeChat allows up to 128 of them). */
+export const STATE_PATTERN = /^[A-Za-z0-9]{32}$/;
+const CODE_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
+
+const code = (c: ErrorCode) => c;
+/** A query value given at most once; a repeated one counts as malformed. */
+const single = (error: ErrorCode) => v.optional(v.string(code(error)));
+
+export const AuthorizeQuery = v.object({
+  scope: v.optional(v.picklist(SCOPES, code('SCOPE_INVALID')), 'snsapi_base'),
+  platform: v.optional(v.picklist(['mp', 'website'], code('PLATFORM_INVALID')), 'mp'),
+  returnTo: v.optional(v.unknown()),
+});
+
+export const QrLoginQuery = v.object({ returnTo: v.optional(v.unknown()) });
+
+/** A body field: a missing one fails with `missing` (not valibot's own message), a wrong one with `invalid`. */
+const field = (missing: ErrorCode, invalid: ErrorCode, pattern: RegExp) =>
+  v.pipe(
+    // A default, so that a missing key still runs the checks below.
+    v.optional(v.unknown(), ''),
+    v.check((value) => value !== '', missing),
+    v.string(invalid),
+    v.regex(pattern, invalid),
+  );
+
+export const LoginBody = v.object({
+  state: field('STATE_INVALID', 'STATE_INVALID', STATE_PATTERN),
+  code: field('CODE_MISSING', 'CODE_INVALID', CODE_PATTERN),
+});
+
+const Phone = v.pipe(v.optional(v.unknown(), ''), v.transform(normalizePhone), v.string(code('PHONE_INVALID')));
+
+export const SmsSendBody = v.object({ phone: Phone });
+
+export const BindBody = v.object({
+  phone: Phone,
+  smsCode: field('SMS_CODE_INVALID', 'SMS_CODE_INVALID', SMS_CODE),
+});
+
+export const JssdkQuery = v.object({ url: single('URL_INVALID') });
+export const SmsInboxQuery = v.object({ phone: Phone });
+
+export const LoginResult = v.object({ next: v.picklist(['home', 'bind']), returnTo: v.string() });
+export type LoginResult = v.InferOutput<typeof LoginResult>;
+
+export const BindResult = v.object({ next: v.literal('home'), returnTo: v.string() });
+export type BindResult = v.InferOutput<typeof BindResult>;
+
+export const SessionInfo = v.object({
+  bound: v.boolean(),
+  /** WeChat gave this identity a unionid: the person's other apps (the PC website app) know it too. */
+  unionid: v.boolean(),
+  user: v.object({
+    /** Masked: 138****8000. */
+    phone: v.nullable(v.string()),
+    nickname: v.nullable(v.string()),
+    avatar: v.nullable(v.string()),
+  }),
+});
+export type SessionInfo = v.InferOutput<typeof SessionInfo>;
+
+export const SmsSent = v.object({ cooldownSeconds: v.number() });
+export type SmsSent = v.InferOutput<typeof SmsSent>;
+
+export const QrLogin = v.object({
+  appid: v.string(),
+  state: v.string(),
+  redirect_uri: v.string(),
+  scope: v.literal('snsapi_login'),
+  self_redirect: v.boolean(),
+  id: v.string(),
+  style: v.string(),
+  href: v.string(),
+  /** What wxLogin.js would put in its iframe. */
+  src: v.string(),
+});
+export type QrLogin = v.InferOutput<typeof QrLogin>;
+
+export const JssdkConfig = v.object({
+  appId: v.string(),
+  timestamp: v.number(),
+  nonceStr: v.string(),
+  signature: v.string(),
+});
+export type JssdkConfig = v.InferOutput<typeof JssdkConfig>;

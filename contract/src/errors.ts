@@ -1,0 +1,77 @@
+/**
+ * Every error code the BFF answers with, in `{"error": {"code", "message", ...details}}`. Both sides
+ * import this list: the BFF can throw no other code, and the H5 app's messages are a
+ * `Record<ErrorCode, string>`, so a missing or mistyped code fails to compile.
+ */
+export const ERROR_CODES = [
+  // The login (web authorization): the state, WeChat's code, and who may log in.
+  'STATE_INVALID',
+  'CODE_MISSING',
+  'CODE_INVALID',
+  'CODE_USED',
+  'CODE_EXPIRED',
+  'SNAPSHOT_USER',
+  'SCOPE_INVALID',
+  'PLATFORM_INVALID',
+  'PLATFORM_UNAVAILABLE',
+  'LOGIN_FAILED',
+  'LOGIN_IN_PROGRESS',
+  // WeChat itself.
+  'WECHAT_BUSY',
+  'WECHAT_TIMEOUT',
+  'WECHAT_UNAVAILABLE',
+  'WECHAT_UNREACHABLE',
+  'WECHAT_BAD_REPLY',
+  'WECHAT_ERROR',
+  'WECHAT_MISCONFIGURED',
+  'WECHAT_TOKEN_INVALID',
+  'WECHAT_TOKEN_EXPIRED',
+  'WECHAT_REFRESH_TOKEN_INVALID',
+  'WECHAT_SCOPE_DENIED',
+  // The session and the phone binding.
+  'SESSION_REQUIRED',
+  'PHONE_INVALID',
+  'SMS_RATE_LIMITED',
+  'SMS_SEND_FAILED',
+  'SMS_CODE_INVALID',
+  'SMS_CODE_EXHAUSTED',
+  'SMS_CODE_EXPIRED',
+  'ALREADY_BOUND',
+  'NOT_BOUND',
+  'NO_SMS',
+  // The JS-SDK signature.
+  'URL_INVALID',
+  // The request itself.
+  'BAD_REQUEST',
+  'BAD_JSON',
+  'BODY_TOO_LARGE',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'CROSS_ORIGIN_REQUEST',
+  'CLIENT_CLOSED_REQUEST',
+  'NOT_FOUND',
+  'METHOD_NOT_ALLOWED',
+  'RATE_LIMITED',
+  // The host system's internal API.
+  'UNAUTHORIZED',
+  'CUSTOMER_ID_INVALID',
+  'CUSTOMER_NOT_FOUND',
+  // Ours.
+  'SERVICE_UNAVAILABLE',
+  'NOT_READY',
+  'INTERNAL',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** What a client may be told besides the code and message (a wrong SMS code's tries left, …). */
+export interface ErrorDetails {
+  triesLeft?: number;
+  retryAfterSeconds?: number;
+  errcode?: number;
+  [detail: string]: unknown;
+}
+
+/** The body of every error answer. */
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string } & ErrorDetails;
+}
