@@ -36,5 +36,22 @@ export default tseslint.config(
     },
   },
   { files: ['web/src/**/*.ts'], languageOptions: { globals: { ...globals.browser } } },
+  {
+    // Routes only translate HTTP: what they need of the database or the state store, a use-case does.
+    files: ['bff/src/routes/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/store/*', '**/kv/*', '**/store', '**/kv'],
+              message: 'Routes translate HTTP: reach the database and the state store through a use-case.',
+            },
+          ],
+        },
+      ],
+    },
+  },
   { files: ['scripts/**', '**/cli.ts', '**/server.ts', 'bff/src/main.ts', 'e2e/**'], rules: { 'no-console': 'off' } },
 );

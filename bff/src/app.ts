@@ -2,30 +2,37 @@ import Router from '@koa/router';
 import Koa from 'koa';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
-import { createCookieJar } from './http/cookies.js';
+import { smsInboxRoute } from './demo/routes.js';
 import { jsonBody } from './http/body.js';
+import type { AppState } from './http/context.js';
 import { errorHandler } from './http/errors.js';
+import { trustedProxyHeaders } from './http/forwarded.js';
+import { limitPerIp } from './http/limits.js';
 import { sameOriginWrites } from './http/origin.js';
 import { unambiguousPaths } from './http/path.js';
-import { trustedProxyHeaders } from './http/proxy.js';
 import { requestLog } from './http/requestLog.js';
+import { createSessionCookies } from './http/session.js';
 import { serveWebApp } from './http/static.js';
-import type { AppState } from './http/state.js';
 import type { Kv } from './kv/types.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import type { Random } from './random.js';
-import { proxyRoutes } from './proxy/routes.js';
 import { accountRoutes } from './routes/account.js';
 import { authRoutes } from './routes/auth.js';
+import type { RouteDeps } from './routes/context.js';
+import { jssdkRoutes } from './routes/jssdk.js';
 import { opsRoutes } from './routes/ops.js';
-import { createAuthFlow } from './services/auth.js';
+import { proxyRoutes } from './routes/proxy.js';
 import { createJssdk } from './services/jssdk.js';
 import { createProfiles } from './services/profiles.js';
 import { createSealer } from './services/sealer.js';
 import { createSessions } from './services/sessions.js';
-import { createSmsCodes } from './services/sms.js';
+import { createSmsCodes } from './services/smsCodes.js';
 import type { SmsProvider } from './sms/provider.js';
 import type { Store } from './store/store.js';
+import { createAccount } from './usecases/account.js';
+import { createLogin } from './usecases/login.js';
+import { createOperations } from './usecases/operations.js';
+import { createProxy } from './usecases/proxy.js';
 import type { WechatClient } from './wechat/client.js';
 
 export interface AppDeps {
@@ -47,7 +54,7 @@ export interface AppDeps {
 
 /** Builds the Koa app from its dependencies; it never listens (server.ts does). */
 export function createApp(deps: AppDeps): Koa<AppState> {
-  const { config, kv, store, random, now } = deps;
+  const { config, kv, store, random, now, log, wechat } = deps;
   const metrics = deps.metrics ?? createMetrics();
   const sessions = createSessions({
     kv,
@@ -60,66 +67,56 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   });
   const profiles = createProfiles({
     store,
-    wechat: deps.wechat,
+    wechat,
     sealer: config.profileTokenKey ? createSealer(config.profileTokenKey) : null,
     now,
     refreshAfterMs: config.profileRefreshMs,
-    log: deps.log,
+    log,
   });
-  const routeDeps = {
-    profiles,
+  const smsCodes = createSmsCodes({ kv, provider: deps.sms, random, secret: config.sessionSecret, now });
+  const website = config.website?.secret ? { appid: config.website.appid, secret: config.website.secret } : undefined;
+
+  const routeDeps: RouteDeps = {
     config,
-    kv,
-    store,
-    random,
-    sessions,
-    cookies: createCookieJar(config.secure),
-    smsInbox: deps.smsInbox,
     metrics,
-    smsCodes: createSmsCodes({ kv, provider: deps.sms, random, secret: config.sessionSecret, now }),
-    flow: createAuthFlow({
+    cookies: createSessionCookies({ secure: config.secure, absoluteMs: config.session.absoluteMs, sessions, random }),
+    limit: limitPerIp((budgets) => kv.hit(budgets)),
+    login: createLogin({
       kv,
       store,
       sessions,
       random,
-      wechat: deps.wechat,
+      wechat,
       app: { appid: config.wechat.appid, secret: config.wechat.secret },
-      website: config.website?.secret ? { appid: config.website.appid, secret: config.website.secret } : undefined,
+      website,
       redirectUri: `${config.publicUrl}/auth`,
-      log: deps.log,
+      log,
       profiles,
+      metrics,
+    }),
+    account: createAccount({ store, sessions, smsCodes, profiles, metrics }),
+    operations: createOperations({ store, kv }),
+    proxy: createProxy({ config, kv, random, wechat }),
+    jssdk: createJssdk({
+      wechat,
+      kv,
+      app: config.wechat,
+      tokenApi: config.tokenApi,
+      origins: config.jssdkOrigins,
+      random,
+      now,
+      log,
     }),
   };
 
   const router = new Router<AppState>();
-  authRoutes(router, routeDeps);
-  accountRoutes(router, routeDeps);
-  opsRoutes(router, routeDeps);
-  proxyRoutes(router, { config, kv, random, wechat: deps.wechat });
-  const jssdk = createJssdk({
-    wechat: deps.wechat,
-    kv: deps.kv,
-    app: config.wechat,
-    tokenApi: config.tokenApi,
-    origins: config.jssdkOrigins,
-    random,
-    now,
-    log: deps.log,
-  });
-  router.get('/api/wechat/jssdk-config', async (ctx) => {
-    // Pages on the site's other origins ask from the browser: CORS for exactly those, no credentials.
-    const origin = ctx.get('origin');
-    if (origin && origin !== config.publicUrl && config.jssdkOrigins.includes(origin)) {
-      ctx.set('Access-Control-Allow-Origin', origin);
-      ctx.vary('Origin');
-    }
-    ctx.body = await jssdk.config(ctx.query.url);
-  });
+  for (const routes of [authRoutes, accountRoutes, jssdkRoutes, opsRoutes, proxyRoutes]) routes(router, routeDeps);
+  if (config.demo && deps.smsInbox) smsInboxRoute(router, deps.smsInbox);
 
   const app = new Koa<AppState>({ proxy: config.trustedProxies.length > 0 });
   app.silent = true;
   app.use(trustedProxyHeaders(config.trustedProxies));
-  app.use(requestLog(deps.log, random, metrics));
+  app.use(requestLog(log, random, metrics));
   app.use(errorHandler());
   app.use(unambiguousPaths());
   app.use(async (ctx, next) => {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
-import { parseAllowedHosts } from './proxy/target.js';
+import { parseAllowedHosts } from './hosts.js';
 import { parseKey } from './services/sealer.js';
 
 /** Environment → validated configuration. Every problem is reported by the variable's name. */

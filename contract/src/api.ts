@@ -57,8 +57,9 @@ export const SmsInboxQuery = v.object({ phone: Phone });
 export const LoginResult = v.object({ next: v.picklist(['home', 'bind']), returnTo: v.string() });
 export type LoginResult = v.InferOutput<typeof LoginResult>;
 
-export const BindResult = v.object({ next: v.literal('home'), returnTo: v.string() });
-export type BindResult = v.InferOutput<typeof BindResult>;
+/** After a binding: `next` is "home" (a bound user has nothing left to do). */
+export const BindResult = LoginResult;
+export type BindResult = LoginResult;
 
 export const SessionInfo = v.object({
   bound: v.boolean(),

@@ -1,6 +1,6 @@
 import type { Middleware } from 'koa';
 import { AppError, badRequest } from '../errors.js';
-import type { AppState } from './state.js';
+import type { AppState } from './context.js';
 
 const LIMIT = 16 * 1024;
 

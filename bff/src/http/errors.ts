@@ -1,6 +1,6 @@
 import type { Middleware } from 'koa';
 import { AppError, asAppError } from '../errors.js';
-import type { AppState } from './state.js';
+import type { AppState } from './context.js';
 
 /**
  * First in the chain: every error becomes `{"error": {"code", "message"}}`. Expected errors keep their

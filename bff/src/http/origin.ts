@@ -1,6 +1,6 @@
 import type { Middleware } from 'koa';
 import { AppError } from '../errors.js';
-import type { AppState } from './state.js';
+import type { AppState } from './context.js';
 
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 

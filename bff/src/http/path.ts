@@ -1,6 +1,6 @@
 import type { Middleware } from 'koa';
 import { badRequest } from '../errors.js';
-import type { AppState } from './state.js';
+import type { AppState } from './context.js';
 
 /**
  * An encoded slash or backslash makes a path mean two things: nginx chooses its location on the

@@ -2,7 +2,7 @@ import type { Middleware } from 'koa';
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics.js';
 import type { Random } from '../random.js';
-import type { AppState } from './state.js';
+import type { AppState } from './context.js';
 
 /**
  * One JSON line per request with a request id, and the request counted in the metrics, timed once.
@@ -21,7 +21,9 @@ export function requestLog(log: Logger, random: Random, metrics?: Metrics): Midd
       await next();
     } finally {
       const ms = performance.now() - started;
-      metrics?.request(ctx, ms / 1000);
+      const matched = (ctx as unknown as { _matchedRoute?: unknown })._matchedRoute;
+      const route = typeof matched === 'string' ? matched : 'unmatched';
+      metrics?.request({ method: ctx.method, route, status: ctx.status }, ms / 1000);
       log.info(
         {
           requestId,

@@ -1,13 +1,10 @@
+import { AuthorizeQuery, LoginBody, QrLoginQuery, safeReturnTo } from '@wxauth/contract';
 import type { Middleware } from 'koa';
 import { badRequest } from '../errors.js';
-import type { AppState } from '../http/state.js';
-import { safeReturnTo } from '@wxauth/contract';
-import { STATE_PATTERN, stateInvalid } from '../services/auth.js';
-import type { OAuthScope } from '../wechat/types.js';
-import { limitPerIp, single, type AppRouter, type RouteDeps } from './context.js';
+import type { AppState } from '../http/context.js';
+import { validated } from '../http/validate.js';
+import type { AppRouter, RouteDeps } from './context.js';
 
-const SCOPES: OAuthScope[] = ['snsapi_base', 'snsapi_userinfo'];
-const BROWSER_COOKIE_MS = 24 * 3600_000;
 const MINUTE = 60_000;
 
 /**
@@ -21,84 +18,49 @@ const backToAuthPage: Middleware<AppState> = async (ctx, next) => {
   return next();
 };
 
-export function authRoutes(router: AppRouter, deps: RouteDeps): void {
-  const { config, cookies, flow, sessions, kv, random, metrics } = deps;
+/** The state and code come once, in the body: never also in the query. */
+const bodyOnly: Middleware<AppState> = (ctx, next) => {
+  if ('state' in ctx.query || 'code' in ctx.query) throw badRequest('STATE_INVALID');
+  return next();
+};
 
-  router.get('/api/auth/wechat/authorize', backToAuthPage, limitPerIp(kv, 'authorize', 60, MINUTE), async (ctx) => {
-    const scope = single(ctx.query.scope) ?? 'snsapi_base';
-    if (!SCOPES.includes(scope as OAuthScope))
-      throw badRequest('SCOPE_INVALID', 'scope 须为 snsapi_base 或 snsapi_userinfo');
-    const platform = single(ctx.query.platform) ?? 'mp';
-    if (platform !== 'mp' && platform !== 'website')
-      throw badRequest('PLATFORM_INVALID', 'platform 须为 mp 或 website');
-    if (platform === 'website' && !config.website?.secret)
-      throw badRequest('PLATFORM_UNAVAILABLE', '未配置网站应用，暂不支持扫码登录');
-    const returnTo = safeReturnTo(single(ctx.query.returnTo), config.publicUrl);
-    const browser = cookies.get(ctx, 'browser') ?? random.token(16);
-    cookies.set(ctx, 'browser', browser, BROWSER_COOKIE_MS);
-    const url = await flow.start({ scope: scope as OAuthScope, returnTo, browser, website: platform === 'website' });
-    ctx.redirect(url);
-  });
+export function authRoutes(router: AppRouter, { config, cookies, login, limit }: RouteDeps): void {
+  const publicUrl = config.publicUrl;
 
-  // The embedded QR of wxLogin.js: its parameters, with a state under the same rules as a redirect.
-  router.get('/api/auth/wechat/qr-login', limitPerIp(kv, 'authorize', 60, MINUTE), async (ctx) => {
-    if (!config.website?.secret) throw badRequest('PLATFORM_UNAVAILABLE', '未配置网站应用，暂不支持扫码登录');
-    const returnTo = safeReturnTo(single(ctx.query.returnTo), config.publicUrl);
-    const browser = cookies.get(ctx, 'browser') ?? random.token(16);
-    cookies.set(ctx, 'browser', browser, BROWSER_COOKIE_MS);
-    const url = new URL(
-      (await flow.start({ scope: 'snsapi_base', returnTo, browser, website: true })).replace(/#.*$/, ''),
-    );
-    const q = url.searchParams;
-    const params = {
-      self_redirect: false,
-      id: 'wxauth-qr',
-      appid: q.get('appid')!,
-      scope: 'snsapi_login',
-      redirect_uri: q.get('redirect_uri')!,
-      state: q.get('state')!,
-      style: 'black',
-      href: '',
-    };
-    // What wxLogin.js would put in its iframe, so the page needs no script from WeChat's CDN.
-    const src = new URL('/connect/qrconnect', url);
-    for (const [k, v] of Object.entries({ ...params, login_type: 'jssdk', self_redirect: 'false' }))
-      if (k !== 'id') src.searchParams.set(k, String(v));
-    ctx.body = { ...params, src: src.href };
-  });
+  router.get(
+    '/api/auth/wechat/authorize',
+    backToAuthPage,
+    limit('authorize', 60, MINUTE),
+    validated({ query: AuthorizeQuery }, async (ctx, { query }) => {
+      const website = query.platform === 'website';
+      if (website && !config.website?.secret) throw badRequest('PLATFORM_UNAVAILABLE');
+      const returnTo = safeReturnTo(query.returnTo, publicUrl);
+      ctx.redirect(await login.start({ scope: query.scope, returnTo, browser: cookies.holdBrowser(ctx), website }));
+    }),
+  );
 
-  router.post('/api/auth/wechat/login', limitPerIp(kv, 'login', 60, MINUTE), async (ctx) => {
-    const body = ctx.state.body ?? {};
-    // The state must come once, as a string, in the body: never also in the query (jsonBody refuses
-    // a key sent twice).
-    if ('state' in ctx.query || 'code' in ctx.query) throw stateInvalid();
-    const { code, state } = body;
-    if (typeof state !== 'string' || !STATE_PATTERN.test(state)) throw stateInvalid();
-    if (code === undefined || code === '') throw badRequest('CODE_MISSING', '缺少授权码，请重新进入');
-    if (typeof code !== 'string' || !/^[A-Za-z0-9_-]{1,128}$/.test(code))
-      throw badRequest('CODE_INVALID', '授权码无效，请重新进入');
-    const browser = cookies.get(ctx, 'browser');
-    if (!browser) throw stateInvalid();
+  router.get(
+    '/api/auth/wechat/qr-login',
+    limit('authorize', 60, MINUTE),
+    validated({ query: QrLoginQuery }, async (ctx, { query }) => {
+      if (!config.website?.secret) throw badRequest('PLATFORM_UNAVAILABLE');
+      const returnTo = safeReturnTo(query.returnTo, publicUrl);
+      ctx.body = await login.qrLogin({ returnTo, browser: cookies.holdBrowser(ctx) });
+    }),
+  );
 
-    const previous = cookies.get(ctx, 'session');
-    let result;
-    try {
-      result = await flow.finish({ code, state, browser, current: previous });
-      metrics.login(result.next);
-    } catch (err) {
-      metrics.login(metrics.codeOf(err));
-      throw err;
-    }
-    // A fresh session id at every login: any id the browser held before is dropped.
-    if (previous && previous !== result.sessionId) await sessions.destroy(previous);
-    cookies.set(ctx, 'session', result.sessionId, config.session.absoluteMs);
-    ctx.body = { next: result.next, returnTo: result.returnTo };
-  });
+  router.post(
+    '/api/auth/wechat/login',
+    limit('login', 60, MINUTE),
+    bodyOnly,
+    validated({ body: LoginBody }, async (ctx, { body }) => {
+      const browser = cookies.browser(ctx);
+      if (!browser) throw badRequest('STATE_INVALID');
+      cookies.answer(ctx, await login.finish({ ...body, browser, held: cookies.held(ctx) }));
+    }),
+  );
 
   router.post('/api/auth/logout', async (ctx) => {
-    const id = cookies.get(ctx, 'session');
-    if (id) await sessions.destroy(id);
-    cookies.clear(ctx, 'session');
-    ctx.status = 204;
+    cookies.answer(ctx, await login.logout(cookies.held(ctx)));
   });
 }

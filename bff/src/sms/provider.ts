@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { AppError } from '../errors.js';
-import { maskPhone } from '../phone.js';
+import { maskPhone } from '@wxauth/contract';
 
 export interface SmsProvider {
   /** Delivers a verification code; rejects with SMS_SEND_FAILED when the gateway does not take it. */

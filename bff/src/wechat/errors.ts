@@ -1,10 +1,11 @@
+import type { ErrorCode } from '@wxauth/contract';
 import { AppError } from '../errors.js';
 
 /** A failure talking to WeChat. `errcode` is WeChat's own, when it answered with one. */
 export class WechatError extends AppError {
   constructor(
     status: number,
-    code: string,
+    code: ErrorCode,
     message: string,
     readonly endpoint: string,
     readonly errcode?: number,
@@ -20,7 +21,7 @@ export class WechatError extends AppError {
 
 /** The one place WeChat's errcodes become our codes. */
 export function fromErrcode(endpoint: string, errcode: number): WechatError {
-  const e = (status: number, code: string, message: string, transient = false) =>
+  const e = (status: number, code: ErrorCode, message: string, transient = false) =>
     new WechatError(status, code, message, endpoint, errcode, transient);
   switch (errcode) {
     case -1:

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkTarget, parseAllowedHosts, withParams } from '../target.js';
+import { parseAllowedHosts } from '../../hosts.js';
+import { checkTarget, withParams } from '../target.js';
 
 const ALLOWED = parseAllowedHosts('passport.example.com, .example.com, 例子.cn').hosts;
 const ok = (raw: string, demo = false) => checkTarget(raw, ALLOWED, demo).ok;

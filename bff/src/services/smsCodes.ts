@@ -77,11 +77,9 @@ export function createSmsCodes(deps: {
      * returns puts the code back, for when the step it proved could not be saved (the database was
      * down): the user retries with the same code rather than losing it.
      */
-    async verify(p: { phone: string; code: unknown; sessionKey: string }): Promise<{ restore(): Promise<void> }> {
-      if (typeof p.code !== 'string' || !/^\d{6}$/.test(p.code))
-        throw badRequest('SMS_CODE_INVALID', '请输入6位数字验证码');
+    async verify(p: { phone: string; code: string; sessionKey: string }): Promise<{ restore(): Promise<void> }> {
       const record = await kv.get<CodeRecord>(codeKey(p.sessionKey));
-      if (!record) throw badRequest('SMS_CODE_EXPIRED', '验证码已失效，请重新获取');
+      if (!record) throw badRequest('SMS_CODE_EXPIRED');
       const tries = await kv.incr(triesKey(p.sessionKey), CODE_TTL_MS);
       const right =
         tries <= MAX_TRIES &&
@@ -96,7 +94,7 @@ export function createSmsCodes(deps: {
         };
       if (tries >= MAX_TRIES) {
         await kv.del(codeKey(p.sessionKey));
-        throw badRequest('SMS_CODE_EXHAUSTED', '验证码错误次数过多，请重新获取');
+        throw badRequest('SMS_CODE_EXHAUSTED');
       }
       throw badRequest('SMS_CODE_INVALID', `验证码错误，还可尝试 ${MAX_TRIES - tries} 次`, {
         triesLeft: MAX_TRIES - tries,

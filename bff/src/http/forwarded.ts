@@ -1,5 +1,5 @@
 import type { Middleware } from 'koa';
-import type { AppState } from './state.js';
+import type { AppState } from './context.js';
 
 const FORWARDED = ['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host'];
 
