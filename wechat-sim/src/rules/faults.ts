@@ -1,0 +1,47 @@
+import type { ServerResponse } from 'node:http';
+import { html } from '../http.js';
+import type { Fault } from '../types.js';
+import { apiError } from './errors.js';
+
+/** A fault from `POST /__sim/faults`, or undefined when it would not do anything or is out of bounds. */
+export function parseFault(body: Partial<Fault>): Fault | undefined {
+  const { path, errcode, status, delayMs, times = 1 } = body;
+  const valid =
+    typeof path === 'string' &&
+    path.startsWith('/') &&
+    (errcode === undefined || Number.isInteger(errcode)) &&
+    (status === undefined || (Number.isInteger(status) && status >= 400 && status <= 599)) &&
+    (delayMs === undefined || (Number.isInteger(delayMs) && delayMs >= 0 && delayMs <= 120_000)) &&
+    (errcode !== undefined || status !== undefined || delayMs !== undefined) &&
+    Number.isInteger(times) &&
+    times >= 1;
+  return valid ? { path, errcode, status, delayMs, times } : undefined;
+}
+
+/** The faults waiting for their paths; each is used up after `times` requests. */
+export function faultInjection() {
+  const faults: Fault[] = [];
+  return {
+    list: (): readonly Fault[] => faults,
+    add: (fault: Fault): void => void faults.push(fault),
+    clear: (): void => void faults.splice(0),
+
+    /** Applies the first fault for this path; true when it answered the request (a delay alone does not). */
+    async apply(res: ServerResponse, path: string): Promise<boolean> {
+      const fault = faults.find((f) => f.path === path);
+      if (!fault) return false;
+      fault.times -= 1;
+      if (fault.times === 0) faults.splice(faults.indexOf(fault), 1);
+      if (fault.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
+      if (fault.status !== undefined) {
+        html(res, fault.status, '<html><body><h1>Bad Gateway</h1></body></html>');
+        return true;
+      }
+      if (fault.errcode !== undefined) {
+        apiError(res, fault.errcode, fault.errcode === -1 ? 'system error' : 'injected fault');
+        return true;
+      }
+      return false;
+    },
+  };
+}

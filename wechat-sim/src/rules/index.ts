@@ -1,0 +1,127 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readBody, redirectTo, withParams } from '../http.js';
+import { randomAlnum } from '../ids.js';
+import type { SimApp, SimOptions } from '../types.js';
+import { apiError } from './errors.js';
+import { faultInjection } from './faults.js';
+import { USER_ID, userIds } from './users.js';
+
+export { apiError, pageError } from './errors.js';
+export { parseFault } from './faults.js';
+export { currentUser, isSnapshot, rememberUser, USER_ID } from './users.js';
+
+/** User access tokens, global tokens and tickets all live 2 hours. */
+export const ACCESS_TOKEN_TTL_S = 7200;
+/** WeChat's `state`: at most 128 bytes of `[A-Za-z0-9]`. */
+export const STATE = /^[A-Za-z0-9]{0,128}$/;
+
+export interface CodeRecord {
+  appid: string;
+  user: string;
+  scope: string;
+  issuedAt: number;
+  used: boolean;
+}
+/** A user's access or refresh token (sns). */
+export interface TokenRecord {
+  appid: string;
+  user: string;
+  scope: string;
+  expiresAt: number;
+}
+
+export type Rules = ReturnType<typeof createRules>;
+
+/** The simulated WeChat's state, shared by every area, and the checks more than one area makes. */
+export function createRules(options: SimOptions) {
+  const now = options.now ?? Date.now;
+  const apps = new Map<string, SimApp>(options.apps.map((a) => [a.appid, a]));
+  const codes = new Map<string, CodeRecord>();
+  const accessTokens = new Map<string, TokenRecord>();
+  const refreshTokens = new Map<string, TokenRecord>();
+  /** Global (cgi-bin) tokens; a replaced one keeps working for a while, so it stays here until it expires. */
+  const globalTokens = new Map<string, { appid: string; expiresAt: number }>();
+  /** appid → its newest global token. */
+  const currentToken = new Map<string, string>();
+  const tickets = new Map<string, { expiresAt: number }>();
+  const quota = new Map<string, number>();
+  const calls = new Map<string, number>();
+  const faults = faultInjection();
+  const stores = [codes, accessTokens, refreshTokens, globalTokens, currentToken, tickets, quota, calls];
+
+  /** redirect_uri's host must be the app's callback domain exactly; a port only where allowed. */
+  function callbackAllowed(redirect: string, app: SimApp): boolean {
+    let target: URL;
+    try {
+      target = new URL(redirect);
+    } catch {
+      return false;
+    }
+    if (target.protocol !== 'http:' && target.protocol !== 'https:') return false;
+    if (target.port !== '' && !options.allowPorts) return false;
+    return target.hostname.toLowerCase() === app.callbackDomain.toLowerCase();
+  }
+
+  return {
+    now,
+    apps,
+    ...userIds(options.idKey ?? 'wechat-sim'),
+    codes,
+    accessTokens,
+    refreshTokens,
+    globalTokens,
+    currentToken,
+    tickets,
+    faults,
+    callbackAllowed,
+    calls: () => Object.fromEntries(calls),
+    countCall: (path: string) => void calls.set(path, (calls.get(path) ?? 0) + 1),
+
+    /** Counts a call against a daily quota; false once it is used up (45009). */
+    withinQuota(key: string, limit: number): boolean {
+      const day = `${key}:${Math.floor(now() / 86_400_000)}`;
+      const used = (quota.get(day) ?? 0) + 1;
+      quota.set(day, used);
+      return used <= limit;
+    },
+
+    /** The app the API call names, its secret checked when asked; else the error is already sent. */
+    checkApp(res: ServerResponse, q: URLSearchParams, needSecret: boolean): SimApp | undefined {
+      const app = apps.get(q.get('appid') ?? '');
+      if (!app) return void apiError(res, 40013, 'invalid appid');
+      if (needSecret && q.get('secret') !== app.secret) return void apiError(res, 40125, 'invalid appsecret');
+      return app;
+    },
+
+    /** The form a consent or QR page posted back, or undefined when it no longer holds. */
+    async confirmation(req: IncomingMessage) {
+      const form = new URLSearchParams(await readBody(req));
+      const app = apps.get(form.get('appid') ?? '');
+      const redirect = form.get('redirect_uri') ?? '';
+      const user = form.get('user') ?? '';
+      const state = form.get('state') ?? '';
+      if (!app || !callbackAllowed(redirect, app) || !USER_ID.test(user) || !STATE.test(state)) return undefined;
+      return { app, redirect, user, state, decision: form.get('decision') };
+    },
+
+    /** Back to the site with a fresh code: single use, valid 5 minutes. */
+    redirectWithCode(res: ServerResponse, redirect: string, appid: string, user: string, scope: string, state: string) {
+      const code = randomAlnum(32);
+      codes.set(code, { appid, user, scope, issuedAt: now(), used: false });
+      redirectTo(res, withParams(redirect, { code, state }));
+    },
+
+    reset(): void {
+      for (const store of stores) store.clear();
+      faults.clear();
+    },
+    /** Every code and token handed out since the last reset. */
+    issuedSecrets: () => [
+      ...codes.keys(),
+      ...accessTokens.keys(),
+      ...refreshTokens.keys(),
+      ...globalTokens.keys(),
+      ...tickets.keys(),
+    ],
+  };
+}
