@@ -1,7 +1,7 @@
 import { createPinia } from 'pinia';
 import { createApp } from 'vue';
 import App from './App.vue';
-import { captureCallback } from './composables/callback';
+import { captureCallback } from './callback';
 import { createAppRouter } from './router';
 import './styles.css';
 

@@ -5,10 +5,10 @@ import { createMemoryHistory, createRouter } from 'vue-router';
 import { ApiError } from '../api/errors';
 import type { LoginResult } from '../api/auth';
 import type { SessionInfo } from '../api/session';
-import type { Callback } from '../composables/callback';
+import type { Callback } from '../callback';
 
 let callback: Callback | null = null;
-vi.mock('@/composables/callback', () => ({ takeCallback: () => callback }));
+vi.mock('@/callback', () => ({ takeCallback: () => callback }));
 const login = vi.fn<(code: string, state: string) => Promise<LoginResult>>();
 vi.mock('@/api/auth', () => ({
   authorizeUrl: () => '/api/auth/wechat/authorize',

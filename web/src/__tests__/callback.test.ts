@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { captureCallback, takeCallback } from '../composables/callback';
+import { captureCallback, takeCallback } from '../callback';
 
 function fakeLocation(url: string) {
   const u = new URL(url);
