@@ -1,10 +1,9 @@
 import { flushPromises, mount } from '@vue/test-utils';
+import type { LoginResult, SessionInfo } from '@wxauth/contract';
 import { createPinia, setActivePinia } from 'pinia';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createMemoryHistory, createRouter } from 'vue-router';
 import { ApiError } from '../api/errors';
-import type { LoginResult } from '../api/auth';
-import type { SessionInfo } from '../api/session';
 import type { Callback } from '../callback';
 
 let callback: Callback | null = null;

@@ -1,7 +1,7 @@
+import type { SessionInfo } from '@wxauth/contract';
 import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { unauthorized } from '../api/errors';
-import type { SessionInfo } from '../api/session';
 
 const getSession = vi.fn<() => Promise<SessionInfo | null>>();
 vi.mock('../api/session', () => ({ getSession: () => getSession() }));

@@ -1,11 +1,12 @@
+import type { BindResult, SmsSent } from '@wxauth/contract';
 import { http } from './http';
 
-export async function sendSms(phone: string): Promise<{ cooldownSeconds: number }> {
-  return (await http.post<{ cooldownSeconds: number }>('/api/sms/send', { phone })).data;
+export async function sendSms(phone: string): Promise<SmsSent> {
+  return (await http.post<SmsSent>('/api/sms/send', { phone })).data;
 }
 
-export async function bindPhone(phone: string, smsCode: string): Promise<{ next: 'home'; returnTo: string }> {
-  return (await http.post<{ next: 'home'; returnTo: string }>('/api/account/bind', { phone, smsCode })).data;
+export async function bindPhone(phone: string, smsCode: string): Promise<BindResult> {
+  return (await http.post<BindResult>('/api/account/bind', { phone, smsCode })).data;
 }
 
 export async function unbindPhone(): Promise<void> {

@@ -1,11 +1,5 @@
+import type { LoginResult, QrLogin, Scope } from '@wxauth/contract';
 import { http } from './http';
-
-export type Scope = 'snsapi_base' | 'snsapi_userinfo';
-
-export interface LoginResult {
-  next: 'home' | 'bind';
-  returnTo: string;
-}
 
 export interface Meta {
   demo: boolean;
@@ -34,13 +28,6 @@ export async function getMeta(): Promise<Meta> {
 }
 
 /** wxLogin.js's parameters for the embedded QR, and the URL it would frame. */
-export interface QrLogin {
-  appid: string;
-  state: string;
-  redirect_uri: string;
-  src: string;
-}
-
 export async function getQrLogin(returnTo: string): Promise<QrLogin> {
   return (await http.get<QrLogin>('/api/auth/wechat/qr-login', { params: { returnTo } })).data;
 }

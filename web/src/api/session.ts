@@ -1,11 +1,5 @@
+import type { SessionInfo } from '@wxauth/contract';
 import { ApiError, http } from './http';
-
-export interface SessionInfo {
-  bound: boolean;
-  /** WeChat gave this identity a unionid: the PC app will know the same person. */
-  unionid: boolean;
-  user: { phone: string | null; nickname: string | null; avatar: string | null };
-}
 
 /** The current session, or null when there is none (a 401 here is an answer, not an expiry). */
 export async function getSession(): Promise<SessionInfo | null> {

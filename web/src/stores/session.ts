@@ -1,6 +1,7 @@
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
-import { getSession, type SessionInfo } from '@/api/session';
+import type { SessionInfo } from '@wxauth/contract';
+import { getSession } from '@/api/session';
 
 /** Who is signed in, loaded once and reloaded after anything that changes it. */
 export const useSessionStore = defineStore('session', () => {

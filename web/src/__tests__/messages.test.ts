@@ -1,0 +1,19 @@
+import { describe, expect, it } from 'vitest';
+import { accountMessage } from '../messages/account';
+import { authMessage } from '../messages/auth';
+
+describe('the messages the user reads', () => {
+  it("on the auth page: the BFF's code's message, the generic one for any other string", () => {
+    expect(authMessage('STATE_INVALID')).toBe('登录请求已失效，请重新登录。');
+    expect(authMessage('CODE_MISSING', { canSkip: true })).toContain('也可以跳过这一步');
+    for (const code of ['LOGIN_FAILED', 'NETWORK', 'HTTP_502', 'toString', 'nonsense'])
+      expect(authMessage(code)).toBe('登录失败，请重试。');
+  });
+
+  it("on the bind and home pages: the BFF's code's message, the client's own, the generic one", () => {
+    expect(accountMessage('SMS_CODE_INVALID', { triesLeft: 4 })).toBe('验证码错误，还可尝试 4 次');
+    expect(accountMessage('SMS_CODE_INVALID')).toBe('验证码错误');
+    expect(accountMessage('NETWORK')).toBe('网络异常，请检查网络后重试');
+    for (const code of ['HTTP_502', 'INTERNAL'] as const) expect(accountMessage(code)).toBe('操作失败，请稍后重试');
+  });
+});
