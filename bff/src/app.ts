@@ -1,8 +1,7 @@
 import Router from '@koa/router';
-import Koa from 'koa';
+import Koa, { type Middleware } from 'koa';
 import type { Logger } from 'pino';
-import type { Config } from './config.js';
-import { smsInboxRoute } from './demo/routes.js';
+import type { Config, WechatApps } from './config.js';
 import { jsonBody } from './http/body.js';
 import type { AppState } from './http/context.js';
 import { errorHandler } from './http/errors.js';
@@ -12,13 +11,12 @@ import { sameOriginWrites } from './http/origin.js';
 import { unambiguousPaths } from './http/path.js';
 import { requestLog } from './http/requestLog.js';
 import { createSessionCookies } from './http/session.js';
-import { serveWebApp } from './http/static.js';
 import type { Kv } from './kv/types.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import type { Random } from './random.js';
 import { accountRoutes } from './routes/account.js';
 import { authRoutes } from './routes/auth.js';
-import type { RouteDeps } from './routes/context.js';
+import type { AppRouter, RouteDeps } from './routes/context.js';
 import { jssdkRoutes } from './routes/jssdk.js';
 import { opsRoutes } from './routes/ops.js';
 import { proxyRoutes } from './routes/proxy.js';
@@ -42,19 +40,19 @@ export interface AppDeps {
   kv: Kv;
   wechat: WechatClient;
   sms: SmsProvider;
-  /** Demo mode: where the console SMS provider keeps codes for /api/dev/sms-inbox. */
-  smsInbox?: Map<string, string>;
+  /** Who we are to WeChat: the configured apps, or the demo's simulator's. */
+  apps: WechatApps;
   random: Random;
   now: () => number;
-  /** Demo mode: the built H5 app to serve (production serves it from nginx). */
-  webRoot?: string;
+  /** Demo mode: its own routes (the SMS inbox) and what answers after the routes (the H5 app). */
+  demo?: { routes?(router: AppRouter): void; fallback?: Middleware<AppState> };
   /** This instance's Prometheus metrics (the WeChat client reports to it too); a new set if absent. */
   metrics?: Metrics;
 }
 
 /** Builds the Koa app from its dependencies; it never listens (server.ts does). */
 export function createApp(deps: AppDeps): Koa<AppState> {
-  const { config, kv, store, random, now, log, wechat } = deps;
+  const { config, apps, kv, store, random, now, log, wechat } = deps;
   const metrics = deps.metrics ?? createMetrics();
   const sessions = createSessions({
     kv,
@@ -74,10 +72,11 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     log,
   });
   const smsCodes = createSmsCodes({ kv, provider: deps.sms, random, secret: config.sessionSecret, now });
-  const website = config.website?.secret ? { appid: config.website.appid, secret: config.website.secret } : undefined;
+  const website = apps.website?.secret ? { appid: apps.website.appid, secret: apps.website.secret } : undefined;
 
   const routeDeps: RouteDeps = {
     config,
+    apps,
     metrics,
     cookies: createSessionCookies({ secure: config.secure, absoluteMs: config.session.absoluteMs, sessions, random }),
     limit: limitPerIp((budgets) => kv.hit(budgets)),
@@ -87,7 +86,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
       sessions,
       random,
       wechat,
-      app: { appid: config.wechat.appid, secret: config.wechat.secret },
+      app: apps.official,
       website,
       redirectUri: `${config.publicUrl}/auth`,
       log,
@@ -96,11 +95,11 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     }),
     account: createAccount({ store, sessions, smsCodes, profiles, metrics }),
     operations: createOperations({ store, kv }),
-    proxy: createProxy({ config, kv, random, wechat }),
+    proxy: createProxy({ config, apps, kv, random, wechat }),
     jssdk: createJssdk({
       wechat,
       kv,
-      app: config.wechat,
+      app: apps.official,
       tokenApi: config.tokenApi,
       origins: config.jssdkOrigins,
       random,
@@ -111,7 +110,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
 
   const router = new Router<AppState>();
   for (const routes of [authRoutes, accountRoutes, jssdkRoutes, opsRoutes, proxyRoutes]) routes(router, routeDeps);
-  if (config.demo && deps.smsInbox) smsInboxRoute(router, deps.smsInbox);
+  deps.demo?.routes?.(router);
 
   const app = new Koa<AppState>({ proxy: config.trustedProxies.length > 0 });
   app.silent = true;
@@ -128,6 +127,6 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   app.use(router.routes());
   app.use(router.allowedMethods());
   // After the routes: whatever the BFF answers itself wins; the app gets the rest.
-  if (deps.webRoot) app.use(serveWebApp(deps.webRoot));
+  if (deps.demo?.fallback) app.use(deps.demo.fallback);
   return app;
 }

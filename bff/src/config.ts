@@ -1,19 +1,26 @@
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { parseAllowedHosts } from './hosts.js';
+import { DEMO_PROFILE_KEY, DEMO_SECRET } from './demo/settings.js';
 import { parseKey } from './services/sealer.js';
 
-/** Environment → validated configuration. Every problem is reported by the variable's name. */
-export interface Config {
+/** Who the BFF is to WeChat, and where WeChat is: the operator's settings, or the demo's simulator. */
+export interface WechatApps {
+  official: { appid: string; secret: string };
+  /** Open Platform website app (PC QR login); without its secret, only the proxy's device=pc uses it. */
+  website: { appid: string; secret: string | null } | null;
+  openBase: string;
+  apiBase: string;
+}
+
+/** What both modes have. Environment → validated configuration; every problem is named by its variable. */
+interface Settings {
   port: number;
   host: string;
   /** Origin users see, without a trailing slash: `https://h5.example.com`. */
   publicUrl: string;
   secure: boolean;
-  demo: boolean;
-  wechat: { appid: string; secret: string; openBase: string; apiBase: string; timeoutMs: number };
-  /** Open Platform website app (PC QR login); the proxy accepts its appid for device=pc. */
-  website: { appid: string; secret: string | null } | null;
+  wechatTimeoutMs: number;
   /** WX_UNIONID_BEFORE_BIND=1: a new user gives the profile (snsapi_userinfo) before binding, for the unionid. */
   unionidBeforeBind: boolean;
   proxy: {
@@ -35,15 +42,30 @@ export interface Config {
   sessionSecret: string;
   internalApiToken: string;
   session: { idleMs: number; absoluteMs: number };
-  sms: { provider: 'console' | 'webhook'; webhookUrl?: string; webhookToken?: string };
+  sms: { provider: 'console' } | { provider: 'webhook'; webhookUrl: string; webhookToken?: string };
   /** Peers whose X-Forwarded-* headers are believed (the reverse proxy); empty: nobody's. */
   trustedProxies: string[];
   /** PROFILE_TOKEN_KEY: seals WeChat tokens kept for profile refresh; null: tokens are not kept. */
   profileTokenKey: Buffer | null;
   profileRefreshMs: number;
   logLevel: string;
-  simPort: number;
 }
+
+/** Real WeChat: the Official Account (and website app) the operator configured. */
+export interface RealConfig extends Settings {
+  demo: false;
+  apps: WechatApps;
+  sms: { provider: 'webhook'; webhookUrl: string; webhookToken?: string };
+}
+
+/** The demo (no WX_APPID): WeChat is the simulator, started on `simulatorPort` with the demo's apps. */
+export interface DemoConfig extends Settings {
+  demo: true;
+  simulatorPort: number;
+}
+
+/** Frozen once validated: nothing rewrites it; the demo's simulator gives its apps separately. */
+export type Config = Readonly<RealConfig> | Readonly<DemoConfig>;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -53,10 +75,6 @@ export class ConfigError extends Error {
 }
 
 type Env = Record<string, string | undefined>;
-
-/** Public, in this repository: never accepted in production, nor anywhere with real credentials. */
-const DEMO_SECRET = 'demo-only-secret-never-use-in-production-0000';
-const DEMO_PROFILE_KEY = Buffer.alloc(32, 7);
 
 const LOOPBACK = ['127.0.0.1', '::1'];
 
@@ -210,20 +228,12 @@ export function loadConfig(env: Env): Config {
     else if (!jssdkOrigins.includes(url.origin)) jssdkOrigins.push(url.origin);
   }
 
-  const config: Config = {
+  const settings: Settings = {
     port,
     host: get('HOST') ?? '127.0.0.1',
     publicUrl,
     secure: publicUrl.startsWith('https:'),
-    demo,
-    wechat: {
-      appid: appid ?? '',
-      secret: appsecret ?? '',
-      openBase: origin('WX_OPEN_BASE', 'https://open.weixin.qq.com'),
-      apiBase: origin('WX_API_BASE', 'https://api.weixin.qq.com'),
-      timeoutMs: int('WX_TIMEOUT_MS', 5000, 100, 60_000),
-    },
-    website: websiteAppid ? { appid: websiteAppid, secret: get('WX_WEBSITE_APPSECRET') ?? null } : null,
+    wechatTimeoutMs: int('WX_TIMEOUT_MS', 5000, 100, 60_000),
     unionidBeforeBind: unionidBeforeBind === '1',
     proxy: { allowedHosts: allowed.hosts, publicUrl: proxyPublicUrl },
     databaseUrl,
@@ -238,19 +248,30 @@ export function loadConfig(env: Env): Config {
       idleMs: int('SESSION_IDLE_MINUTES', 120, 1, 60 * 24 * 30) * 60_000,
       absoluteMs: int('SESSION_ABSOLUTE_HOURS', 24 * 7, 1, 24 * 365) * 3600_000,
     },
-    sms: {
-      provider: provider === 'webhook' ? 'webhook' : 'console',
-      webhookUrl,
-      webhookToken: get('SMS_WEBHOOK_TOKEN'),
-    },
+    sms:
+      provider === 'webhook'
+        ? { provider: 'webhook', webhookUrl: webhookUrl ?? '', webhookToken: get('SMS_WEBHOOK_TOKEN') }
+        : { provider: 'console' },
     trustedProxies: trustedProxies(get('TRUST_PROXY'), problems),
     profileTokenKey,
     profileRefreshMs: int('PROFILE_REFRESH_HOURS', 24, 1, 24 * 29) * 3600_000,
     logLevel: get('LOG_LEVEL') ?? 'info',
-    simPort: int('WXSIM_PORT', port === 0 ? 0 : port + 1, 0, 65535),
   };
+  const config: Config = demo
+    ? { ...settings, demo: true, simulatorPort: int('WXSIM_PORT', port === 0 ? 0 : port + 1, 0, 65535) }
+    : {
+        ...settings,
+        demo: false,
+        sms: settings.sms.provider === 'webhook' ? settings.sms : { provider: 'webhook', webhookUrl: '' },
+        apps: {
+          official: { appid: appid ?? '', secret: appsecret ?? '' },
+          website: websiteAppid ? { appid: websiteAppid, secret: get('WX_WEBSITE_APPSECRET') ?? null } : null,
+          openBase: origin('WX_OPEN_BASE', 'https://open.weixin.qq.com'),
+          apiBase: origin('WX_API_BASE', 'https://api.weixin.qq.com'),
+        },
+      };
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel))
     problems.push(`LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent`);
   if (problems.length) throw new ConfigError(problems);
-  return config;
+  return Object.freeze(config);
 }

@@ -25,8 +25,12 @@ describe('loadConfig', () => {
       secure: false,
       databaseUrl: 'sqlite:./data/wxauth.db',
       sms: { provider: 'console' },
-      wechat: { openBase: 'https://open.weixin.qq.com', apiBase: 'https://api.weixin.qq.com' },
     });
+  });
+
+  it('is frozen once validated: nothing rewrites it afterwards', () => {
+    expect(Object.isFrozen(loadConfig({}))).toBe(true);
+    expect(Object.isFrozen(loadConfig(REAL))).toBe(true);
   });
 
   it('accepts a complete real configuration', () => {

@@ -6,7 +6,8 @@ import type { Kysely } from 'kysely';
 import { pino } from 'pino';
 import { afterEach, expect, inject } from 'vitest';
 import { createApp } from '../app.js';
-import { loadConfig, type Config } from '../config.js';
+import { serveWebApp } from '../demo/webApp.js';
+import { loadConfig } from '../config.js';
 import { createMemoryKv } from '../kv/memory.js';
 import { createDatabase } from '../../../scripts/servers.mjs';
 import { connectRedis, createRedisKv } from '../kv/redis.js';
@@ -92,7 +93,7 @@ export async function startBff(options: TestOptions = {}) {
     });
   const running = peer?.running ?? (await sim.listen());
 
-  const config: Config = loadConfig({
+  const config = loadConfig({
     WX_APPID: APP.appid,
     WX_APPSECRET: APP.secret,
     WX_OPEN_BASE: running.origin,
@@ -110,6 +111,7 @@ export async function startBff(options: TestOptions = {}) {
     PROFILE_TOKEN_KEY: PROFILE_KEY,
     ...options.env,
   });
+  if (config.demo) throw new Error('the harness runs the BFF in real mode, against its own simulator');
   const logs: string[] = [];
   const log = pino({ level: 'debug' }, { write: (line: string) => void logs.push(line) });
   const databaseUrl = peer?.databaseUrl ?? (options.mysql ? await newMysqlDatabase() : 'sqlite::memory:');
@@ -127,21 +129,22 @@ export async function startBff(options: TestOptions = {}) {
   const metrics = createMetrics();
   const app = createApp({
     config,
+    apps: config.apps,
     log,
     store,
     kv,
     sms,
-    smsInbox: sms.inbox,
     random,
     now,
-    webRoot: options.webRoot,
+    // The demo's web server, on a real-mode BFF: how the demo serves the H5 app.
+    demo: options.webRoot ? { fallback: serveWebApp(options.webRoot) } : undefined,
     metrics,
     wechat: createWechatClient({
       observe: metrics.wechat,
       fetch,
       openBase: running.origin,
       apiBase: running.origin,
-      timeoutMs: config.wechat.timeoutMs,
+      timeoutMs: config.wechatTimeoutMs,
       backoffMs: 5,
     }),
   });

@@ -418,14 +418,6 @@ describe('GET /api/meta', () => {
       /WX_UNIONID_BEFORE_BIND: expected 1 .* or 0, got "yes"/,
     );
   });
-
-  it("in demo mode, gives the simulator's browser origin (the banner's 换个新用户 goes there)", async () => {
-    const demo = await startBff({ env: { WX_APPID: '', WX_APPSECRET: '' } });
-    expect(await (await fetch(`${demo.origin}/api/meta`)).json()).toMatchObject({
-      demo: true,
-      simulator: demo.simOrigin,
-    });
-  });
 });
 
 describe('request logs', () => {

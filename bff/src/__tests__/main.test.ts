@@ -34,13 +34,15 @@ describe('startServer', () => {
     expect(back.status).toBe(302);
     expect(back.headers.get('location')).toMatch(/\/auth\?code=\w{32}&state=\w{32}$/);
     expect((await fetch(`${r.url}/api/dev/sms-inbox?phone=13800138000`)).status).toBe(404);
+    // The banner's 换个新用户 goes to the simulator, as the browser reaches it.
+    expect(await (await fetch(`${r.url}/api/meta`)).json()).toMatchObject({ demo: true, simulator: wechat.origin });
   });
 
   it("demo mode: the authorization proxy keeps the demo's port in its callback, so it works on pnpm start", async () => {
     const { r } = await start({ DATABASE_URL: `sqlite:${join(dataDir(), 'demo.db')}`, WXSIM_PORT: '0' });
     const port = new URL(r.url).port;
     const link = new URLSearchParams({
-      appid: r.config.wechat.appid,
+      appid: r.apps.official.appid,
       redirect_uri: `http://localhost:${port}/landing`,
     });
     const res = await fetch(`http://localhost:${port}/wx-proxy/?${link}`, { redirect: 'manual' });

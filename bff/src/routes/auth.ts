@@ -24,8 +24,9 @@ const bodyOnly: Middleware<AppState> = (ctx, next) => {
   return next();
 };
 
-export function authRoutes(router: AppRouter, { config, cookies, login, limit }: RouteDeps): void {
+export function authRoutes(router: AppRouter, { config, apps, cookies, login, limit }: RouteDeps): void {
   const publicUrl = config.publicUrl;
+  const websiteLogin = Boolean(apps.website?.secret);
 
   router.get(
     '/api/auth/wechat/authorize',
@@ -33,7 +34,7 @@ export function authRoutes(router: AppRouter, { config, cookies, login, limit }:
     limit('authorize', 60, MINUTE),
     validated({ query: AuthorizeQuery }, async (ctx, { query }) => {
       const website = query.platform === 'website';
-      if (website && !config.website?.secret) throw badRequest('PLATFORM_UNAVAILABLE');
+      if (website && !websiteLogin) throw badRequest('PLATFORM_UNAVAILABLE');
       const returnTo = safeReturnTo(query.returnTo, publicUrl);
       ctx.redirect(await login.start({ scope: query.scope, returnTo, browser: cookies.holdBrowser(ctx), website }));
     }),
@@ -43,7 +44,7 @@ export function authRoutes(router: AppRouter, { config, cookies, login, limit }:
     '/api/auth/wechat/qr-login',
     limit('authorize', 60, MINUTE),
     validated({ query: QrLoginQuery }, async (ctx, { query }) => {
-      if (!config.website?.secret) throw badRequest('PLATFORM_UNAVAILABLE');
+      if (!websiteLogin) throw badRequest('PLATFORM_UNAVAILABLE');
       const returnTo = safeReturnTo(query.returnTo, publicUrl);
       ctx.body = await login.qrLogin({ returnTo, browser: cookies.holdBrowser(ctx) });
     }),

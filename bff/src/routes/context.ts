@@ -1,6 +1,6 @@
 import type Router from '@koa/router';
 import type { Middleware } from 'koa';
-import type { Config } from '../config.js';
+import type { Config, WechatApps } from '../config.js';
 import type { AppState } from '../http/context.js';
 import type { SessionCookies } from '../http/session.js';
 import type { Metrics } from '../metrics.js';
@@ -13,6 +13,8 @@ import type { Proxy } from '../usecases/proxy.js';
 /** What the routes are given: use-cases to call and the HTTP side of the session, never a store. */
 export interface RouteDeps {
   config: Config;
+  /** Who we are to WeChat (the demo's simulator apps in demo mode). */
+  apps: WechatApps;
   cookies: SessionCookies;
   /** A per-IP budget for a route. */
   limit: (name: string, max: number, windowMs: number) => Middleware<AppState>;

@@ -4,19 +4,19 @@ import type { AppRouter, RouteDeps } from './context.js';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
-export function opsRoutes(router: AppRouter, { config, operations, metrics }: RouteDeps): void {
+export function opsRoutes(router: AppRouter, { config, apps, operations, metrics }: RouteDeps): void {
   const expected = digest(`Bearer ${config.internalApiToken}`);
 
   // What the H5 app needs to know before it can choose a path: demo mode, PC QR login, and whether a
   // new user gives the profile before binding (only worth it when the PC app can use the unionid).
   router.get('/api/meta', (ctx) => {
-    const websiteLogin = Boolean(config.website?.secret);
+    const websiteLogin = Boolean(apps.website?.secret);
     ctx.body = {
       demo: config.demo,
       websiteLogin,
       unionidBeforeBind: websiteLogin && config.unionidBeforeBind,
       // The demo's WeChat, as the browser reaches it: the banner's 换个新用户 goes there.
-      ...(config.demo && { simulator: config.wechat.openBase }),
+      ...(config.demo && { simulator: apps.openBase }),
     };
   });
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Config } from '../config.js';
+import type { Config, WechatApps } from '../config.js';
 import { createProxyRecords } from '../proxy/records.js';
 import { checkTarget, withParams } from '../proxy/target.js';
 import type { Kv } from '../kv/types.js';
@@ -25,12 +25,13 @@ const one = (value: string | string[] | undefined) => (Array.isArray(value) ? un
  * state sent to WeChat, tied to the browser that started it.
  */
 export function createProxy(deps: {
-  config: Pick<Config, 'proxy' | 'wechat' | 'website' | 'demo'>;
+  config: Pick<Config, 'proxy' | 'demo'>;
+  apps: WechatApps;
   kv: Kv;
   random: Random;
   wechat: WechatClient;
 }) {
-  const { config, random, wechat } = deps;
+  const { config, apps, random, wechat } = deps;
   const records = createProxyRecords(deps.kv);
 
   /** Why a link cannot be followed, or null when it can. */
@@ -41,7 +42,7 @@ export function createProxy(deps: {
     const scope = one(q.scope) ?? (pc ? 'snsapi_login' : 'snsapi_base');
     const callerState = one(q.state);
     if (!appid) return '缺少 appid';
-    if (appid !== (pc ? config.website?.appid : config.wechat.appid))
+    if (appid !== (pc ? apps.website?.appid : apps.official.appid))
       return `appid ${appid} 不是本代理配置的${pc ? '网站应用（device=pc）' : '公众号'} appid`;
     if ((one(q.response_type) ?? 'code') !== 'code') return 'response_type 只能是 code';
     if (!(pc ? PC_SCOPES : MOBILE_SCOPES).includes(scope))

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 import type { Middleware } from 'koa';
-import type { AppState } from './context.js';
+import type { AppState } from '../http/context.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

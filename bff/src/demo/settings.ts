@@ -1,0 +1,6 @@
+/**
+ * The demo's fixed secrets: public, in this repository, so a restart of `pnpm start` keeps its
+ * sessions. Never accepted in production, nor anywhere with real credentials (config.ts refuses them).
+ */
+export const DEMO_SECRET = 'demo-only-secret-never-use-in-production-0000';
+export const DEMO_PROFILE_KEY = Buffer.alloc(32, 7);
