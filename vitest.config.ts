@@ -1,5 +1,4 @@
 import { fileURLToPath } from 'node:url';
-import vue from '@vitejs/plugin-vue';
 import { defineConfig } from 'vitest/config';
 
 // One `vitest run` covers every package; workspace packages resolve to their sources.
@@ -25,9 +24,9 @@ export default defineConfig({
         },
       },
       {
-        plugins: [vue()],
-        resolve: { alias: { ...alias, '@': fileURLToPath(new URL('./web/src', import.meta.url)) } },
-        define: { __VUE_OPTIONS_API__: 'false', __VUE_PROD_DEVTOOLS__: 'false' },
+        // The app's own Vite config (Vue, Vant's resolver, its defines and `@`), so views compile as in the build.
+        extends: './web/vite.config.ts',
+        resolve: { alias },
         test: {
           name: 'web',
           root: 'web',

@@ -1,9 +1,17 @@
 import { fileURLToPath, URL } from 'node:url';
+import { VantResolver } from '@vant/auto-import-resolver';
 import vue from '@vitejs/plugin-vue';
+import Components from 'unplugin-vue-components/vite';
 import { defineConfig } from 'vite';
+import { vantIconFontFile } from './vite/vantIconFontFile.ts';
 
 export default defineConfig({
-  plugins: [vue()],
+  plugins: [
+    vue(),
+    // <van-*> in a template imports that component and its style: nothing else of Vant is bundled.
+    Components({ dirs: [], resolvers: [VantResolver()], dts: 'src/components.d.ts' }),
+    vantIconFontFile(),
+  ],
   // The repository's top-level public/ holds MP_verify_*.txt: Vite copies it to the root of dist/,
   // where WeChat looks for it.
   publicDir: fileURLToPath(new URL('../public', import.meta.url)),
