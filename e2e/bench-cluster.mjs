@@ -73,8 +73,7 @@ async function run(origin, seconds) {
 
 const rows = [];
 for (const instances of [1, 2]) {
-  const ports = { nginx: 18670, a: 18671, sim: 18673, ...(instances === 2 && { b: 18672 }) };
-  const cluster = await startCluster(ports);
+  const cluster = await startCluster({ instances });
   const unlimit = BFF_CPUS ? cluster.bffs.map((b) => limitCpu(b.pid, BFF_CPUS, `wxauth-bench-${b.port}`)) : [];
   try {
     await run(cluster.origin, 3); // warm-up: connections, JIT, the InnoDB buffer pool

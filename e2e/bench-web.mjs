@@ -29,7 +29,7 @@ const gz = (file) => gzipSync(readFileSync(join(dist, file)), { level: 9 }).leng
 const authJs = [...authChunks].map((k) => manifest[k].file).filter((f) => f.endsWith('.js'));
 const authBytes = authJs.reduce((sum, f) => sum + gz(f), 0);
 
-const stack = await startStack({ demo: false, nginxPort: 18620, bffPort: 18621, simPort: 18622 });
+const stack = await startStack({ demo: false });
 const browser = await chromium.launch(CHROMIUM);
 
 async function measure(path) {

@@ -2,20 +2,18 @@
 // cluster journeys (tests/cluster.spec.ts) and the scale-out benchmark run.
 import { request } from 'node:http';
 import { startMariadb, startRedis } from '../scripts/servers.mjs';
-import { startStack } from './stack.mjs';
+import { freePorts, startStack } from './stack.mjs';
 
-/**
- * @param {{ nginx: number, a: number, b?: number, sim: number }} ports  without `b`: one instance.
- */
-export async function startCluster(ports) {
+/** @param {{ instances?: number }} [options]  how many BFF processes behind nginx (two by default) */
+export async function startCluster({ instances = 2 } = {}) {
   const [redis, mariadb] = await Promise.all([startRedis(), startMariadb()]);
   const databaseUrl = await mariadb.createDatabase('wxauth');
+  const [nginxPort, bffPort, ...more] = await freePorts(1 + instances);
   const stack = await startStack({
     demo: false,
-    nginxPort: ports.nginx,
-    bffPort: ports.a,
-    simPort: ports.sim,
-    instances: ports.b ? [ports.b] : [],
+    nginxPort,
+    bffPort,
+    instances: more,
     env: { DATABASE_URL: databaseUrl, REDIS_URL: redis.url, LOG_LEVEL: 'error' },
   });
   return {

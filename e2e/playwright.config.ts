@@ -3,7 +3,6 @@ import { CHROMIUM, WECHAT_UA } from './stack.mjs';
 
 export default defineConfig({
   testDir: 'tests',
-  globalSetup: './global-setup.ts',
   fullyParallel: true,
   workers: 2,
   retries: 0,

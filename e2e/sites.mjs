@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { demoApps } from '@wxauth/wechat-sim';
 
-export async function startSites({ port, proxyOrigin, simApi }) {
+/** @param {{ proxyOrigin: string, simApi: string }} options  the proxy's public origin, WeChat's API */
+export async function startSites({ proxyOrigin, simApi }) {
   const dir = mkdtempSync(join(tmpdir(), 'wxauth-sites-'));
   execFileSync(
     'openssl',
@@ -68,6 +69,11 @@ export async function startSites({ port, proxyOrigin, simApi }) {
       res.writeHead(404).end();
     },
   );
-  await new Promise((r) => server.listen(port, '127.0.0.1', r));
-  return { close: () => new Promise((r) => server.close(r)) };
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address();
+  return {
+    passport: `https://passport.example.test:${port}`,
+    trade: `https://trade.example.test:${port}`,
+    close: () => new Promise((r) => server.close(r)),
+  };
 }

@@ -1,15 +1,23 @@
 // Starts the whole product on loopback for the end-to-end tests and bench:web: the built BFF, WeChat
 // (the simulator), an SMS gateway stand-in, and real nginx running the repository's nginx.conf.
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createSimulator, demoApps } from '@wxauth/wechat-sim';
+import { freePort } from '../scripts/servers.mjs';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const NGINX = process.env.NGINX_BIN ?? '/usr/sbin/nginx';
+
+/** `n` free loopback ports, all different (two calls of freePort may give the same one). */
+export async function freePorts(n) {
+  const ports = new Set();
+  while (ports.size < n) ports.add(await freePort());
+  return [...ports];
+}
 
 /** A real WeChat in-app browser user agent (iOS): the H5 app looks for "MicroMessenger". */
 export const WECHAT_UA =
@@ -112,13 +120,14 @@ async function startSmsGateway() {
 }
 
 /**
- * @param {{ demo: boolean, nginxPort: number, bffPort: number, simPort: number, verifyDir?: string,
+ * @param {{ demo: boolean, nginxPort?: number, bffPort?: number, simPort?: number, verifyDir?: string,
  *   proxy?: { domain: string, allowedHosts: string }, websiteLogin?: boolean, instances?: number[],
  *   env?: Record<string, string> }} options
  * One stack. demo: the BFF in demo mode with its embedded simulator (what `pnpm start` runs).
  * Otherwise real mode: the BFF configured like production, WeChat played by a separate simulator,
  * SMS sent through the webhook provider to a local gateway. `instances`: more BFF ports behind the
  * same nginx upstream (a cluster; give it `env` with a shared DATABASE_URL and REDIS_URL).
+ * Ports left out are free ones, so any number of stacks and test runs can share the machine.
  */
 export async function startStack({
   demo,
@@ -131,11 +140,14 @@ export async function startStack({
   instances = [],
   env: extraEnv = {},
 }) {
+  const free = await freePorts(3);
+  nginxPort ??= free[0];
+  bffPort ??= free[1];
   const dir = mkdtempSync(join(tmpdir(), `wxauth-e2e-${demo ? 'demo' : 'real'}-`));
   // nginx's workers run as an unprivileged user: they must be able to read the verify folder.
   chmodSync(dir, 0o755);
   const origin = `http://localhost:${nginxPort}`;
-  const simOrigin = `http://localhost:${simPort}`;
+  const proxyOrigin = proxy && `http://${proxy.domain}:${nginxPort}`;
   const closers = [];
   const env = {
     ...process.env,
@@ -145,16 +157,23 @@ export async function startStack({
     TRUST_PROXY: 'loopback',
     LOG_LEVEL: 'warn',
   };
-  let smsGateway;
+  let simOrigin, simApi, inbox;
   if (demo) {
+    simPort ??= free[2];
     env.WXSIM_PORT = String(simPort);
+    simOrigin = `http://localhost:${simPort}`;
+    simApi = `http://127.0.0.1:${simPort}`;
+    inbox = `${origin}/api/dev/sms-inbox`;
   } else {
     // With a proxy, WeChat's callback domain is the proxy's; otherwise the H5 app's own.
     const apps = demoApps(proxy?.domain ?? 'localhost');
     const [official, website] = apps;
-    const sim = await createSimulator({ apps, allowPorts: true }).listen(simPort, '127.0.0.1');
+    const sim = await createSimulator({ apps, allowPorts: true }).listen(simPort ?? 0, '127.0.0.1');
     closers.push(sim.close);
-    smsGateway = await startSmsGateway();
+    simApi = sim.origin;
+    simOrigin = `http://localhost:${new URL(simApi).port}`;
+    const smsGateway = await startSmsGateway();
+    inbox = `${smsGateway.url}/last`;
     closers.push(smsGateway.close);
     Object.assign(env, {
       WX_APPID: official.appid,
@@ -170,7 +189,7 @@ export async function startStack({
       ...(proxy && {
         WX_PROXY_ALLOWED_HOSTS: proxy.allowedHosts,
         // A test port in the callback must be configured: the proxy never derives one.
-        WX_PROXY_PUBLIC_URL: `http://${proxy.domain}:${nginxPort}`,
+        WX_PROXY_PUBLIC_URL: proxyOrigin,
       }),
     });
   }
@@ -205,18 +224,33 @@ export async function startStack({
     () => new Promise((r) => (nginx.exitCode != null ? r() : (nginx.once('exit', r), nginx.kill('SIGQUIT')))),
   );
 
-  await Promise.all(bffs.map((b) => b.ready()));
-  await waitFor(`http://127.0.0.1:${nginxPort}/nginx-health`, nginx, 'nginx');
+  const stop = async () => {
+    for (const close of closers.reverse()) await close();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await Promise.all(bffs.map((b) => b.ready()));
+    await waitFor(`http://127.0.0.1:${nginxPort}/nginx-health`, nginx, 'nginx');
+  } catch (error) {
+    // No process outlives a stack that failed to start.
+    await stop();
+    throw error;
+  }
 
   return {
     origin,
+    /** nginx's port: the H5 app's, and the authorization proxy's on its own server name. */
+    port: nginxPort,
+    /** The authorization proxy's public origin, with its port (when `proxy` is given). */
+    proxyOrigin,
+    /** The simulator as the browser sees it, and as backends call it. */
     simOrigin,
+    simApi,
+    /** Where the SMS codes sent can be read: `${inbox}?phone=…` answers `{ code }`. */
+    inbox,
     bffs,
     verifyDir: verify,
     accessLog: join(dir, 'logs/access.log'),
-    smsGatewayUrl: smsGateway?.url,
-    async stop() {
-      for (const close of closers.reverse()) await close();
-    },
+    stop,
   };
 }

@@ -1,13 +1,11 @@
 import { createConnection } from 'mysql2/promise';
-import { expect, test } from '@playwright/test';
-import { Phone, startCluster } from '../cluster.mjs';
-import { shot } from './fixtures';
-
-type Cluster = Awaited<ReturnType<typeof startCluster>>;
+import { Phone } from '../cluster.mjs';
+import { expect, shot, test, type Cluster } from './fixtures';
 
 // One cluster for the file, and its journeys one after another: some of them stop its parts.
 test.describe.configure({ mode: 'serial', timeout: 120_000 });
 
+/** The worker's cluster (see beforeAll): the helpers below read it too. */
 let cluster: Cluster;
 let phones = 0;
 /** A new phone with a loopback address and a WeChat user of its own. */
@@ -16,19 +14,15 @@ const newPhone = () => {
   return new Phone(`127.0.${1 + Math.floor(n / 250)}.${1 + (n % 250)}`, `cluster${String(n).padStart(5, '0')}`);
 };
 
-test.beforeAll(async () => {
-  test.setTimeout(120_000);
-  cluster = await startCluster({ nginx: 18660, a: 18661, b: 18662, sim: 18663 });
-});
-test.afterAll(async () => {
-  await cluster?.stop();
+test.beforeAll(({ cluster: started }) => {
+  cluster = started;
 });
 
 const [A, B] = [() => cluster.bffs[0]!.url, () => cluster.bffs[1]!.url];
 
 async function smsCode(phone: string): Promise<string> {
   for (let i = 0; i < 50; i++) {
-    const res = await fetch(`${cluster.smsGatewayUrl}/last?phone=${phone}`);
+    const res = await fetch(`${cluster.inbox}?phone=${phone}`);
     if (res.ok) return ((await res.json()) as { code: string }).code;
     await new Promise((r) => setTimeout(r, 50));
   }

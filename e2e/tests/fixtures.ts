@@ -1,28 +1,63 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { test as base, expect, type Locator, type Page } from '@playwright/test';
+import { test as base, expect, type Locator, type Page, type WorkerFixture } from '@playwright/test';
+import { startCluster } from '../cluster.mjs';
+import { startSites } from '../sites.mjs';
+import { startStack } from '../stack.mjs';
 
-export const env = {
-  origin: process.env.E2E_REAL_ORIGIN!,
-  sim: process.env.E2E_REAL_SIM!,
-  sms: process.env.E2E_REAL_SMS!,
-  verifyDir: process.env.E2E_REAL_VERIFY!,
-  demoOrigin: process.env.E2E_DEMO_ORIGIN!,
-  demoSim: process.env.E2E_DEMO_SIM!,
+export type Stack = Awaited<ReturnType<typeof startStack>>;
+export type Cluster = Awaited<ReturnType<typeof startCluster>>;
+
+/**
+ * The stacks the specs run against, each started on free ports by the first test of a worker that
+ * asks for it (worker fixtures are lazy) and stopped with the worker: a project starts only its own.
+ */
+type Stacks = {
+  /** Configured like production with the simulator as WeChat: the WeChat-browser journeys. */
+  real: Stack;
+  /** What `pnpm start` runs: the desktop journeys. */
+  demo: Stack;
+  /**
+   * Production-like with a PC website app too, and the profile step before binding switched on: the QR
+   * login and unionid journeys. (The demo stack has a website app with that step off, the default.)
+   */
+  pc: Stack;
+  /** The authorization proxy on proxy.example.test, for the two sites. */
+  proxied: Stack;
+  /** Two sites on passport. and trade.example.test that log users in through the proxy. */
+  sites: Awaited<ReturnType<typeof startSites>>;
+  /** Two BFF instances behind nginx on a real MariaDB and Redis. */
+  cluster: Cluster;
 };
 
+/** A worker fixture around `start`, with time of its own for starting and stopping. */
+function worker<T extends { stop(): Promise<void> }>(
+  start: () => Promise<T>,
+  timeout = 30_000,
+): [WorkerFixture<T, object>, { scope: 'worker'; timeout: number }] {
+  return [
+    // eslint-disable-next-line no-empty-pattern -- Playwright reads a fixture's dependencies from this pattern
+    async ({}, use) => {
+      const started = await start();
+      await use(started);
+      await started.stop();
+    },
+    { scope: 'worker', timeout },
+  ];
+}
+
 const DOCS = join(import.meta.dirname, '..', '..', 'docs', 'screenshots');
-const RUN = join(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
-mkdirSync(RUN, { recursive: true });
 
 /**
  * The page as <name>.png: into docs/screenshots (the README's) when that file is missing or
- * UPDATE_SCREENSHOTS=1, else into test-results/screenshots. Chromium's rendering differs by a pixel
- * or two between runs, so a plain test run never rewrites the committed pictures.
+ * UPDATE_SCREENSHOTS=1, else into the run's output folder (test-results/screenshots). Chromium's
+ * rendering differs by a pixel or two between runs, so a plain test run never rewrites the committed
+ * pictures.
  */
 export const shot = (page: Page, name: string) => {
   const docs = join(DOCS, `${name}.png`);
-  const path = process.env.UPDATE_SCREENSHOTS === '1' || !existsSync(docs) ? docs : join(RUN, `${name}.png`);
+  const run = join(test.info().project.outputDir, 'screenshots', `${name}.png`);
+  const path = process.env.UPDATE_SCREENSHOTS === '1' || !existsSync(docs) ? docs : run;
   // Transitions finished, so a button caught just after a click looks the same on every run.
   return page.screenshot({ path, animations: 'disabled' });
 };
@@ -39,22 +74,38 @@ export const unique = () => {
   return { user: `u${n}`, phone: `139${n}` };
 };
 
-export const test = base.extend<{ wechatUser: (user: string, sim?: string) => Promise<void> }>({
+export const test = base.extend<{ wechatUser: (user: string) => Promise<void> }, Stacks>({
   // Who the simulated WeChat thinks this browser is: its wxsim_user cookie on the simulator's origin.
-  wechatUser: async ({ context }, use) => {
-    await use(async (user, sim = env.sim) => {
-      await context.addCookies([{ name: 'wxsim_user', value: user, url: sim }]);
+  wechatUser: async ({ context, real }, use) => {
+    await use(async (user) => {
+      await context.addCookies([{ name: 'wxsim_user', value: user, url: real.simOrigin }]);
     });
   },
+  real: worker(() => startStack({ demo: false })),
+  demo: worker(() => startStack({ demo: true })),
+  pc: worker(() => startStack({ demo: false, websiteLogin: true, env: { WX_UNIONID_BEFORE_BIND: '1' } })),
+  proxied: worker(() =>
+    startStack({
+      demo: false,
+      proxy: { domain: 'proxy.example.test', allowedHosts: 'passport.example.test,trade.example.test' },
+    }),
+  ),
+  sites: [
+    async ({ proxied }, use) => {
+      const sites = await startSites({ proxyOrigin: proxied.proxyOrigin!, simApi: proxied.simApi });
+      await use(sites);
+      await sites.close();
+    },
+    { scope: 'worker', timeout: 30_000 },
+  ],
+  // MariaDB's first start (its system tables) is the slow part.
+  cluster: worker(() => startCluster(), 120_000),
 });
 
 export { expect };
 
-/** Where a stack's SMS codes can be read: its gateway (real mode) or the demo inbox. */
-export const inboxOf = { real: () => `${env.sms}/last`, demo: () => `${env.demoOrigin}/api/dev/sms-inbox` };
-
-/** The SMS code the stack's gateway or demo inbox has for this phone. */
-export async function smsCodeFor(phone: string, inbox = inboxOf.real()): Promise<string> {
+/** The SMS code a stack's inbox (its `inbox`) has for this phone. */
+export async function smsCodeFor(phone: string, inbox: string): Promise<string> {
   const url = `${inbox}?phone=${phone}`;
   for (let i = 0; i < 50; i++) {
     const res = await fetch(url);
@@ -65,7 +116,7 @@ export async function smsCodeFor(phone: string, inbox = inboxOf.real()): Promise
 }
 
 /** Fills the bind page and submits it with the code that was sent. */
-export async function bind(page: Page, phone: string, inbox?: string): Promise<void> {
+export async function bind(page: Page, phone: string, inbox: string): Promise<void> {
   await page.getByLabel('手机号').fill(phone);
   await page.getByRole('button', { name: '获取验证码' }).click();
   await expect(page.getByRole('button', { name: /秒后重发/ })).toBeDisabled();

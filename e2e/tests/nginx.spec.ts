@@ -1,37 +1,37 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 
-// Request-level checks of the shipped nginx.conf in front of the stacks global-setup starts.
-const REAL = process.env.E2E_REAL_ORIGIN!;
-const DEMO = process.env.E2E_DEMO_ORIGIN!;
-const PROXY = 'http://127.0.0.1:18630';
+// Request-level checks of the shipped nginx.conf in front of the stacks: mostly the real one.
+test.use({ baseURL: async ({ real }, use) => use(real.origin) });
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 const HSTS = 'max-age=31536000; includeSubDomains';
 
 test.describe('TLS terminated in front of nginx (X-Forwarded-Proto: https)', () => {
   const https = { 'x-forwarded-proto': 'https' };
 
-  test('HSTS is sent when the terminator says https, and only then', async ({ request }) => {
+  test('HSTS is sent when the terminator says https, and only then', async ({ request, proxied }) => {
     for (const path of ['/auth', '/assets/missing.js', '/api/session']) {
-      const front = await request.get(`${REAL}${path}`, { headers: https });
+      const front = await request.get(path, { headers: https });
       expect([path, front.headers()['strict-transport-security']]).toEqual([path, HSTS]);
-      const plain = await request.get(`${REAL}${path}`);
+      const plain = await request.get(path);
       expect([path, plain.headers()['strict-transport-security']]).toEqual([path, undefined]);
     }
     // A downgrade is never believed.
-    const down = await request.get(`${REAL}/auth`, { headers: { 'x-forwarded-proto': 'http' } });
+    const down = await request.get('/auth', { headers: { 'x-forwarded-proto': 'http' } });
     expect(down.headers()['strict-transport-security']).toBeUndefined();
     // The authorization proxy's own domain too.
     const proxy = { host: 'proxy.example.test' };
-    const front = await request.get(`${PROXY}/nginx-health`, { headers: { ...proxy, ...https } });
+    const front = await request.get(`http://127.0.0.1:${proxied.port}/nginx-health`, {
+      headers: { ...proxy, ...https },
+    });
     expect(front.headers()['strict-transport-security']).toBe(HSTS);
     expect(front.headers()['content-security-policy'], 'the proxy server, not the H5 one').toBeUndefined();
-    const plain = await request.get(`${PROXY}/nginx-health`, { headers: proxy });
+    const plain = await request.get(`http://127.0.0.1:${proxied.port}/nginx-health`, { headers: proxy });
     expect(plain.headers()['strict-transport-security']).toBeUndefined();
   });
 
-  test("the BFF behind nginx sees https: the proxy's callback is https", async ({ request }) => {
+  test("the BFF behind nginx sees https: the proxy's callback is https", async ({ request, demo }) => {
     // The demo stack's proxy derives its callback from the request (no WX_PROXY_PUBLIC_URL). Only the
     // scheme is nginx's doing: the host (and the demo's port) are the BFF's.
     const q = new URLSearchParams({
@@ -42,7 +42,7 @@ test.describe('TLS terminated in front of nginx (X-Forwarded-Proto: https)', () 
       state: 'front',
     });
     const callback = async (headers?: Record<string, string>) => {
-      const res = await request.get(`${DEMO}/wx-proxy/?${q}`, { headers, maxRedirects: 0 });
+      const res = await request.get(`${demo.origin}/wx-proxy/?${q}`, { headers, maxRedirects: 0 });
       expect(res.status()).toBe(302);
       const { protocol, pathname } = new URL(new URL(res.headers()['location']!).searchParams.get('redirect_uri')!);
       return { protocol, pathname };
@@ -65,35 +65,35 @@ test('no dot file or dot folder is served (the build manifest), /.well-known/ st
     '/assets/.hidden.js',
     '/.well-known/.x',
   ]) {
-    const res = await request.get(`${REAL}${path}`);
+    const res = await request.get(path);
     expect([path, res.status()]).toEqual([path, 404]);
     expect(await res.text()).not.toContain('src/main.ts');
   }
-  expect((await request.get(`${REAL}/.well-known/anything`)).status()).toBe(200);
+  expect((await request.get('/.well-known/anything')).status()).toBe(200);
 });
 
 test('only a found asset is cached for good: a missing one is a 404 nobody keeps', async ({ request }) => {
-  const html = await (await request.get(`${REAL}/auth`)).text();
+  const html = await (await request.get('/auth')).text();
   const asset = /src="(\/assets\/[^"]+\.js)"/.exec(html)![1]!;
-  const found = await request.get(`${REAL}${asset}`);
+  const found = await request.get(asset);
   expect([found.status(), found.headers()['cache-control']]).toEqual([200, IMMUTABLE]);
   // A revalidation keeps the same long cache.
   const etag = found.headers()['etag']!;
-  const again = await request.get(`${REAL}${asset}`, { headers: { 'if-none-match': etag } });
+  const again = await request.get(asset, { headers: { 'if-none-match': etag } });
   expect([again.status(), again.headers()['cache-control']]).toEqual([304, IMMUTABLE]);
 
   for (const path of ['/assets/missing.js', '/assets/', '/MP_verify_Missing.txt', '/internal/x']) {
-    const res = await request.get(`${REAL}${path}`);
+    const res = await request.get(path);
     expect([path, res.status(), res.headers()['cache-control']]).toEqual([path, 404, 'no-store']);
   }
-  expect((await request.get(`${REAL}/orders/42`)).headers()['cache-control']).toBe('no-cache');
-  expect((await request.get(`${REAL}/api/session`)).headers()['cache-control']).toBe('no-store');
+  expect((await request.get('/orders/42')).headers()['cache-control']).toBe('no-cache');
+  expect((await request.get('/api/session')).headers()['cache-control']).toBe('no-store');
 });
 
 test("nginx's own redirects stay relative: no http and no internal port behind a TLS terminator", async ({
   request,
 }) => {
-  const res = await request.get(`${REAL}/wx-proxy?appid=wx0&state=s`, {
+  const res = await request.get('/wx-proxy?appid=wx0&state=s', {
     headers: { 'x-forwarded-proto': 'https', host: 'h5.example.com' },
     maxRedirects: 0,
   });
@@ -101,22 +101,23 @@ test("nginx's own redirects stay relative: no http and no internal port behind a
   expect(res.headers()['location']).toBe('/wx-proxy/?appid=wx0&state=s');
 });
 
-test("the access log keeps the path, never the query string with WeChat's code and state", async ({ request }) => {
+test("the access log keeps the path, never the query string with WeChat's code and state", async ({
+  request,
+  real,
+}) => {
   const marker = `c0de${Date.now()}`;
-  await request.get(`${REAL}/auth?code=${marker}&state=${marker}`);
-  await request.get(`${REAL}/wx-proxy/callback?code=${marker}&state=${marker}`);
-  await expect
-    .poll(() => readFileSync(process.env.E2E_REAL_ACCESS_LOG!, 'utf8'))
-    .toMatch(/"GET \/wx-proxy\/callback HTTP\/1\.1" 400/);
-  expect(readFileSync(process.env.E2E_REAL_ACCESS_LOG!, 'utf8')).not.toContain(marker);
+  await request.get(`/auth?code=${marker}&state=${marker}`);
+  await request.get(`/wx-proxy/callback?code=${marker}&state=${marker}`);
+  await expect.poll(() => readFileSync(real.accessLog, 'utf8')).toMatch(/"GET \/wx-proxy\/callback HTTP\/1\.1" 400/);
+  expect(readFileSync(real.accessLog, 'utf8')).not.toContain(marker);
 });
 
 test('/internal/ stays unreachable through nginx, encoded slashes included', async ({ request }) => {
   const authorization = 'Bearer e2e-internal-token-0123456789abcdefghij';
-  const direct = await request.post(`${REAL}/internal/customers/1/revoke-wechat`, { headers: { authorization } });
+  const direct = await request.post('/internal/customers/1/revoke-wechat', { headers: { authorization } });
   expect(direct.status()).toBe(404);
   // nginx chooses /api/ for this (decoded, it is /api/revoke-wechat); the BFF must not route it to /internal/.
-  const encoded = await request.post(`${REAL}/internal/customers/..%2F..%2Fapi/revoke-wechat`, {
+  const encoded = await request.post('/internal/customers/..%2F..%2Fapi/revoke-wechat', {
     headers: { authorization },
   });
   expect([encoded.status(), ((await encoded.json()) as { error: { code: string } }).error.code]).toEqual([

@@ -1,10 +1,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { bind, env, expect, LINK_COLOUR, shot, smsCodeFor, test, unique } from './fixtures';
+import { bind, expect, LINK_COLOUR, shot, smsCodeFor, test, unique } from './fixtures';
 
-test.use({ baseURL: env.origin });
+test.use({ baseURL: async ({ real }, use) => use(real.origin) });
 
-test('a new user: silent authorization, bind the phone, home', async ({ page, wechatUser }) => {
+test('a new user: silent authorization, bind the phone, home', async ({ page, real, wechatUser }) => {
   const { user, phone } = unique();
   await wechatUser(user);
   const seen: string[] = [];
@@ -18,22 +18,22 @@ test('a new user: silent authorization, bind the phone, home', async ({ page, we
   expect(page.url()).not.toContain('code=');
   await shot(page, 'bind');
 
-  await bind(page, phone);
+  await bind(page, phone, real.inbox);
   await expect(page).toHaveURL(/\/$/);
   await expect(page.getByText(`${phone.slice(0, 3)}****${phone.slice(-4)}`)).toBeVisible();
   await shot(page, 'home');
 });
 
-test('a returning user goes straight home, with no page in between', async ({ browser, page, wechatUser }) => {
+test('a returning user goes straight home, with no page in between', async ({ browser, page, real, wechatUser }) => {
   const { user, phone } = unique();
   await wechatUser(user);
   await page.goto('/');
-  await bind(page, phone);
+  await bind(page, phone, real.inbox);
   await expect(page).toHaveURL(/\/$/);
 
   // Next visit, in a new browser with no session: only /auth and WeChat on the way home.
-  const again = await browser.newContext({ ...test.info().project.use, baseURL: env.origin });
-  await again.addCookies([{ name: 'wxsim_user', value: user, url: env.sim }]);
+  const again = await browser.newContext({ ...test.info().project.use, baseURL: real.origin });
+  await again.addCookies([{ name: 'wxsim_user', value: user, url: real.simOrigin }]);
   const next = await again.newPage();
   const seen: string[] = [];
   next.on('framenavigated', (f) => f === next.mainFrame() && seen.push(new URL(f.url()).pathname));
@@ -44,7 +44,7 @@ test('a returning user goes straight home, with no page in between', async ({ br
   await again.close();
 });
 
-test('snsapi_userinfo: the user allows, and the profile shows the nickname', async ({ page, wechatUser }) => {
+test('snsapi_userinfo: the user allows, and the profile shows the nickname', async ({ page, real, wechatUser }) => {
   const { user, phone } = unique();
   await wechatUser(user);
   await page.goto('/profile');
@@ -52,7 +52,7 @@ test('snsapi_userinfo: the user allows, and the profile shows the nickname', asy
   await shot(page, 'wechat-consent');
   await page.getByRole('button', { name: '允许' }).click();
   await expect(page).toHaveURL(/\/bind$/);
-  await bind(page, phone);
+  await bind(page, phone, real.inbox);
   await expect(page).toHaveURL(/\/profile$/);
   await expect(page.getByRole('heading', { name: `微信用户${user}` })).toBeVisible();
   await expect(page.getByRole('link', { name: '返回首页' })).toHaveCSS('color', LINK_COLOUR);
@@ -71,13 +71,13 @@ test('snsapi_userinfo: the user refuses, and is told so with a way to try again'
   await expect(page.getByRole('button', { name: '允许' })).toBeVisible();
 });
 
-test('after login, back and a re-opened callback link show no error', async ({ page, wechatUser }) => {
+test('after login, back and a re-opened callback link show no error', async ({ page, real, wechatUser }) => {
   const { user, phone } = unique();
   await wechatUser(user);
   let callback = '';
   page.on('request', (r) => r.url().includes('/auth?code=') && (callback = r.url()));
   await page.goto('/');
-  await bind(page, phone);
+  await bind(page, phone, real.inbox);
   await expect(page).toHaveURL(/\/$/);
 
   await page.goBack();
@@ -91,13 +91,14 @@ test('after login, back and a re-opened callback link show no error', async ({ p
 
 test("Back after binding shows WeChat's consent page again: 允许 and 拒绝 there both go on to the page", async ({
   page,
+  real,
   wechatUser,
 }) => {
   const { user, phone } = unique();
   await wechatUser(user);
   await page.goto('/profile');
   await page.getByRole('button', { name: '允许' }).click();
-  await bind(page, phone);
+  await bind(page, phone, real.inbox);
   await expect(page).toHaveURL(/\/profile$/);
 
   // The consent page is in the history, with the state of the login it gave; WeChat answers it again.
@@ -110,11 +111,16 @@ test("Back after binding shows WeChat's consent page again: 允许 and 拒绝 th
   }
 });
 
-test('an expired session: silent re-authorization, back to the same page', async ({ page, context, wechatUser }) => {
+test('an expired session: silent re-authorization, back to the same page', async ({
+  page,
+  context,
+  real,
+  wechatUser,
+}) => {
   const { user, phone } = unique();
   await wechatUser(user);
   await page.goto('/');
-  await bind(page, phone);
+  await bind(page, phone, real.inbox);
   await expect(page).toHaveURL(/\/$/);
   await page.goto('/?tab=orders');
   await context.clearCookies({ name: 'wxauth_sid' });
@@ -123,7 +129,7 @@ test('an expired session: silent re-authorization, back to the same page', async
   await expect(page.getByRole('button', { name: '退出登录' })).toBeVisible();
 });
 
-test('a wrong SMS code, then the right one', async ({ page, wechatUser }) => {
+test('a wrong SMS code, then the right one', async ({ page, real, wechatUser }) => {
   const { user, phone } = unique();
   await wechatUser(user);
   // A clock the test holds still while the resend countdown shows, so the screenshot is the same on
@@ -139,7 +145,7 @@ test('a wrong SMS code, then the right one', async ({ page, wechatUser }) => {
   await page.getByLabel('手机号').fill(phone);
   await page.clock.pauseAt(Date.now() + 1000);
   await page.getByRole('button', { name: '获取验证码' }).click();
-  const code = await smsCodeFor(phone);
+  const code = await smsCodeFor(phone, real.inbox);
   await page.getByLabel('验证码').fill(code === '000000' ? '000001' : '000000');
   await page.getByRole('button', { name: '绑定并登录' }).click();
   await expect(page.getByRole('alert')).toHaveText('验证码错误，还可尝试 4 次');
@@ -159,6 +165,7 @@ test('a snapshot-page user is told to open the full page', async ({ page, wechat
 
 test('MP_verify: byte-exact as text/plain from dist/, and from the mounted folder without a rebuild', async ({
   request,
+  real,
 }) => {
   const shipped = 'MP_verify_wxauthDemoVerifyToken0.txt';
   const res = await request.get(`/${shipped}`);
@@ -166,7 +173,7 @@ test('MP_verify: byte-exact as text/plain from dist/, and from the mounted folde
   expect(res.headers()['content-type']).toMatch(/^text\/plain/);
   expect(await res.body()).toEqual(readFileSync(join(import.meta.dirname, '../../public', shipped)));
 
-  writeFileSync(join(env.verifyDir, 'MP_verify_DeployTime42.txt'), 'DeployTime42');
+  writeFileSync(join(real.verifyDir, 'MP_verify_DeployTime42.txt'), 'DeployTime42');
   const mounted = await request.get('/MP_verify_DeployTime42.txt');
   expect(mounted.headers()['content-type']).toMatch(/^text\/plain/);
   expect(await mounted.text()).toBe('DeployTime42');
