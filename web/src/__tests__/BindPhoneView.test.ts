@@ -1,22 +1,28 @@
+import { createTestingPinia } from '@pinia/testing';
 import { flushPromises, mount } from '@vue/test-utils';
 import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Plugin } from 'vue';
 import { createMemoryHistory, createRouter } from 'vue-router';
 
 const sendSms = vi.fn(async () => ({ cooldownSeconds: 60 }));
 vi.mock('@/api/account', () => ({ sendSms: () => sendSms(), bindPhone: vi.fn() }));
 vi.mock('@/api/auth', () => ({ getMeta: async () => ({ demo: false, websiteLogin: false }) }));
 const { default: BindPhoneView } = await import('../views/BindPhoneView.vue');
+const { useSessionStore } = await import('../stores/session');
 
 const CODE_ERROR = '请输入6位数字验证码';
 
-async function mountView() {
+async function mountView(plugins: Plugin[] = []) {
   const router = createRouter({
     history: createMemoryHistory(),
-    routes: [{ path: '/bind', component: BindPhoneView }],
+    routes: [
+      { path: '/bind', component: BindPhoneView },
+      { path: '/:page', component: { render: () => null } },
+    ],
   });
   await router.push('/bind');
-  const wrapper = mount(BindPhoneView, { global: { plugins: [router] }, attachTo: document.body });
+  const wrapper = mount(BindPhoneView, { global: { plugins: [router, ...plugins] }, attachTo: document.body });
   const phone = wrapper.get('input[name="phone"]');
   const code = wrapper.get('input[name="smsCode"]');
   const send = () =>
@@ -24,7 +30,7 @@ async function mountView() {
       .findAll('button')
       .find((b) => b.text() === '获取验证码')!
       .trigger('click');
-  return { wrapper, phone, code, send };
+  return { wrapper, router, phone, code, send };
 }
 
 describe('the bind page', () => {
@@ -67,5 +73,18 @@ describe('the bind page', () => {
     await code.setValue('');
     await wrapper.get('form').trigger('submit');
     expect(wrapper.text()).toContain(CODE_ERROR);
+  });
+
+  it('binds through the session store with the phone and code, then goes where the BFF says', async () => {
+    const pinia = createTestingPinia({ createSpy: vi.fn, stubActions: (_action, store) => store.$id === 'session' });
+    const { wrapper, router, phone, code } = await mountView([pinia]);
+    const session = useSessionStore();
+    vi.mocked(session.bind).mockResolvedValue({ next: 'home', returnTo: '/orders' });
+    await phone.setValue(' 13800138000 ');
+    await code.setValue('123456');
+    await wrapper.get('form').trigger('submit');
+    await flushPromises();
+    expect(session.bind).toHaveBeenCalledWith('13800138000', '123456');
+    expect(router.currentRoute.value.fullPath).toBe('/orders');
   });
 });

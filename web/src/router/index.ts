@@ -76,9 +76,10 @@ export function createAppRouter(): Router {
     return true;
   });
 
-  // A 401 from any call means the session ended: go silently through /auth and back to this page.
+  // A 401 from any call means the session ended: the store forgets it, and the user goes silently
+  // through /auth and back to this page.
   setUnauthorizedHandler(() => {
-    useSessionStore().clear();
+    useSessionStore().expire();
     const current = router.currentRoute.value;
     if (!current.meta.public) void router.replace(toAuth(current.fullPath, current.meta.profile));
   });

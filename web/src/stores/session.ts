@@ -1,9 +1,14 @@
+import type { BindResult, LoginResult, SessionInfo } from '@wxauth/contract';
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
-import type { SessionInfo } from '@wxauth/contract';
+import { bindPhone, unbindPhone } from '@/api/account';
+import { login as finishLogin, logout as endSession } from '@/api/auth';
 import { getSession } from '@/api/session';
 
-/** Who is signed in, loaded once and reloaded after anything that changes it. */
+/**
+ * Who is signed in, and every change to it. Loaded once; an action that changes the session forgets
+ * it, so the next page asks the BFF again. Views call these actions, never the API for them.
+ */
 export const useSessionStore = defineStore('session', () => {
   const info = ref<SessionInfo | null>(null);
   const loaded = ref(false);
@@ -16,15 +21,39 @@ export const useSessionStore = defineStore('session', () => {
     return info.value;
   }
 
-  function clear(): void {
+  function forget(): void {
     info.value = null;
     loaded.value = false;
   }
 
-  return {
-    info,
-    loaded,
-    load,
-    clear,
-  };
+  /** Finishes WeChat's authorization (its code, our state): the BFF sets a fresh session cookie. */
+  async function login(code: string, state: string): Promise<LoginResult> {
+    const result = await finishLogin(code, state);
+    forget();
+    return result;
+  }
+
+  async function bind(phone: string, smsCode: string): Promise<BindResult> {
+    const result = await bindPhone(phone, smsCode);
+    forget();
+    return result;
+  }
+
+  async function unbind(): Promise<void> {
+    await unbindPhone();
+    forget();
+  }
+
+  /** Signed out on this page even if the BFF could not be told: its session then ends on its own. */
+  async function logout(): Promise<void> {
+    await endSession().catch(() => undefined);
+    forget();
+  }
+
+  /** A call answered 401: the session ended under the user. The router takes them through /auth. */
+  function expire(): void {
+    forget();
+  }
+
+  return { info, loaded, load, login, bind, unbind, logout, expire };
 });
