@@ -12,6 +12,7 @@ const { default: BindPhoneView } = await import('../views/BindPhoneView.vue');
 const { useSessionStore } = await import('../stores/session');
 
 const CODE_ERROR = '请输入6位数字验证码';
+const PHONE_ERROR = '请输入正确的手机号';
 
 async function mountView(plugins: Plugin[] = []) {
   const router = createRouter({
@@ -44,6 +45,8 @@ describe('the bind page', () => {
     // Passing through the empty code field on the way to the send button is not a mistake.
     await code.trigger('focus');
     await code.trigger('blur');
+    await flushPromises();
+    expect(wrapper.text()).not.toContain(CODE_ERROR);
     await phone.setValue('13800138000');
     await send();
     await flushPromises();
@@ -86,5 +89,52 @@ describe('the bind page', () => {
     await flushPromises();
     expect(session.bind).toHaveBeenCalledWith('13800138000', '123456');
     expect(router.currentRoute.value.fullPath).toBe('/orders');
+  });
+
+  it('checks the phone once the user leaves it, then as they type; the send button checks it too', async () => {
+    const { wrapper, phone } = await mountView();
+    await phone.setValue('1380013');
+    await flushPromises();
+    expect(wrapper.text()).not.toContain(PHONE_ERROR);
+    await phone.trigger('blur');
+    await flushPromises();
+    expect(wrapper.text()).toContain(PHONE_ERROR);
+    await phone.setValue('+8613800138000');
+    await flushPromises();
+    expect(wrapper.text()).not.toContain(PHONE_ERROR);
+    await phone.setValue('1380013800');
+    await flushPromises();
+    expect(wrapper.text()).toContain(PHONE_ERROR);
+
+    const fresh = await mountView();
+    await fresh.phone.setValue('12345');
+    await fresh.send();
+    await flushPromises();
+    expect(fresh.wrapper.text()).toContain(PHONE_ERROR);
+    expect(sendSms).not.toHaveBeenCalled();
+  });
+
+  it('counts the resend cooldown down by the second, the button disabled until it is over', async () => {
+    vi.useFakeTimers({
+      toFake: ['Date', 'requestAnimationFrame', 'cancelAnimationFrame', 'setTimeout', 'setInterval', 'clearInterval'],
+    });
+    try {
+      const { wrapper, phone, send } = await mountView();
+      const button = () =>
+        wrapper.findAll('button').find((b) => b.text().includes('验证码') || b.text().includes('重发'))!;
+      await phone.setValue('13800138000');
+      await send();
+      await flushPromises();
+      expect([button().text(), button().attributes('disabled')]).toEqual(['60 秒后重发', '']);
+      // One animation frame (16 ms) after each second: useCountDown looks at the clock once a frame.
+      await vi.advanceTimersByTimeAsync(1_020);
+      expect(button().text()).toBe('59 秒后重发');
+      await vi.advanceTimersByTimeAsync(58_000);
+      expect(button().text()).toBe('1 秒后重发');
+      await vi.advanceTimersByTimeAsync(1_000);
+      expect([button().text(), button().attributes('disabled')]).toEqual(['获取验证码', undefined]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
