@@ -11,3 +11,8 @@ test -f web/dist/index.html
 ls web/dist/MP_verify_*.txt >/dev/null
 rm -rf out
 pnpm --filter @wxauth/bff deploy --prod --legacy out/bff
+# The simulator is the demo's and the tests': a production build must not carry it.
+if [ -e out/bff/node_modules/@wxauth/wechat-sim ]; then
+  echo "out/bff contains the WeChat simulator: it must be a devDependency of @wxauth/bff" >&2
+  exit 1
+fi
