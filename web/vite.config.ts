@@ -9,7 +9,7 @@ export default defineConfig({
   plugins: [
     vue(),
     // <van-*> in a template imports that component and its style: nothing else of Vant is bundled.
-    Components({ dirs: [], resolvers: [VantResolver()], dts: 'src/components.d.ts' }),
+    Components({ dirs: [], types: [], resolvers: [VantResolver()], dts: 'src/components.d.ts' }),
     vantIconFontFile(),
   ],
   // The repository's top-level public/ holds MP_verify_*.txt: Vite copies it to the root of dist/,
