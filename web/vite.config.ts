@@ -16,7 +16,9 @@ export default defineConfig({
   // where WeChat looks for it.
   publicDir: fileURLToPath(new URL('../public', import.meta.url)),
   resolve: { alias: { '@': fileURLToPath(new URL('./src', import.meta.url)) } },
-  build: { manifest: true, target: 'es2019' },
+  // Terser, not esbuild: the one script /auth loads comes out 2.3 KB (5%) smaller gzipped, for a
+  // second more of build.
+  build: { manifest: true, target: 'es2019', minify: 'terser' },
   // Every component here (Vant's included) uses setup(): leave the Options API out of the bundle.
   define: {
     __VUE_OPTIONS_API__: 'false',
