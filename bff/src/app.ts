@@ -20,17 +20,20 @@ import type { AppRouter, RouteDeps } from './routes/context.js';
 import { jssdkRoutes } from './routes/jssdk.js';
 import { opsRoutes } from './routes/ops.js';
 import { proxyRoutes } from './routes/proxy.js';
+import { siteRoutes } from './routes/site.js';
 import { createJssdk } from './services/jssdk.js';
 import { createProfiles } from './services/profiles.js';
 import { createSealer } from './services/sealer.js';
 import { createSessions } from './services/sessions.js';
 import { createSmsCodes } from './services/smsCodes.js';
+import type { Tokens } from './services/tokens.js';
 import type { SmsProvider } from './sms/provider.js';
 import type { Store } from './store/store.js';
 import { createAccount } from './usecases/account.js';
 import { createLogin } from './usecases/login.js';
 import { createOperations } from './usecases/operations.js';
 import { createProxy } from './usecases/proxy.js';
+import { createSiteIdentity } from './usecases/siteIdentity.js';
 import type { WechatClient } from './wechat/client.js';
 
 export interface AppDeps {
@@ -46,6 +49,8 @@ export interface AppDeps {
   now: () => number;
   /** Demo mode: its own routes (the SMS inbox) and what answers after the routes (the H5 app). */
   demo?: { routes?(router: AppRouter): void; fallback?: Middleware<AppState> };
+  /** Identity tokens for the site's other services; null when no signing key is configured. */
+  tokens?: Tokens | null;
   /** This instance's Prometheus metrics (the WeChat client reports to it too); a new set if absent. */
   metrics?: Metrics;
 }
@@ -94,8 +99,9 @@ export function createApp(deps: AppDeps): Koa<AppState> {
       metrics,
     }),
     account: createAccount({ store, sessions, smsCodes, profiles, metrics }),
-    operations: createOperations({ store, kv }),
+    operations: createOperations({ store, kv, sessions }),
     proxy: createProxy({ config, apps, kv, random, wechat }),
+    site: createSiteIdentity({ sessions, tokens: deps.tokens ?? null }),
     jssdk: createJssdk({
       wechat,
       kv,
@@ -109,7 +115,8 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   };
 
   const router = new Router<AppState>();
-  for (const routes of [authRoutes, accountRoutes, jssdkRoutes, opsRoutes, proxyRoutes]) routes(router, routeDeps);
+  for (const routes of [authRoutes, accountRoutes, jssdkRoutes, opsRoutes, proxyRoutes, siteRoutes])
+    routes(router, routeDeps);
   deps.demo?.routes?.(router);
 
   const app = new Koa<AppState>({ proxy: config.trustedProxies.length > 0 });

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { parseAllowedHosts } from './hosts.js';
-import { DEMO_PROFILE_KEY, DEMO_SECRET } from './demo/settings.js';
+import { DEMO_PROFILE_KEY, DEMO_SECRET, demoJwtKeysFile } from './demo/settings.js';
 import { parseKey } from './services/sealer.js';
 
 /** Who the BFF is to WeChat, and where WeChat is: the operator's settings, or the demo's simulator. */
@@ -48,6 +48,8 @@ interface Settings {
   /** PROFILE_TOKEN_KEY: seals WeChat tokens kept for profile refresh; null: tokens are not kept. */
   profileTokenKey: Buffer | null;
   profileRefreshMs: number;
+  /** Identity tokens: the private JWK Set (JWT_KEYS_FILE; the demo makes one), their audience and life. */
+  jwt: { keysFile: string | null; audience: string; ttlSeconds: number };
   logLevel: string;
 }
 
@@ -255,6 +257,11 @@ export function loadConfig(env: Env): Config {
     trustedProxies: trustedProxies(get('TRUST_PROXY'), problems),
     profileTokenKey,
     profileRefreshMs: int('PROFILE_REFRESH_HOURS', 24, 1, 24 * 29) * 3600_000,
+    jwt: {
+      keysFile: get('JWT_KEYS_FILE') ?? (demo ? demoJwtKeysFile(databaseUrl) : null),
+      audience: get('JWT_AUDIENCE') ?? publicUrl,
+      ttlSeconds: int('JWT_TTL_SECONDS', 300, 30, 3600),
+    },
     logLevel: get('LOG_LEVEL') ?? 'info',
   };
   const config: Config = demo

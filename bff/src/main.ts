@@ -9,6 +9,8 @@ import { createMetrics } from './metrics.js';
 import { connectRedis, createRedisKv } from './kv/redis.js';
 import type { Kv } from './kv/types.js';
 import { cryptoRandom } from './random.js';
+import { readKeySet } from './services/tokenKeys.js';
+import { createTokens } from './services/tokens.js';
 import { createWebhookSms, type SmsProvider } from './sms/provider.js';
 import { migrate, openDatabase } from './store/db.js';
 import { createStore } from './store/store.js';
@@ -72,7 +74,22 @@ export async function startServer(
       ? createWebhookSms({ url: config.sms.webhookUrl, token: config.sms.webhookToken, fetch })
       : demo!.sms;
 
+  const tokens = config.jwt.keysFile
+    ? await createTokens({
+        keys: await readKeySet(config.jwt.keysFile, config.demo),
+        issuer: config.publicUrl,
+        audience: config.jwt.audience,
+        ttlSeconds: config.jwt.ttlSeconds,
+        now: Date.now,
+        random: cryptoRandom,
+      }).catch(async (err: unknown) => {
+        await Promise.all([store.close(), kv.close(), demo?.close()]);
+        throw err;
+      })
+    : null;
+
   const app = createApp({
+    tokens,
     config,
     apps,
     log,

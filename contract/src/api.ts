@@ -98,3 +98,11 @@ export const JssdkConfig = v.object({
   signature: v.string(),
 });
 export type JssdkConfig = v.InferOutput<typeof JssdkConfig>;
+
+/** What a location protected by forward-auth asks for: any signed-in WeChat user, or a bound one. */
+export const ForwardAuthQuery = v.object({
+  require: v.optional(v.picklist(['session', 'bound'], code('BAD_REQUEST')), 'session'),
+});
+
+export const IdentityToken = v.object({ token: v.string(), tokenType: v.literal('Bearer'), expiresIn: v.number() });
+export type IdentityToken = v.InferOutput<typeof IdentityToken>;

@@ -13,6 +13,7 @@ import { createDatabase } from '../../../scripts/servers.mjs';
 import { connectRedis, createRedisKv } from '../kv/redis.js';
 import { createMetrics } from '../metrics.js';
 import { cryptoRandom, type Random } from '../random.js';
+import { createTokens, type PrivateKeySet } from '../services/tokens.js';
 import { createConsoleSms } from '../sms/provider.js';
 import { migrate, openDatabase } from '../store/db.js';
 import type { Database } from '../store/schema.js';
@@ -61,7 +62,12 @@ export interface TestOptions {
   mysql?: boolean;
   /** A second instance of the same deployment: the peer's WeChat, clock, Redis prefix and database. */
   peer?: Peer;
+  /** Identity tokens signed with these private keys (the first signs), for TOKEN_AUDIENCE. */
+  tokenKeys?: PrivateKeySet;
 }
+
+/** The audience the harness's identity tokens are for. */
+export const TOKEN_AUDIENCE = 'https://orders.example.com';
 
 /** What a second instance takes from the first. */
 interface Peer {
@@ -127,7 +133,18 @@ export async function startBff(options: TestOptions = {}) {
   const sms = createConsoleSms(log);
   const random = { ...cryptoRandom, ...options.random };
   const metrics = createMetrics();
+  const tokens = options.tokenKeys
+    ? await createTokens({
+        keys: options.tokenKeys,
+        issuer: config.publicUrl,
+        audience: TOKEN_AUDIENCE,
+        ttlSeconds: 300,
+        now,
+        random: { ...cryptoRandom, ...options.random },
+      })
+    : null;
   const app = createApp({
+    tokens,
     config,
     apps: config.apps,
     log,

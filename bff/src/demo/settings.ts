@@ -4,3 +4,10 @@
  */
 export const DEMO_SECRET = 'demo-only-secret-never-use-in-production-0000';
 export const DEMO_PROFILE_KEY = Buffer.alloc(32, 7);
+
+/** The demo's identity-token key lives with its data: beside the SQLite file, else in ./data. */
+export const demoJwtKeysFile = (databaseUrl: string): string => {
+  const file = /^sqlite:(.+)$/.exec(databaseUrl)?.[1];
+  const folder = file && file !== ':memory:' ? file.replace(/[^/]*$/, '') || './' : './data/';
+  return `${folder}jwt-keys.json`;
+};

@@ -2,6 +2,7 @@ import { AuthorizeQuery, LoginBody, QrLoginQuery, safeReturnTo } from '@wxauth/c
 import type { Middleware } from 'koa';
 import { badRequest } from '../errors.js';
 import type { AppState } from '../http/context.js';
+import { isNavigation } from '../http/navigation.js';
 import { validated } from '../http/validate.js';
 import type { AppRouter, RouteDeps } from './context.js';
 
@@ -13,7 +14,7 @@ const MINUTE = 60_000;
  * retry, instead of on raw JSON. Programs (no text/html in Accept) still get the JSON error.
  */
 const backToAuthPage: Middleware<AppState> = async (ctx, next) => {
-  if (ctx.get('sec-fetch-mode') === 'navigate' || ctx.accepts('json', 'html') === 'html')
+  if (isNavigation(ctx))
     ctx.state.renderError = (c, error) => c.redirect(`/auth?${new URLSearchParams({ error: error.code })}`);
   return next();
 };

@@ -9,6 +9,7 @@ import type { Account } from '../usecases/account.js';
 import type { Login } from '../usecases/login.js';
 import type { Operations } from '../usecases/operations.js';
 import type { Proxy } from '../usecases/proxy.js';
+import type { SiteIdentity } from '../usecases/siteIdentity.js';
 
 /** What the routes are given: use-cases to call and the HTTP side of the session, never a store. */
 export interface RouteDeps {
@@ -22,6 +23,8 @@ export interface RouteDeps {
   account: Account;
   operations: Operations;
   proxy: Proxy;
+  /** Who is signed in, for the site's other services (forward-auth, identity tokens). */
+  site: SiteIdentity;
   jssdk: Jssdk;
   metrics: Metrics;
 }

@@ -3,12 +3,26 @@ import type { Kv } from '../kv/types.js';
 import type { Random } from '../random.js';
 import type { Identity, Store } from '../store/store.js';
 
+/** Who a bound session is, as the site's own services are told (forward-auth, identity tokens). */
+export interface SignedIn {
+  customerId: number;
+  phone: string;
+  appid: string;
+  openid: string;
+  unionid: string | null;
+}
+
 export interface SessionRecord {
   identityId: number;
   createdAt: number;
   lastSeenAt: number;
   /** Where to go once bound. */
   returnTo: string;
+  /**
+   * Kept once a bound session was first checked: later checks need no database. Anything that voids
+   * a binding marks the identity first (`voidIdentities`), and a mark newer than the session wins.
+   */
+  signedIn?: SignedIn;
 }
 
 export interface Session extends SessionRecord {
@@ -38,6 +52,31 @@ export function createSessions(deps: {
   const { kv, store, now } = deps;
   const keyOf = (id: string) => createHmac('sha256', deps.secret).update(id).digest('base64url');
   const kvKey = (key: string) => `sess:${key}`;
+  const voidKey = (identityId: number) => `voided:${identityId}`;
+  const validId = (id: string | undefined): id is string => id !== undefined && /^[A-Za-z0-9_-]{43}$/.test(id);
+
+  /** Keeps the record alive (idle timeout), at most once a minute, never past its absolute end. */
+  async function touch(key: string, record: SessionRecord, t: number): Promise<void> {
+    if (t - record.lastSeenAt <= TOUCH_EVERY_MS) return;
+    record.lastSeenAt = t;
+    await kv.set(kvKey(key), record, Math.min(deps.idleMs, record.createdAt + deps.absoluteMs - t));
+  }
+
+  async function load(id: string | undefined): Promise<Session | undefined> {
+    if (!validId(id)) return undefined;
+    const key = keyOf(id);
+    const record = await kv.get<SessionRecord>(kvKey(key));
+    if (!record) return undefined;
+    const t = now();
+    const identity = await store.identityById(record.identityId);
+    const revoked = !identity || (identity.revoked_at !== null && identity.revoked_at >= record.createdAt);
+    if (revoked || t - record.createdAt > deps.absoluteMs) {
+      await kv.del(kvKey(key));
+      return undefined;
+    }
+    await touch(key, record, t);
+    return { ...record, id, key, identity };
+  }
 
   return {
     async create(identityId: number, returnTo: string): Promise<string> {
@@ -48,23 +87,55 @@ export function createSessions(deps: {
       return id;
     },
 
-    async load(id: string | undefined): Promise<Session | undefined> {
-      if (!id || !/^[A-Za-z0-9_-]{43}$/.test(id)) return undefined;
+    load,
+
+    /**
+     * Who holds this session, for the checks of the site's other services: a bound session's
+     * who-is-who comes from the session itself once it was checked, so the database is asked once per
+     * session, not once per request. Unbound: the identity, with no customer. Undefined: signed out.
+     */
+    async signedIn(id: string | undefined): Promise<SignedIn | { bound: false; identity: Identity } | undefined> {
+      if (!validId(id)) return undefined;
       const key = keyOf(id);
       const record = await kv.get<SessionRecord>(kvKey(key));
       if (!record) return undefined;
       const t = now();
-      const identity = await store.identityById(record.identityId);
-      const revoked = !identity || (identity.revoked_at !== null && identity.revoked_at >= record.createdAt);
-      if (revoked || t - record.createdAt > deps.absoluteMs) {
-        await kv.del(kvKey(key));
-        return undefined;
+      if (record.signedIn && t - record.createdAt <= deps.absoluteMs) {
+        const voidedAt = await kv.get<number>(voidKey(record.identityId));
+        if (voidedAt === undefined || voidedAt < record.createdAt) {
+          await touch(key, record, t);
+          return record.signedIn;
+        }
       }
-      if (t - record.lastSeenAt > TOUCH_EVERY_MS) {
-        record.lastSeenAt = t;
-        await kv.set(kvKey(key), record, Math.min(deps.idleMs, record.createdAt + deps.absoluteMs - t));
-      }
-      return { ...record, id, key, identity };
+      const session = await load(id);
+      if (!session) return undefined;
+      const { identity } = session;
+      const customer = identity.customer_id === null ? undefined : await store.customerById(identity.customer_id);
+      if (!customer) return { bound: false, identity };
+      const signedIn: SignedIn = {
+        customerId: customer.id,
+        phone: customer.phone,
+        appid: identity.appid,
+        openid: identity.openid,
+        unionid: identity.unionid,
+      };
+      const { id: _id, key: _key, identity: _identity, ...kept } = session;
+      await kv.set(
+        kvKey(key),
+        { ...kept, signedIn } satisfies SessionRecord,
+        Math.min(deps.idleMs, record.createdAt + deps.absoluteMs - t),
+      );
+      return signedIn;
+    },
+
+    /**
+     * Marks identities whose bindings are about to end (unbind, revoke, a phone moved to another
+     * WeChat): their sessions' kept who-is-who is void from now on. Called before the database
+     * changes, so a failure between the two leaves sessions void rather than valid.
+     */
+    async voidIdentities(identityIds: number[]): Promise<void> {
+      const t = now();
+      await Promise.all(identityIds.map((identityId) => kv.set(voidKey(identityId), t, deps.absoluteMs)));
     },
 
     destroy: (id: string) => kv.del(kvKey(keyOf(id))),

@@ -172,6 +172,21 @@ export function createStore(db: Kysely<Database>, now: () => number = Date.now) 
       });
     },
 
+    /**
+     * The identities bound to the customer with this phone (or this customer id), in this app or any:
+     * the ones a binding or a revoke is about to unbind.
+     */
+    async boundIdentities(p: { customerId: number } | { phone: string; appid: string }): Promise<number[]> {
+      let query = db.selectFrom('wechat_identities').select('wechat_identities.id');
+      if ('customerId' in p) query = query.where('customer_id', '=', p.customerId);
+      else
+        query = query
+          .innerJoin('customers', 'customers.id', 'wechat_identities.customer_id')
+          .where('customers.phone', '=', p.phone)
+          .where('wechat_identities.appid', '=', p.appid);
+      return (await query.execute()).map((r) => r.id);
+    },
+
     async ping(): Promise<void> {
       await db.selectFrom('customers').select('id').limit(1).execute();
     },

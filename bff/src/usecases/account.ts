@@ -52,6 +52,9 @@ export function createAccount(deps: {
       const proof = await smsCodes.verify({ phone, code, sessionKey: session.key });
       let bound;
       try {
+        // Another WeChat of this app bound to that phone loses it: its sessions first.
+        const moving = await store.boundIdentities({ phone, appid: session.identity.appid });
+        await sessions.voidIdentities(moving.filter((id) => id !== session.identity.id));
         // One transaction: if the database fails part-way, nothing of it stays, and the code is kept.
         bound = await store.bindPhone(session.identity.id, phone);
       } catch (err) {
@@ -67,6 +70,7 @@ export function createAccount(deps: {
 
     async unbind(session: Session): Promise<Outcome<null>> {
       if (session.identity.customer_id === null) throw new AppError(409, 'NOT_BOUND');
+      await sessions.voidIdentities([session.identity.id]);
       await store.unbind(session.identity.id);
       return { body: null, session: 'drop' };
     },

@@ -1,10 +1,11 @@
 import { AppError } from '../errors.js';
 import type { Kv } from '../kv/types.js';
+import type { Sessions } from '../services/sessions.js';
 import type { Store } from '../store/store.js';
 
 /** What operators and the host system ask of the BFF itself: readiness, and revoking a customer. */
-export function createOperations(deps: { store: Store; kv: Kv }) {
-  const { store, kv } = deps;
+export function createOperations(deps: { store: Store; kv: Kv; sessions: Sessions }) {
+  const { store, kv, sessions } = deps;
   return {
     /** Ready when the database and the state store both answer. */
     async ready(): Promise<{ status: 'ready'; database: 'ok'; state: 'ok' }> {
@@ -17,6 +18,7 @@ export function createOperations(deps: { store: Store; kv: Kv }) {
 
     /** The host system drops a customer's WeChat bindings and sessions (after a password change, say). */
     async revoke(customerId: number): Promise<void> {
+      await sessions.voidIdentities(await store.boundIdentities({ customerId }));
       if (!(await store.revokeCustomer(customerId))) throw new AppError(404, 'CUSTOMER_NOT_FOUND');
     },
   };
