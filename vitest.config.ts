@@ -32,6 +32,8 @@ export default defineConfig({
           root: 'web',
           include: ['src/**/*.test.ts'],
           environment: 'happy-dom',
+          // A view's first import transforms Vant and its styles: seconds on a busy 2-core machine.
+          testTimeout: 15_000,
           // Vant's components import their CSS: let Vite process the package.
           server: { deps: { inline: ['vant'] } },
         },

@@ -1,8 +1,8 @@
 // pnpm bench:web — what /auth costs a WeChat user before they leave for WeChat: the JavaScript it
 // loads (from the build manifest, gzip -9, and as actually sent through nginx), and the time from
 // navigation to the request for WeChat's authorize page in Chromium throttled to 400 ms RTT and
-// 1.6 Mbps down. Two entry points: a link straight to /auth, and a link to a page that needs a
-// session (the router asks the BFF first, then goes to /auth).
+// 1.6 Mbps down. Entry points: a link straight to /auth, and deep links to pages that need a session
+// (with no session cookie nginx sends them through the BFF to WeChat at once: no HTML, no script).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -69,7 +69,7 @@ async function measure(path) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const rows = [];
-for (const path of ['/auth?returnTo=%2F', '/']) {
+for (const path of ['/auth?returnTo=%2F', '/', '/profile?from=share']) {
   const runs = [];
   for (let i = 0; i < RUNS; i++) runs.push(await measure(path));
   rows.push({ path, ms: median(runs.map((r) => r.ms)), kb: median(runs.map((r) => r.jsBytes)) / 1024 });

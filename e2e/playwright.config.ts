@@ -33,6 +33,12 @@ export default defineConfig({
       use: { ...devices['iPhone 13'], defaultBrowserType: 'chromium', userAgent: WECHAT_UA },
     },
     {
+      // The company's own services behind the login (forward-auth), and deep links, in WeChat's browser.
+      name: 'site',
+      testMatch: /site\.spec\.ts/,
+      use: { ...devices['iPhone 13'], defaultBrowserType: 'chromium', userAgent: WECHAT_UA },
+    },
+    {
       // Request-level checks of nginx.conf: headers, caching, what it serves.
       name: 'nginx',
       testMatch: /nginx\.spec\.ts/,

@@ -1,7 +1,7 @@
 // Starts the whole product on loopback for the end-to-end tests and bench:web: the built BFF, WeChat
 // (the simulator), an SMS gateway stand-in, and real nginx running the repository's nginx.conf.
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -120,14 +120,26 @@ async function startSmsGateway() {
 }
 
 /**
+ * A location of one of the site's own services, as a deployment writes it in wxauth/services/:
+ * `require` "bound" or "session" puts it behind the login; null leaves it open.
+ * @param {{ path: string, upstream: string, require: 'bound' | 'session' | null }} service
+ */
+function serviceLocation({ path, upstream, require }) {
+  const protect = require ? `    include wxauth/${require === 'bound' ? 'protect' : 'protect-session'}.conf;\n` : '';
+  return `location ${path} {\n${protect}    proxy_pass ${upstream};\n}\n`;
+}
+
+/**
  * @param {{ demo: boolean, nginxPort?: number, bffPort?: number, simPort?: number, verifyDir?: string,
  *   proxy?: { domain: string, allowedHosts: string }, websiteLogin?: boolean, instances?: number[],
- *   env?: Record<string, string> }} options
+ *   env?: Record<string, string>,
+ *   services?: Array<{ path: string, upstream: string, require: 'bound' | 'session' | null }> }} options
  * One stack. demo: the BFF in demo mode with its embedded simulator (what `pnpm start` runs).
  * Otherwise real mode: the BFF configured like production, WeChat played by a separate simulator,
  * SMS sent through the webhook provider to a local gateway. `instances`: more BFF ports behind the
  * same nginx upstream (a cluster; give it `env` with a shared DATABASE_URL and REDIS_URL).
  * Ports left out are free ones, so any number of stacks and test runs can share the machine.
+ * `services`: locations of the site's own services behind this nginx (wxauth/services/).
  */
 export async function startStack({
   demo,
@@ -139,6 +151,7 @@ export async function startStack({
   websiteLogin,
   instances = [],
   env: extraEnv = {},
+  services = [],
 }) {
   const free = await freePorts(3);
   nginxPort ??= free[0];
@@ -200,6 +213,10 @@ export async function startStack({
   mkdirSync(join(dir, 'logs'));
   const verify = verifyDir ?? join(dir, 'verify');
   mkdirSync(verify, { recursive: true, mode: 0o755 });
+  // nginx.conf's own includes (wxauth/…) sit beside it, as in the image; plus the locations of the
+  // site's own services this stack protects, as a deployment adds them.
+  cpSync(join(ROOT, 'nginx'), join(dir, 'wxauth'), { recursive: true });
+  writeFileSync(join(dir, 'wxauth/services/e2e.conf'), services.map(serviceLocation).join('\n'));
   const conf = join(dir, 'nginx.conf');
   writeFileSync(
     conf,

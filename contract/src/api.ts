@@ -23,6 +23,11 @@ export const AuthorizeQuery = v.object({
   scope: v.optional(v.picklist(SCOPES, code('SCOPE_INVALID')), 'snsapi_base'),
   platform: v.optional(v.picklist(['mp', 'website'], code('PLATFORM_INVALID')), 'mp'),
   returnTo: v.optional(v.unknown()),
+  /**
+   * The state of a flow the user refused at WeChat: the new one asks the same (scope, returnTo), as
+   * only the BFF knows when the flow began at a deep link rather than on the /auth page.
+   */
+  again: v.optional(v.pipe(v.string(code('STATE_INVALID')), v.regex(STATE_PATTERN, code('STATE_INVALID')))),
 });
 
 export const QrLoginQuery = v.object({ returnTo: v.optional(v.unknown()) });
@@ -100,9 +105,7 @@ export const JssdkConfig = v.object({
 export type JssdkConfig = v.InferOutput<typeof JssdkConfig>;
 
 /** What a location protected by forward-auth asks for: any signed-in WeChat user, or a bound one. */
-export const ForwardAuthQuery = v.object({
-  require: v.optional(v.picklist(['session', 'bound'], code('BAD_REQUEST')), 'session'),
-});
+export const ForwardAuthParams = v.object({ require: v.picklist(['session', 'bound'], code('NOT_FOUND')) });
 
 export const IdentityToken = v.object({ token: v.string(), tokenType: v.literal('Bearer'), expiresIn: v.number() });
 export type IdentityToken = v.InferOutput<typeof IdentityToken>;

@@ -1,4 +1,5 @@
 export * from './api.js';
 export * from './errors.js';
 export * from './phone.js';
+export * from './pages.js';
 export { safeReturnTo } from './returnTo.js';

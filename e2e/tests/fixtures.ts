@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { test as base, expect, type Locator, type Page, type WorkerFixture } from '@playwright/test';
 import { startCluster } from '../cluster.mjs';
+import { startHostService } from '../host-service.mjs';
 import { startSites } from '../sites.mjs';
 import { startStack } from '../stack.mjs';
 
@@ -28,6 +29,11 @@ type Stacks = {
   sites: Awaited<ReturnType<typeof startSites>>;
   /** Two BFF instances behind nginx on a real MariaDB and Redis. */
   cluster: Cluster;
+  /**
+   * The real stack with one of the company's own services behind its nginx: /orders/ for bound
+   * customers, /feed/ for any signed-in WeChat user, /open/ for anyone.
+   */
+  hosted: Stack & { service: string };
 };
 
 /** A worker fixture around `start`, with time of its own for starting and stopping. */
@@ -98,6 +104,26 @@ export const test = base.extend<{ wechatUser: (user: string) => Promise<void> },
     },
     { scope: 'worker', timeout: 30_000 },
   ],
+  hosted: worker(async () => {
+    const service = await startHostService();
+    const upstream = service.url;
+    const stack = await startStack({
+      demo: false,
+      services: [
+        { path: '/orders/', upstream, require: 'bound' },
+        { path: '/feed/', upstream, require: 'session' },
+        { path: '/open/', upstream, require: null },
+      ],
+    });
+    return {
+      ...stack,
+      service: upstream,
+      async stop() {
+        await stack.stop();
+        await service.close();
+      },
+    };
+  }),
   // MariaDB's first start (its system tables) is the slow part.
   cluster: worker(() => startCluster(), 120_000),
 });

@@ -1,5 +1,6 @@
 import { createRemoteJWKSet, decodeJwt, jwtVerify, SignJWT, importJWK, errors } from 'jose';
 import { describe, expect, it } from 'vitest';
+import { unavailable } from '../errors.js';
 import { newSigningKey } from '../services/tokens.js';
 import { INTERNAL_TOKEN, startBff, TOKEN_AUDIENCE, type Bff, type Browser } from './harness.js';
 
@@ -10,7 +11,7 @@ const check = (
   browser: Browser | null,
   require?: 'session' | 'bound',
   headers: Record<string, string> = {},
-) => (browser ?? bff.browser()).request(`/internal/forward-auth${require ? `?require=${require}` : ''}`, { headers });
+) => (browser ?? bff.browser()).request(`/internal/forward-auth/${require ?? 'session'}`, { headers });
 const identityHeaders = (res: Response) =>
   Object.fromEntries([...res.headers].filter(([k]) => k.startsWith('x-auth-request-')));
 
@@ -56,9 +57,15 @@ describe('forward-auth for nginx auth_request', () => {
     ['forged identity headers', { 'x-auth-request-user': '1', 'x-auth-request-bound': 'true' }],
   ])('%s: 401, never a 5xx, never the forged identity', async (_, headers) => {
     const bff = await startBff();
-    const res = await fetch(`${bff.origin}/internal/forward-auth?require=session`, { headers });
+    const res = await fetch(`${bff.origin}/internal/forward-auth/session`, { headers });
     expect(res.status).toBe(401);
     expect(identityHeaders(res)).toEqual({});
+  });
+
+  it('a location asks for a session or a binding, nothing else', async () => {
+    const bff = await startBff();
+    expect((await fetch(`${bff.origin}/internal/forward-auth/admin`)).status).toBe(404);
+    expect((await fetch(`${bff.origin}/internal/forward-auth`)).status).toBe(404);
   });
 
   it('asks the database once per session: later checks need neither the identity nor the customer', async () => {
@@ -164,6 +171,38 @@ describe('deep links', () => {
     expect(res.headers.getSetCookie().some((c) => c.startsWith('__Host-wxauth_b='))).toBe(true);
   });
 
+  it('a profile page asks for snsapi_userinfo at once, as the app would', async () => {
+    const bff = await startBff();
+    const res = await fetch(`${bff.origin}/internal/deep-link`, {
+      redirect: 'manual',
+      headers: { 'user-agent': WECHAT_UA, 'x-original-uri': '/profile?from=share' },
+    });
+    expect(res.headers.get('location')).toContain('&scope=snsapi_userinfo&');
+  });
+
+  it('refused at WeChat, 重新登录 asks the same flow again: the BFF keeps what the deep link asked, for this browser only', async () => {
+    const bff = await startBff();
+    const browser = bff.browser();
+    const deep = await browser.request('/internal/deep-link', {
+      headers: { 'user-agent': WECHAT_UA, 'x-original-uri': '/profile?from=share' },
+    });
+    const refused = new URL(deep.headers.get('location')!.replace(/#.*$/, '')).searchParams.get('state')!;
+    // The page knows only the state WeChat sent back; it asks with its own defaults.
+    const again = (b: Browser) =>
+      b.request(`/api/auth/wechat/authorize?scope=snsapi_base&returnTo=%2F&again=${refused}`);
+    const stranger = await again(bff.browser());
+    const strangerState = new URL(stranger.headers.get('location')!.replace(/#.*$/, '')).searchParams.get('state');
+    expect(await bff.kv.get(`state:${strangerState}`)).toMatchObject({ scope: 'snsapi_base', returnTo: '/' });
+    const res = await again(browser);
+    const wechat = new URL(res.headers.get('location')!.replace(/#.*$/, ''));
+    expect(wechat.searchParams.get('scope')).toBe('snsapi_userinfo');
+    expect(await bff.kv.get(`state:${wechat.searchParams.get('state')}`)).toMatchObject({
+      returnTo: '/profile?from=share',
+    });
+    // The refused state starts one flow, no more.
+    expect(await bff.kv.get(`state:${refused}`)).toBeUndefined();
+  });
+
   it('outside WeChat: the open-in-WeChat page, for the same page', async () => {
     const bff = await startBff();
     const res = await fetch(`${bff.origin}/internal/deep-link`, {
@@ -253,5 +292,17 @@ describe('identity tokens', () => {
     const plain = await startBff();
     expect((await (await bound(plain)).request('/api/auth/token')).status).toBe(404);
     expect((await fetch(`${plain.origin}/.well-known/jwks.json`)).status).toBe(404);
+  });
+});
+
+describe('a deep link the BFF cannot start', () => {
+  it('(the state store down) lands on /auth with the reason, never on raw JSON', async () => {
+    const bff = await startBff();
+    bff.kv.set = () => Promise.reject(unavailable('state'));
+    const res = await fetch(`${bff.origin}/internal/deep-link`, {
+      redirect: 'manual',
+      headers: { 'user-agent': 'MicroMessenger/8.0', accept: 'text/html', 'x-original-uri': '/orders' },
+    });
+    expect([res.status, res.headers.get('location')]).toEqual([302, '/auth?error=SERVICE_UNAVAILABLE']);
   });
 });

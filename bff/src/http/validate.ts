@@ -1,11 +1,12 @@
 import { ERROR_CODES, type ErrorCode } from '@wxauth/contract';
 import * as v from 'valibot';
-import { badRequest } from '../errors.js';
+import { AppError, badRequest } from '../errors.js';
 import type { Ctx } from './context.js';
 
 interface Schemas {
   body?: v.GenericSchema;
   query?: v.GenericSchema;
+  params?: v.GenericSchema;
 }
 
 const CODES: ReadonlySet<string> = new Set(ERROR_CODES);
@@ -16,11 +17,14 @@ type Output<S> = S extends v.GenericSchema ? v.InferOutput<S> : undefined;
 export interface Input<S extends Schemas> {
   body: Output<S['body']>;
   query: Output<S['query']>;
+  params: Output<S['params']>;
 }
 
-function parse(schema: v.GenericSchema | undefined, value: unknown): unknown {
+function parse(schema: v.GenericSchema | undefined, value: unknown, inPath = false): unknown {
   if (!schema) return undefined;
   const result = v.safeParse(schema, value, { abortEarly: true });
+  // A path that names nothing of ours is not found, whatever the rule that refused it.
+  if (!result.success && inPath) throw new AppError(404, 'NOT_FOUND');
   // The contract's schemas speak in error codes: the first rule that fails is the answer.
   if (!result.success)
     throw badRequest(CODES.has(result.issues[0].message) ? (result.issues[0].message as ErrorCode) : 'BAD_REQUEST');
@@ -36,7 +40,11 @@ export function validated<S extends Schemas>(
   handler: (ctx: Ctx, input: Input<S>) => Promise<void> | void,
 ): (ctx: Ctx) => Promise<void> {
   return async (ctx) => {
-    const input = { query: parse(schemas.query, ctx.query), body: parse(schemas.body, ctx.state.body ?? {}) };
+    const input = {
+      params: parse(schemas.params, (ctx as { params?: unknown }).params ?? {}, true),
+      query: parse(schemas.query, ctx.query),
+      body: parse(schemas.body, ctx.state.body ?? {}),
+    };
     await handler(ctx, input as Input<S>);
   };
 }

@@ -2,22 +2,11 @@ import { AuthorizeQuery, LoginBody, QrLoginQuery, safeReturnTo } from '@wxauth/c
 import type { Middleware } from 'koa';
 import { badRequest } from '../errors.js';
 import type { AppState } from '../http/context.js';
-import { isNavigation } from '../http/navigation.js';
+import { backToAuthPage } from '../http/navigation.js';
 import { validated } from '../http/validate.js';
 import type { AppRouter, RouteDeps } from './context.js';
 
 const MINUTE = 60_000;
-
-/**
- * The authorize link is followed by a browser, not called by a program: when it fails (rate limited,
- * state store down) the person lands back on the H5 app's /auth page, which says why and offers a
- * retry, instead of on raw JSON. Programs (no text/html in Accept) still get the JSON error.
- */
-const backToAuthPage: Middleware<AppState> = async (ctx, next) => {
-  if (isNavigation(ctx))
-    ctx.state.renderError = (c, error) => c.redirect(`/auth?${new URLSearchParams({ error: error.code })}`);
-  return next();
-};
 
 /** The state and code come once, in the body: never also in the query. */
 const bodyOnly: Middleware<AppState> = (ctx, next) => {
@@ -34,10 +23,15 @@ export function authRoutes(router: AppRouter, { config, apps, cookies, login, li
     backToAuthPage,
     limit('authorize', 60, MINUTE),
     validated({ query: AuthorizeQuery }, async (ctx, { query }) => {
-      const website = query.platform === 'website';
-      if (website && !websiteLogin) throw badRequest('PLATFORM_UNAVAILABLE');
-      const returnTo = safeReturnTo(query.returnTo, publicUrl);
-      ctx.redirect(await login.start({ scope: query.scope, returnTo, browser: cookies.holdBrowser(ctx), website }));
+      const browser = cookies.holdBrowser(ctx);
+      const asked = {
+        scope: query.scope,
+        returnTo: safeReturnTo(query.returnTo, publicUrl),
+        website: query.platform === 'website',
+      };
+      const flow = (query.again && (await login.again(query.again, browser))) || asked;
+      if (flow.website && !websiteLogin) throw badRequest('PLATFORM_UNAVAILABLE');
+      ctx.redirect(await login.start({ ...flow, browser }));
     }),
   );
 

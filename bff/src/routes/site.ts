@@ -1,7 +1,7 @@
-import { ForwardAuthQuery, safeReturnTo } from '@wxauth/contract';
+import { ForwardAuthParams, needsProfile, safeReturnTo } from '@wxauth/contract';
 import { sessionRequired } from '../errors.js';
 import type { Ctx } from '../http/context.js';
-import { inWechat, isNavigation } from '../http/navigation.js';
+import { backToAuthPage, inWechat, isNavigation } from '../http/navigation.js';
 import { validated } from '../http/validate.js';
 import type { AppRouter, RouteDeps } from './context.js';
 
@@ -15,9 +15,9 @@ export function siteRoutes(router: AppRouter, { config, cookies, login, site, li
   const original = (ctx: Ctx) => safeReturnTo(ctx.get('x-original-uri'), config.publicUrl);
 
   router.get(
-    '/internal/forward-auth',
-    validated({ query: ForwardAuthQuery }, async (ctx, { query }) => {
-      const headers = await site.check(cookies.held(ctx), query.require);
+    '/internal/forward-auth/:require',
+    validated({ params: ForwardAuthParams }, async (ctx, { params }) => {
+      const headers = await site.check(cookies.held(ctx), params.require);
       if (!headers) throw sessionRequired();
       ctx.set(headers);
       ctx.status = 204;
@@ -32,10 +32,13 @@ export function siteRoutes(router: AppRouter, { config, cookies, login, site, li
 
   // A link into the H5 app opened with no session: inside WeChat straight to its authorize page (no
   // HTML, no JS on the way); elsewhere to the page that says to open it in WeChat.
-  router.get('/internal/deep-link', limit('authorize', 60, 60_000), async (ctx) => {
+  router.get('/internal/deep-link', backToAuthPage, limit('authorize', 60, 60_000), async (ctx) => {
     const returnTo = original(ctx);
-    if (!inWechat(ctx)) return ctx.redirect(`/open-in-wechat?${new URLSearchParams({ returnTo })}`);
-    ctx.redirect(await login.start({ scope: 'snsapi_base', returnTo, browser: cookies.holdBrowser(ctx) }));
+    // The demo walks the journey in any browser, on its simulator.
+    if (!inWechat(ctx) && !config.demo) return ctx.redirect(`/open-in-wechat?${new URLSearchParams({ returnTo })}`);
+    // A profile page asks for the profile at once, as the app itself would (one consent, not two trips).
+    const scope = needsProfile(returnTo) ? 'snsapi_userinfo' : 'snsapi_base';
+    ctx.redirect(await login.start({ scope, returnTo, browser: cookies.holdBrowser(ctx) }));
   });
 
   router.get('/api/auth/token', async (ctx) => {

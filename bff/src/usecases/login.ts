@@ -151,6 +151,17 @@ export function createLogin(deps: {
   return {
     start,
 
+    /** A refused flow of this browser's, taken (it can start one new flow only): what it asked. */
+    async again(
+      state: string,
+      browser: string,
+    ): Promise<{ scope: Scope; returnTo: string; website: boolean } | undefined> {
+      const flow = await kv.get<Flow>(`state:${state}`);
+      if (!flow || flow.browser !== browser || !(await kv.take<Flow>(`state:${state}`))) return undefined;
+      if (flow.scope === 'snsapi_login') return { scope: 'snsapi_base', returnTo: flow.returnTo, website: true };
+      return { scope: flow.scope, returnTo: flow.returnTo, website: false };
+    },
+
     /** The embedded QR of wxLogin.js: its parameters, with a state under the same rules as a redirect. */
     async qrLogin(p: { returnTo: string; browser: string }): Promise<QrLogin> {
       const url = new URL((await start({ scope: 'snsapi_base', website: true, ...p })).replace(/#.*$/, ''));

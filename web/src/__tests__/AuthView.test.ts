@@ -9,8 +9,9 @@ import type { Callback } from '../callback';
 let callback: Callback | null = null;
 vi.mock('@/callback', () => ({ takeCallback: () => callback }));
 const login = vi.fn<(code: string, state: string) => Promise<LoginResult>>();
+const authorizeUrl = vi.fn((_p: { scope: string; returnTo: string; again?: string }) => '/api/auth/wechat/authorize');
 vi.mock('@/api/auth', () => ({
-  authorizeUrl: () => '/api/auth/wechat/authorize',
+  authorizeUrl: (p: { scope: string; returnTo: string; again?: string }) => authorizeUrl(p),
   login: (code: string, state: string) => login(code, state),
   getMeta: async () => ({ demo: false, websiteLogin: false, unionidBeforeBind: false }),
 }));
@@ -55,6 +56,22 @@ describe('the auth page after a refusal', () => {
     expect(message).not.toContain('需要你的授权');
     expect(message).toContain('跳过');
     expect(wrapper.get('a.skip').text()).toBe('跳过，直接绑定手机号');
+  });
+});
+
+describe('重新登录 after a refusal', () => {
+  it("asks the BFF for the refused flow again: a deep link's returnTo and scope are known only there", async () => {
+    setActivePinia(createPinia());
+    sessionStorage.clear();
+    const replace = vi.spyOn(window.location, 'replace').mockImplementation(() => undefined);
+    Object.defineProperty(navigator, 'userAgent', { value: 'Mozilla/5.0 MicroMessenger/8.0', configurable: true });
+    callback = { code: null, state: STATE };
+    const wrapper = await mountAuth();
+    await wrapper.get('button').trigger('click');
+    await flushPromises();
+    expect(authorizeUrl).toHaveBeenLastCalledWith({ scope: 'snsapi_base', returnTo: '/', again: STATE });
+    expect(replace).toHaveBeenCalledWith('/api/auth/wechat/authorize');
+    replace.mockRestore();
   });
 });
 

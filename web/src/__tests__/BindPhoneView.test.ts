@@ -91,6 +91,21 @@ describe('the bind page', () => {
     expect(router.currentRoute.value.fullPath).toBe('/orders');
   });
 
+  it("loads a page that is not the app's (another service behind nginx), query and all, instead of routing to it", async () => {
+    const pinia = createTestingPinia({ createSpy: vi.fn, stubActions: (_action, store) => store.$id === 'session' });
+    const { wrapper, router, phone, code } = await mountView([pinia]);
+    router.addRoute({ path: '/:rest(.*)*', redirect: '/' });
+    const replace = vi.spyOn(window.location, 'replace').mockImplementation(() => undefined);
+    vi.mocked(useSessionStore().bind).mockResolvedValue({ next: 'home', returnTo: '/shop/orders/7?tab=paid' });
+    await phone.setValue('13800138000');
+    await code.setValue('123456');
+    await wrapper.get('form').trigger('submit');
+    await flushPromises();
+    expect(replace).toHaveBeenCalledWith('/shop/orders/7?tab=paid');
+    expect(router.currentRoute.value.fullPath).toBe('/bind');
+    replace.mockRestore();
+  });
+
   it('checks the phone once the user leaves it, then as they type; the send button checks it too', async () => {
     const { wrapper, phone } = await mountView();
     const saysWrong = async (step: Promise<unknown>) => {

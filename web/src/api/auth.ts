@@ -11,8 +11,11 @@ export interface Meta {
 }
 
 /** Not a call but a navigation: the BFF answers 302 to WeChat. */
-export function authorizeUrl(p: { scope: Scope; returnTo: string }): string {
-  return `/api/auth/wechat/authorize?${new URLSearchParams({ scope: p.scope, returnTo: p.returnTo })}`;
+export function authorizeUrl(p: { scope: Scope; returnTo: string; again?: string }): string {
+  const q = new URLSearchParams({ scope: p.scope, returnTo: p.returnTo });
+  // A refused flow's state: the BFF asks the same again (it alone knows a deep link's returnTo).
+  if (p.again) q.set('again', p.again);
+  return `/api/auth/wechat/authorize?${q}`;
 }
 
 export async function login(code: string, state: string): Promise<LoginResult> {

@@ -1,3 +1,4 @@
+import { needsProfile } from '@wxauth/contract';
 import { createRouter, createWebHistory, type RouteLocationRaw, type Router } from 'vue-router';
 import { setUnauthorizedHandler } from '@/api/http';
 import { useMetaStore } from '@/stores/meta';
@@ -25,7 +26,7 @@ export function createAppRouter(): Router {
         path: '/profile',
         name: 'profile',
         component: () => import('@/views/ProfileView.vue'),
-        meta: { profile: true },
+        meta: { profile: needsProfile('/profile') },
       },
       { path: '/auth', name: 'auth', component: AuthView, meta: { public: true } },
       {
