@@ -16,6 +16,8 @@ RUN npm install --global "pnpm@$(node -p "require('./package.json').packageManag
 
 FROM nginx:stable-alpine AS web
 COPY nginx.conf /etc/nginx/nginx.conf
+# Its includes (wxauth/…): the forward-auth snippets, and services/ for your own locations.
+COPY nginx /etc/nginx/wxauth
 COPY --from=build /src/web/dist /usr/share/nginx/html
 # Mount MP_verify_<token>.txt files here to serve a new token without a rebuild.
 RUN mkdir -p /etc/wxauth/verify

@@ -53,5 +53,8 @@ export default tseslint.config(
       ],
     },
   },
-  { files: ['scripts/**', '**/cli.ts', '**/server.ts', 'bff/src/main.ts', 'e2e/**'], rules: { 'no-console': 'off' } },
+  {
+    files: ['scripts/**', '**/cli.ts', '**/server.ts', '**/keygen.ts', 'bff/src/main.ts', 'e2e/**'],
+    rules: { 'no-console': 'off' },
+  },
 );

@@ -74,19 +74,22 @@ export async function startServer(
       ? createWebhookSms({ url: config.sms.webhookUrl, token: config.sms.webhookToken, fetch })
       : demo!.sms;
 
-  const tokens = config.jwt.keysFile
-    ? await createTokens({
-        keys: await readKeySet(config.jwt.keysFile, config.demo),
+  const { keysFile } = config.jwt;
+  let tokens = null;
+  try {
+    if (keysFile)
+      tokens = await createTokens({
+        keys: await readKeySet(keysFile, config.demo),
         issuer: config.publicUrl,
         audience: config.jwt.audience,
         ttlSeconds: config.jwt.ttlSeconds,
         now: Date.now,
         random: cryptoRandom,
-      }).catch(async (err: unknown) => {
-        await Promise.all([store.close(), kv.close(), demo?.close()]);
-        throw err;
-      })
-    : null;
+      });
+  } catch (err) {
+    await Promise.all([store.close(), kv.close(), demo?.close()]);
+    throw err;
+  }
 
   const app = createApp({
     tokens,

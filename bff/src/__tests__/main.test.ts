@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
@@ -62,6 +62,33 @@ describe('startServer', () => {
     const { r, said } = await start({ ...env, WXAUTH_DEMO: '1', DATABASE_URL: `sqlite:${join(dataDir(), 'demo.db')}` });
     expect(said).toContain('DEMO MODE');
     expect(r.config.sessionSecret).not.toBe('demo-only-secret-never-use-in-production-0000');
+  });
+
+  it('demo mode: makes one identity-token key in its data folder and keeps it across restarts', async () => {
+    const dir = dataDir();
+    const env = { DATABASE_URL: `sqlite:${join(dir, 'demo.db')}`, WXSIM_PORT: '0' };
+    const kids = async (r: Running) =>
+      ((await (await fetch(`${r.url}/.well-known/jwks.json`)).json()) as { keys: Array<{ kid: string }> }).keys.map(
+        (k) => k.kid,
+      );
+    const first = await start(env);
+    const before = await kids(first.r);
+    expect(before).toHaveLength(1);
+    expect(statSync(join(dir, 'jwt-keys.json')).mode & 0o777).toBe(0o600);
+    await running.pop()!.close();
+    expect(await kids((await start(env)).r)).toEqual(before);
+  });
+
+  it('a JWT_KEYS_FILE that cannot be used stops the start, naming the variable', async () => {
+    const dir = dataDir();
+    writeFileSync(join(dir, 'bad.json'), '{"keys": [{"kty": "RSA"}]}');
+    const env = { ...REAL_ENV, PORT: '0', DATABASE_URL: 'sqlite::memory:' };
+    await expect(startServer({ ...env, JWT_KEYS_FILE: join(dir, 'bad.json') }, sink, () => {})).rejects.toThrow(
+      /JWT_KEYS_FILE: every key must be a private EC P-256 key/,
+    );
+    await expect(startServer({ ...env, JWT_KEYS_FILE: join(dir, 'missing.json') }, sink, () => {})).rejects.toThrow(
+      /JWT_KEYS_FILE: cannot read/,
+    );
   });
 
   it('real mode never starts the simulator and points at WeChat', async () => {

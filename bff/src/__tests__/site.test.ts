@@ -68,6 +68,20 @@ describe('forward-auth for nginx auth_request', () => {
     expect((await fetch(`${bff.origin}/internal/forward-auth`)).status).toBe(404);
   });
 
+  it('logs a passed check below info level (nginx logs the request it guards), a refused one as usual', async () => {
+    const bff = await startBff();
+    const browser = await bound(bff);
+    await check(bff, browser, 'bound');
+    await check(bff, bff.browser(), 'bound');
+    const lines = bff.logs
+      .map((l) => JSON.parse(l) as { level: number; msg: string; path?: string; status?: number })
+      .filter((l) => l.msg === 'request' && l.path?.startsWith('/internal/forward-auth/'));
+    expect(lines.map((l) => [l.status, l.level])).toEqual([
+      [204, 20],
+      [401, 30],
+    ]);
+  });
+
   it('asks the database once per session: later checks need neither the identity nor the customer', async () => {
     const bff = await startBff();
     const browser = await bound(bff);

@@ -6,6 +6,11 @@ export interface AppState {
   log: Logger;
   requestId: string;
   session?: Session;
+  /**
+   * A request too frequent to log a line each when it succeeds: forward-auth's checks, one per
+   * request to a protected service, which nginx's access log records already.
+   */
+  quiet?: boolean;
   body?: Record<string, unknown>;
   /**
    * For routes a person's browser navigates to: shows an error as a page (or a redirect to one)

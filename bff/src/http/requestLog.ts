@@ -24,7 +24,8 @@ export function requestLog(log: Logger, random: Random, metrics?: Metrics): Midd
       const matched = (ctx as unknown as { _matchedRoute?: unknown })._matchedRoute;
       const route = typeof matched === 'string' ? matched : 'unmatched';
       metrics?.request({ method: ctx.method, route, status: ctx.status }, ms / 1000);
-      log.info(
+      const level = ctx.state.quiet && ctx.status < 400 ? 'debug' : 'info';
+      log[level](
         {
           requestId,
           method: ctx.method,

@@ -17,6 +17,7 @@ export function siteRoutes(router: AppRouter, { config, cookies, login, site, li
   router.get(
     '/internal/forward-auth/:require',
     validated({ params: ForwardAuthParams }, async (ctx, { params }) => {
+      ctx.state.quiet = true;
       const headers = await site.check(cookies.held(ctx), params.require);
       if (!headers) throw sessionRequired();
       ctx.set(headers);

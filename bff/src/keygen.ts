@@ -1,0 +1,28 @@
+import { randomBytes } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import { keySetProblem, newSigningKey, type PrivateKeySet } from './services/tokens.js';
+
+/**
+ * `pnpm keygen:jwt <file>`: puts a new signing key first in the JWK Set at <file> (made if missing),
+ * for JWT_KEYS_FILE. Rotation: run it, deploy (the new key signs, the old still verifies), and once
+ * the old tokens have expired (JWT_TTL_SECONDS), delete the old key from the file and deploy again.
+ */
+const file = process.argv[2];
+if (!file) {
+  console.error('usage: pnpm keygen:jwt <file>   (a JWK Set of private keys, for JWT_KEYS_FILE)');
+  process.exit(64);
+}
+let set: PrivateKeySet = { keys: [] };
+try {
+  set = JSON.parse(await readFile(file, 'utf8')) as PrivateKeySet;
+  const problem = keySetProblem(set);
+  if (problem) throw new Error(problem);
+} catch (err) {
+  if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+    console.error(`${file}: ${(err as Error).message}`);
+    process.exit(65);
+  }
+}
+const key = await newSigningKey(`${new Date().toISOString().slice(0, 10)}-${randomBytes(3).toString('hex')}`);
+await writeFile(file, `${JSON.stringify({ keys: [key, ...set.keys] }, null, 2)}\n`, { mode: 0o600 });
+console.error(`${file}: new signing key ${key.kid} first, ${set.keys.length} older kept for verifying`);
