@@ -3,20 +3,32 @@
 import { spawn } from 'node:child_process';
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { createServer as createTcpServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createSimulator, demoApps } from '@wxauth/wechat-sim';
-import { freePort } from '../scripts/servers.mjs';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const NGINX = process.env.NGINX_BIN ?? '/usr/sbin/nginx';
 
-/** `n` free loopback ports, all different (two calls of freePort may give the same one). */
+/**
+ * `n` different loopback ports nobody listens on, picked at random below the ephemeral range (32768 and
+ * up on Linux, 49152 on macOS). A port listen(0) gives is from that range: any outgoing connection can
+ * take it before the process it was meant for binds it, and with two runs at once one did.
+ */
 export async function freePorts(n) {
-  const ports = new Set();
-  while (ports.size < n) ports.add(await freePort());
-  return [...ports];
+  const held = new Map();
+  while (held.size < n) {
+    const port = 10_000 + Math.floor(Math.random() * (32_768 - 10_000));
+    const server = createTcpServer();
+    const free = await new Promise((r) =>
+      server.once('error', () => r(false)).listen(port, '127.0.0.1', () => r(true)),
+    );
+    if (free) held.set(port, server);
+  }
+  await Promise.all([...held.values()].map((s) => new Promise((r) => s.close(r))));
+  return [...held.keys()];
 }
 
 /** A real WeChat in-app browser user agent (iOS): the H5 app looks for "MicroMessenger". */
