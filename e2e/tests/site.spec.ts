@@ -16,6 +16,15 @@ async function asWechatUser(context: BrowserContext, simOrigin: string, user: st
   await context.addCookies([{ name: 'wxsim_user', value: user, url: simOrigin }]);
 }
 
+/** A new WeChat user of this test's own opens /orders/1, logs in, binds a phone and lands there. */
+async function signInAsCustomer(page: Page, context: BrowserContext, hosted: { simOrigin: string; inbox: string }) {
+  const { user, phone } = unique();
+  await asWechatUser(context, hosted.simOrigin, user);
+  await page.goto('/orders/1');
+  await bind(page, phone, hosted.inbox);
+  await expect(page).toHaveURL(/\/orders\/1$/);
+}
+
 test('a signed-out user opening a protected page logs in, binds, and lands on it; the service sees who it is', async ({
   page,
   context,
@@ -47,11 +56,7 @@ test('identity headers the client sends never reach the service: signed in or no
   context,
   hosted,
 }) => {
-  const { user, phone } = unique();
-  await asWechatUser(context, hosted.simOrigin, user);
-  await page.goto('/orders/1');
-  await bind(page, phone, hosted.inbox);
-  await expect(page).toHaveURL(/\/orders\/1$/);
+  await signInAsCustomer(page, context, hosted);
   const real = identity(await seenBy(page));
   await page.setExtraHTTPHeaders({
     'X-Auth-Request-User': '999999',
@@ -97,11 +102,7 @@ test("after the host system's revoke, the next request is refused and goes throu
   context,
   hosted,
 }) => {
-  const { user, phone } = unique();
-  await asWechatUser(context, hosted.simOrigin, user);
-  await page.goto('/orders/1');
-  await bind(page, phone, hosted.inbox);
-  await expect(page).toHaveURL(/\/orders\/1$/);
+  await signInAsCustomer(page, context, hosted);
   const customer = identity(await seenBy(page))['x-auth-request-user'];
   const revoke = await fetch(`${hosted.bffs[0]!.url}/internal/customers/${customer}/revoke-wechat`, {
     method: 'POST',
