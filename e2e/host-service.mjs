@@ -4,7 +4,7 @@ import { createServer } from 'node:http';
 
 /** @returns {Promise<{ url: string, close(): Promise<void> }>} */
 export async function startHostService() {
-  const server = createServer((req, res) => {
+  const server = createServer({ maxHeaderSize: 64 * 1024 }, (req, res) => {
     res.setHeader('content-type', 'application/json');
     res.end(JSON.stringify({ service: 'orders', method: req.method, url: req.url, headers: req.headers }));
   });

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino, type DestinationStream } from 'pino';
 import { createApp } from './app.js';
@@ -106,7 +106,11 @@ export async function startServer(
     metrics,
   });
   const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(config.port, config.host, () => resolve(s)).once('error', reject);
+    // As much header as nginx lets through (large_client_header_buffers 4 × 8k): Node's own 16 KB
+    // would answer 431 to a request nginx passed, and auth_request turns that into a 500.
+    const s = createServer({ maxHeaderSize: 32 * 1024 }, app.callback())
+      .listen(config.port, config.host, () => resolve(s))
+      .once('error', reject);
   });
   server.keepAliveTimeout = 65_000;
   const url = `http://${config.host}:${(server.address() as AddressInfo).port}`;

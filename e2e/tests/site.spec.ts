@@ -51,23 +51,44 @@ test('a signed-out user opening a protected page logs in, binds, and lands on it
   expect(Object.keys(res.headers()).filter((k) => k.startsWith('x-auth-request-'))).toEqual([]);
 });
 
-test('identity headers the client sends never reach the service: signed in or not', async ({
+test('a request that brings identity headers of its own is refused before any location runs', async ({
   page,
   context,
   hosted,
 }) => {
   await signInAsCustomer(page, context, hosted);
   const real = identity(await seenBy(page));
-  await page.setExtraHTTPHeaders({
-    'X-Auth-Request-User': '999999',
-    'X-Auth-Request-Phone': '13900000000',
-    'X-Auth-Request-Unionid': 'forged',
-  });
+  expect(real['x-auth-request-user']).toMatch(/^\d+$/);
+  for (const [name, path] of [
+    ['X-Auth-Request-User', '/orders/2'],
+    ['x-auth-request-phone', '/feed/x'],
+    ['X-Auth-Request-Unionid', '/open/x'],
+    ['X-Forwarded-User', '/orders/2'],
+    ['X-Auth-Request-Email', '/api/session'],
+  ]) {
+    const res = await page.request.get(path!, { headers: { [name!]: '999999' }, maxRedirects: 0 });
+    expect([name, path, res.status()]).toEqual([name, path, 400]);
+  }
+  // Without them, the same requests pass, with the real identity.
   await page.goto('/orders/2');
   expect(identity(await seenBy(page))).toEqual(real);
-  // Open to anyone: the service gets no identity at all, forged or not.
   await page.goto('/open/x');
   expect(identity(await seenBy(page))).toEqual({});
+});
+
+test("a Cookie header grown big with other sites' cookies still passes the check", async ({
+  page,
+  context,
+  hosted,
+}) => {
+  await signInAsCustomer(page, context, hosted);
+  const sid = (await context.cookies()).find((c) => c.name.endsWith('wxauth_sid'))!;
+  // Each line within nginx's 8 KB, all of them past Node's default 16 KB.
+  const padding = Object.fromEntries(Array.from({ length: 3 }, (_, i) => [`x-sibling-${i}`, 'p'.repeat(3000)]));
+  const cookie = `sibling=${'x'.repeat(7000)}; ${sid.name}=${sid.value}`;
+  const res = await page.request.get('/orders/5', { headers: { cookie, ...padding } });
+  expect(res.status()).toBe(200);
+  expect(((await res.json()) as Seen).headers['x-auth-request-bound']).toBe('true');
 });
 
 test('an unbound user passes /feed/ (any session) but is sent to bind for /orders/ (customers only)', async ({
@@ -95,6 +116,22 @@ test('an API call without a session is a 401 JSON, never a redirect', async ({ r
   });
   expect(res.status()).toBe(401);
   expect(await res.json()).toMatchObject({ error: { code: 'SESSION_REQUIRED' } });
+});
+
+test('an API call of any method without a session is a 401 JSON', async ({ request, hosted }) => {
+  for (const method of ['POST', 'PUT', 'DELETE']) {
+    const res = await request.fetch(`${hosted.origin}/orders/api/list`, {
+      method,
+      data: { item: 1 },
+      headers: { accept: 'application/json' },
+      maxRedirects: 0,
+    });
+    expect([method, res.status(), ((await res.json()) as { error: { code: string } }).error.code]).toEqual([
+      method,
+      401,
+      'SESSION_REQUIRED',
+    ]);
+  }
 });
 
 test("after the host system's revoke, the next request is refused and goes through the login", async ({

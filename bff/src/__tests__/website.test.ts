@@ -188,3 +188,43 @@ describe('GET /api/auth/wechat/qr-login (the embedded QR)', () => {
     expect(await (await browser.request('/api/session')).json()).toMatchObject({ bound: false, unionid: true });
   });
 });
+
+describe('a phone number given to someone new', () => {
+  it("takes the customer from every app of the old holder, the PC one included, not only this app's", async () => {
+    const bff = await startBff();
+    const erinPhone = bff.browser();
+    expect((await erinPhone.login({ user: 'erin', scope: 'snsapi_userinfo' })).status).toBe(200);
+    await erinPhone.bind('13800138000', bff.inbox);
+    const erinPc = bff.browser();
+    expect(await (await pcLogin(bff, erinPc, 'erin')).json()).toMatchObject({ next: 'home' });
+    expect(await phoneOf(erinPc)).toBe('138****8000');
+    expect((await erinPc.request('/internal/forward-auth/bound')).status).toBe(204);
+
+    bff.advance(2 * 60_000);
+    const mallory = bff.browser();
+    expect((await mallory.login({ user: 'mallory' })).status).toBe(200);
+    await mallory.bind('13800138000', bff.inbox);
+
+    // Erin's PC session, and a new PC login of hers, no longer reach the customer.
+    expect((await erinPc.request('/internal/forward-auth/bound')).status).toBe(401);
+    const again = bff.browser();
+    expect(await (await pcLogin(bff, again, 'erin')).json()).toMatchObject({ next: 'bind' });
+    expect((await mallory.request('/internal/forward-auth/bound')).status).toBe(204);
+  });
+
+  it('keeps the same person’s other apps: binding again from the PC leaves the phone app bound', async () => {
+    const bff = await startBff();
+    const phone = bff.browser();
+    await phone.login({ user: 'erin', scope: 'snsapi_userinfo' });
+    await phone.bind('13800138000', bff.inbox);
+    const pc = bff.browser();
+    await pcLogin(bff, pc, 'erin');
+    bff.advance(2 * 60_000);
+    // The PC identity unbinds and binds the same phone again: the phone app is erin's too, untouched.
+    expect((await pc.post('/api/account/unbind')).status).toBe(204);
+    bff.advance(1000);
+    await pcLogin(bff, pc, 'erin');
+    await pc.bind('13800138000', bff.inbox);
+    expect((await phone.request('/internal/forward-auth/bound')).status).toBe(204);
+  });
+});

@@ -14,6 +14,28 @@ export interface IdentityInput {
 
 export type Store = ReturnType<typeof createStore>;
 
+/**
+ * Who loses the customer when `identity` binds its phone: the other identities of its app bound to it,
+ * and the same people's identities in the other apps (by their unionid), never `identity`'s own.
+ */
+async function displaced(
+  db: Kysely<Database>,
+  customerId: number,
+  identity: Pick<Identity, 'id' | 'appid' | 'unionid'>,
+): Promise<number[]> {
+  const bound = await db
+    .selectFrom('wechat_identities')
+    .select(['id', 'appid', 'unionid'])
+    .where('customer_id', '=', customerId)
+    .where('id', '!=', identity.id)
+    .execute();
+  const sameApp = bound.filter((i) => i.appid === identity.appid);
+  const people = new Set(sameApp.map((i) => i.unionid).filter((u) => u !== null && u !== identity.unionid));
+  return bound
+    .filter((i) => i.appid === identity.appid || (i.unionid !== null && people.has(i.unionid)))
+    .map((i) => i.id);
+}
+
 export function createStore(db: Kysely<Database>, now: () => number = Date.now) {
   /** Unbinding: no customer, and every session of the identity made before now is void. */
   const unbound = () => {
@@ -113,7 +135,10 @@ export function createStore(db: Kysely<Database>, now: () => number = Date.now) 
     /**
      * Binds the identity to the customer with this phone, creating the customer, in one transaction.
      * Another identity of the same app bound to that customer is unbound and its sessions revoked:
-     * the SMS code proved the phone, which is the same proof the old binding rested on.
+     * the SMS code proved the phone, which is the same proof the old binding rested on. So are the
+     * other apps' identities of the person it displaced (their unionid): a number given to someone
+     * new is not left readable from the old holder's PC. Another app's identity that is not known to
+     * be someone else's stays (binding the same phone on the PC joins the accounts).
      */
     async bindPhone(identityId: number, phone: string): Promise<{ customer: Customer; replaced: number }> {
       return tx().execute(async (trx) => {
@@ -129,19 +154,15 @@ export function createStore(db: Kysely<Database>, now: () => number = Date.now) 
           .selectAll()
           .where('phone', '=', phone)
           .executeTakeFirstOrThrow();
-        const replaced = await trx
-          .updateTable('wechat_identities')
-          .set(unbound())
-          .where('customer_id', '=', customer.id)
-          .where('appid', '=', identity.appid)
-          .where('id', '!=', identityId)
-          .executeTakeFirst();
+        const displacedIds = await displaced(trx, customer.id, identity);
+        if (displacedIds.length)
+          await trx.updateTable('wechat_identities').set(unbound()).where('id', 'in', displacedIds).execute();
         await trx
           .updateTable('wechat_identities')
           .set({ customer_id: customer.id, bound_at: t, updated_at: t })
           .where('id', '=', identityId)
           .execute();
-        return { customer, replaced: Number(replaced.numUpdatedRows) };
+        return { customer, replaced: displacedIds.length };
       });
     },
 
@@ -176,15 +197,19 @@ export function createStore(db: Kysely<Database>, now: () => number = Date.now) 
      * The identities bound to the customer with this phone (or this customer id), in this app or any:
      * the ones a binding or a revoke is about to unbind.
      */
-    async boundIdentities(p: { customerId: number } | { phone: string; appid: string }): Promise<number[]> {
-      let query = db.selectFrom('wechat_identities').select('wechat_identities.id');
-      if ('customerId' in p) query = query.where('customer_id', '=', p.customerId);
-      else
-        query = query
-          .innerJoin('customers', 'customers.id', 'wechat_identities.customer_id')
-          .where('customers.phone', '=', p.phone)
-          .where('wechat_identities.appid', '=', p.appid);
-      return (await query.execute()).map((r) => r.id);
+    async boundIdentities(p: { customerId: number } | { phone: string; movingTo: Identity }): Promise<number[]> {
+      const customerId =
+        'customerId' in p
+          ? p.customerId
+          : (await db.selectFrom('customers').select('id').where('phone', '=', p.phone).executeTakeFirst())?.id;
+      if (customerId === undefined) return [];
+      if ('movingTo' in p) return displaced(db, customerId, p.movingTo);
+      const bound = await db
+        .selectFrom('wechat_identities')
+        .select('id')
+        .where('customer_id', '=', customerId)
+        .execute();
+      return bound.map((r) => r.id);
     },
 
     async ping(): Promise<void> {

@@ -52,9 +52,8 @@ export function createAccount(deps: {
       const proof = await smsCodes.verify({ phone, code, sessionKey: session.key });
       let bound;
       try {
-        // Another WeChat of this app bound to that phone loses it: its sessions first.
-        const moving = await store.boundIdentities({ phone, appid: session.identity.appid });
-        await sessions.voidIdentities(moving.filter((id) => id !== session.identity.id));
+        // Whoever held that phone before loses it (store.bindPhone): their sessions first.
+        await sessions.voidIdentities(await store.boundIdentities({ phone, movingTo: session.identity }));
         // One transaction: if the database fails part-way, nothing of it stays, and the code is kept.
         bound = await store.bindPhone(session.identity.id, phone);
       } catch (err) {
