@@ -10,7 +10,7 @@ import { limitPerIp } from './http/limits.js';
 import { sameOriginWrites } from './http/origin.js';
 import { unambiguousPaths } from './http/path.js';
 import { requestLog } from './http/requestLog.js';
-import { createSessionCookies } from './http/session.js';
+import { createSessionCookies } from './routes/http.js';
 import type { Kv } from './kv/types.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import type { Random } from './random.js';

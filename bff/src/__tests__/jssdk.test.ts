@@ -100,6 +100,21 @@ describe.each([
     ).toBeNull();
   });
 
+  // 获取稳定版接口调用凭据: stable_token's tokens are "与 getAccessToken 获取的调用凭证完全隔离，互不影响".
+  it("another system fetching cgi-bin/token does not retire the BFF's stable_token", async () => {
+    const bff = await startBff();
+    // The ticket fetch fails once, so the next request fetches a ticket with the cached token.
+    await bff.fault({ path: '/cgi-bin/ticket/getticket', errcode: 40097 });
+    expect((await configFor(bff, 'https://h5.example.com/')).status).toBe(502);
+    const otherSystem = await fetch(
+      `${bff.simOrigin}/cgi-bin/token?${new URLSearchParams({ grant_type: 'client_credential', ...APP })}`,
+    );
+    expect(((await otherSystem.json()) as { access_token?: string }).access_token).toBeDefined();
+    bff.advance(5 * 60_000 + 1000);
+    expect((await configFor(bff, 'https://h5.example.com/')).status).toBe(200);
+    expect(await bff.simStats()).toMatchObject({ '/cgi-bin/stable_token': 1, '/cgi-bin/ticket/getticket': 2 });
+  });
+
   it('fetches through cgi-bin/token when WX_TOKEN_API=token', async () => {
     const bff = await startBff({ env: { WX_TOKEN_API: 'token' } });
     expect((await configFor(bff, 'https://h5.example.com/')).status).toBe(200);

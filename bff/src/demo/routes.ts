@@ -1,6 +1,6 @@
 import { SmsInboxQuery } from '@wxauth/contract';
 import { AppError } from '../errors.js';
-import { validated } from '../http/validate.js';
+import { validated } from '../routes/http.js';
 import type { AppRouter } from '../routes/context.js';
 
 /** Demo mode only: the last SMS code "sent" to a phone, since the demo sends none. */

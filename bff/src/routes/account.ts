@@ -1,5 +1,5 @@
 import { BindBody, SmsSendBody } from '@wxauth/contract';
-import { validated } from '../http/validate.js';
+import { validated } from './http.js';
 import type { AppRouter, RouteDeps } from './context.js';
 
 export function accountRoutes(router: AppRouter, { cookies, account }: RouteDeps): void {

@@ -3,7 +3,7 @@ import type { Middleware } from 'koa';
 import { badRequest } from '../errors.js';
 import type { AppState } from '../http/context.js';
 import { backToAuthPage } from '../http/navigation.js';
-import { validated } from '../http/validate.js';
+import { validated } from './http.js';
 import type { AppRouter, RouteDeps } from './context.js';
 
 const MINUTE = 60_000;

@@ -2,7 +2,7 @@ import type Router from '@koa/router';
 import type { Middleware } from 'koa';
 import type { Config, WechatApps } from '../config.js';
 import type { AppState } from '../http/context.js';
-import type { SessionCookies } from '../http/session.js';
+import type { SessionCookies } from './http.js';
 import type { Metrics } from '../metrics.js';
 import type { Jssdk } from '../services/jssdk.js';
 import type { Account } from '../usecases/account.js';

@@ -1,5 +1,5 @@
 import { JssdkQuery } from '@wxauth/contract';
-import { validated } from '../http/validate.js';
+import { validated } from './http.js';
 import type { AppRouter, RouteDeps } from './context.js';
 
 export function jssdkRoutes(router: AppRouter, { config, jssdk }: RouteDeps): void {

@@ -1,6 +1,6 @@
 import type { Middleware } from 'koa';
 import type { AppState, Ctx } from '../http/context.js';
-import { setCookie } from '../http/session.js';
+import { setCookie } from './http.js';
 import type { ProxyAnswer } from '../usecases/proxy.js';
 import type { AppRouter, RouteDeps } from './context.js';
 

@@ -2,7 +2,7 @@ import { ForwardAuthParams, needsProfile, safeReturnTo } from '@wxauth/contract'
 import { sessionRequired } from '../errors.js';
 import type { Ctx } from '../http/context.js';
 import { backToAuthPage, inWechat, isNavigation } from '../http/navigation.js';
-import { validated } from '../http/validate.js';
+import { validated } from './http.js';
 import type { AppRouter, RouteDeps } from './context.js';
 
 /**

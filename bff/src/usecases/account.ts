@@ -2,10 +2,9 @@ import { maskPhone, type BindResult, type SessionInfo, type SmsSent } from '@wxa
 import { AppError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import type { Profiles } from '../services/profiles.js';
-import type { Session, Sessions } from '../services/sessions.js';
+import { nextStep, type Outcome, type Session, type Sessions } from '../services/sessions.js';
 import type { SmsCodes } from '../services/smsCodes.js';
 import type { Store } from '../store/store.js';
-import { nextStep, type Outcome } from './outcome.js';
 
 const alreadyBound = () => new AppError(409, 'ALREADY_BOUND');
 

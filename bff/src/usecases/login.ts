@@ -6,11 +6,10 @@ import type { Kv } from '../kv/types.js';
 import type { Metrics } from '../metrics.js';
 import type { Random } from '../random.js';
 import type { Profiles } from '../services/profiles.js';
-import type { Sessions } from '../services/sessions.js';
+import { nextStep, type Outcome, type Sessions } from '../services/sessions.js';
 import type { Store } from '../store/store.js';
 import type { WechatClient } from '../wechat/client.js';
 import type { OAuthTokens, UserInfo } from '../wechat/types.js';
-import { nextStep, type Outcome } from './outcome.js';
 
 const STATE_TTL_MS = 10 * 60_000;
 /** A finished login is remembered as long as WeChat's code lives, for back/refresh/double callbacks. */

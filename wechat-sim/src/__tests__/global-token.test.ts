@@ -42,4 +42,23 @@ describe('global access_token and jsapi_ticket', () => {
     });
     expect(await stable(get, { appid: LONE.appid, secret: 'wrong' })).toMatchObject({ errcode: 40125 });
   });
+
+  // 获取稳定版接口调用凭据: "与 getAccessToken 获取的调用凭证完全隔离，互不影响".
+  it('stable_token and cgi-bin/token are two separate lines: neither replaces the other', async () => {
+    const { api, get, advance } = await startSim();
+    const params = { grant_type: 'client_credential', appid: OA.appid, secret: OA.secret };
+    const ticket = (token: unknown) => api('/cgi-bin/ticket/getticket', { access_token: String(token), type: 'jsapi' });
+    const stableOne = await stable(get, { appid: OA.appid, secret: OA.secret });
+    const plain = await api('/cgi-bin/token', params);
+    expect(plain.access_token).not.toBe(stableOne.access_token);
+    expect((await stable(get, { appid: OA.appid, secret: OA.secret })).access_token).toBe(stableOne.access_token);
+    const forced = await stable(get, { appid: OA.appid, secret: OA.secret, force_refresh: true });
+    advance(5 * 60_000 + 1);
+    expect(await ticket(plain.access_token)).toMatchObject({ errcode: 0 });
+    expect(await ticket(forced.access_token)).toMatchObject({ errcode: 0 });
+    await api('/cgi-bin/token', params);
+    advance(5 * 60_000 + 1);
+    expect(await ticket(forced.access_token)).toMatchObject({ errcode: 0 });
+    expect(await ticket(plain.access_token)).toMatchObject({ errcode: 42001 });
+  });
 });

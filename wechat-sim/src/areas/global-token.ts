@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { json, readJson } from '../http.js';
 import { randomAlnum } from '../ids.js';
 import type { Call, Routes } from '../route.js';
-import { ACCESS_TOKEN_TTL_S, apiError, type Rules } from '../rules/index.js';
+import { ACCESS_TOKEN_TTL_S, apiError, type Rules, type TokenLine } from '../rules/index.js';
 
 /** A replaced global token keeps working this long, as WeChat's do. */
 const GRACE_MS = 5 * 60_000;
@@ -17,10 +17,13 @@ function getToken({ rules, res, url: { searchParams: q } }: Call): void {
   if (!app) return;
   if (q.get('grant_type') !== 'client_credential') return apiError(res, 40002, 'invalid grant_type');
   if (!rules.withinQuota(`token:${app.appid}`, TOKEN_DAILY_LIMIT)) return quotaUsedUp(res);
-  json(res, 200, newGlobalToken(rules, app.appid));
+  json(res, 200, newGlobalToken(rules, 'token', app.appid));
 }
 
-/** POST /cgi-bin/stable_token: the same token while it is valid, so instances asking in turn do not clash. */
+/**
+ * POST /cgi-bin/stable_token: the same token while it is valid, so instances asking in turn do not clash.
+ * Its tokens are a line of their own: 获取稳定版接口调用凭据 says they are "与 getAccessToken 获取的调用凭证完全隔离，互不影响".
+ */
 async function stableToken({ rules, req, res }: Call): Promise<void> {
   const body = await readJson<Record<string, unknown>>(req);
   if (body === undefined) return apiError(res, 47001, 'data format error');
@@ -28,24 +31,24 @@ async function stableToken({ rules, req, res }: Call): Promise<void> {
   const app = rules.checkApp(res, q, true);
   if (!app) return;
   if (body.grant_type !== 'client_credential') return apiError(res, 40002, 'invalid grant_type');
-  const current = rules.currentToken.get(app.appid);
+  const current = rules.currentToken.get(`stable:${app.appid}`);
   const live = current ? rules.globalTokens.get(current) : undefined;
   if (body.force_refresh === true) {
     if (!rules.withinQuota(`force:${app.appid}`, FORCE_REFRESH_DAILY_LIMIT)) return quotaUsedUp(res);
-    return json(res, 200, newGlobalToken(rules, app.appid));
+    return json(res, 200, newGlobalToken(rules, 'stable', app.appid));
   }
   if (current && live && live.expiresAt > rules.now())
     return json(res, 200, { access_token: current, expires_in: Math.floor((live.expiresAt - rules.now()) / 1000) });
-  json(res, 200, newGlobalToken(rules, app.appid));
+  json(res, 200, newGlobalToken(rules, 'stable', app.appid));
 }
 
-function newGlobalToken(rules: Rules, appid: string): { access_token: string; expires_in: number } {
-  const previous = rules.currentToken.get(appid);
+function newGlobalToken(rules: Rules, line: TokenLine, appid: string): { access_token: string; expires_in: number } {
+  const previous = rules.currentToken.get(`${line}:${appid}`);
   const old = previous ? rules.globalTokens.get(previous) : undefined;
   if (old) old.expiresAt = Math.min(old.expiresAt, rules.now() + GRACE_MS);
   const token = randomAlnum(120);
   rules.globalTokens.set(token, { appid, expiresAt: rules.now() + ACCESS_TOKEN_TTL_S * 1000 });
-  rules.currentToken.set(appid, token);
+  rules.currentToken.set(`${line}:${appid}`, token);
   return { access_token: token, expires_in: ACCESS_TOKEN_TTL_S };
 }
 

@@ -30,6 +30,9 @@ export interface TokenRecord {
   expiresAt: number;
 }
 
+/** cgi-bin/token and cgi-bin/stable_token each keep their own current token per app. */
+export type TokenLine = 'token' | 'stable';
+
 export type Rules = ReturnType<typeof createRules>;
 
 /** The simulated WeChat's state, shared by every area, and the checks more than one area makes. */
@@ -41,8 +44,8 @@ export function createRules(options: SimOptions) {
   const refreshTokens = new Map<string, TokenRecord>();
   /** Global (cgi-bin) tokens; a replaced one keeps working for a while, so it stays here until it expires. */
   const globalTokens = new Map<string, { appid: string; expiresAt: number }>();
-  /** appid → its newest global token. */
-  const currentToken = new Map<string, string>();
+  /** `token:<appid>` / `stable:<appid>` → that line's newest global token; the two lines never touch. */
+  const currentToken = new Map<`${TokenLine}:${string}`, string>();
   const tickets = new Map<string, { expiresAt: number }>();
   const quota = new Map<string, number>();
   const calls = new Map<string, number>();
