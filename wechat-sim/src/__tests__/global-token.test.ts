@@ -36,7 +36,11 @@ describe('global access_token and jsapi_ticket', () => {
     expect((await stable(get, { appid: OA.appid, secret: OA.secret })).expires_in).toBe(7140);
     const forced = await stable(get, { appid: OA.appid, secret: OA.secret, force_refresh: true });
     expect(forced.access_token).not.toBe(a.access_token);
-    for (let i = 1; i < 20; i++) await stable(get, { appid: OA.appid, secret: OA.secret, force_refresh: true });
+    for (let i = 1; i < 20; i++) {
+      advance(30_000);
+      await stable(get, { appid: OA.appid, secret: OA.secret, force_refresh: true });
+    }
+    advance(30_000);
     expect(await stable(get, { appid: OA.appid, secret: OA.secret, force_refresh: true })).toMatchObject({
       errcode: 45009,
     });
@@ -60,5 +64,28 @@ describe('global access_token and jsapi_ticket', () => {
     advance(5 * 60_000 + 1);
     expect(await ticket(forced.access_token)).toMatchObject({ errcode: 0 });
     expect(await ticket(plain.access_token)).toMatchObject({ errcode: 42001 });
+  });
+
+  // 获取稳定版接口调用凭据: force_refresh at most 20 a day and at least 30 s apart; sooner is 45011.
+  it('stable_token: a forced refresh within 30 s of the last one is 45011, and does not use up the day', async () => {
+    const { get, advance } = await startSim();
+    const force = () => stable(get, { appid: OA.appid, secret: OA.secret, force_refresh: true });
+    const first = await force();
+    expect(first.access_token).toEqual(expect.any(String));
+    advance(29_999);
+    expect(await force()).toMatchObject({
+      errcode: 45011,
+      errmsg: expect.stringMatching(/^api minute-quota reach limit mustslower retry next minute/),
+    });
+    // A normal call in between is not a refresh: still the forced token.
+    expect((await stable(get, { appid: OA.appid, secret: OA.secret })).access_token).toBe(first.access_token);
+    advance(1);
+    const second = await force();
+    expect(second.access_token).toEqual(expect.any(String));
+    expect(second.access_token).not.toBe(first.access_token);
+    for (let i = 2; i < 20; i++) {
+      advance(30_000);
+      expect((await force()).access_token).toEqual(expect.any(String));
+    }
   });
 });

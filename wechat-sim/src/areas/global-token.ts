@@ -8,6 +8,7 @@ import { ACCESS_TOKEN_TTL_S, apiError, type Rules, type TokenLine } from '../rul
 const GRACE_MS = 5 * 60_000;
 const TOKEN_DAILY_LIMIT = 2000;
 const FORCE_REFRESH_DAILY_LIMIT = 20;
+const FORCE_REFRESH_INTERVAL_MS = 30_000;
 
 const quotaUsedUp = (res: ServerResponse) => apiError(res, 45009, 'reach max api daily quota limit');
 
@@ -34,7 +35,12 @@ async function stableToken({ rules, req, res }: Call): Promise<void> {
   const current = rules.currentToken.get(`stable:${app.appid}`);
   const live = current ? rules.globalTokens.get(current) : undefined;
   if (body.force_refresh === true) {
+    // 获取稳定版接口调用凭据: forced refreshes at least 30 s apart; sooner is 45011, not counted against the day.
+    const last = rules.lastForceRefresh.get(app.appid);
+    if (last !== undefined && rules.now() - last < FORCE_REFRESH_INTERVAL_MS)
+      return apiError(res, 45011, 'api minute-quota reach limit mustslower retry next minute');
     if (!rules.withinQuota(`force:${app.appid}`, FORCE_REFRESH_DAILY_LIMIT)) return quotaUsedUp(res);
+    rules.lastForceRefresh.set(app.appid, rules.now());
     return json(res, 200, newGlobalToken(rules, 'stable', app.appid));
   }
   if (current && live && live.expiresAt > rules.now())

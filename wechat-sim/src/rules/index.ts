@@ -47,10 +47,22 @@ export function createRules(options: SimOptions) {
   /** `token:<appid>` / `stable:<appid>` → that line's newest global token; the two lines never touch. */
   const currentToken = new Map<`${TokenLine}:${string}`, string>();
   const tickets = new Map<string, { expiresAt: number }>();
+  /** appid → when stable_token last answered a force_refresh with a new token. */
+  const lastForceRefresh = new Map<string, number>();
   const quota = new Map<string, number>();
   const calls = new Map<string, number>();
   const faults = faultInjection();
-  const stores = [codes, accessTokens, refreshTokens, globalTokens, currentToken, tickets, quota, calls];
+  const stores = [
+    codes,
+    accessTokens,
+    refreshTokens,
+    globalTokens,
+    currentToken,
+    tickets,
+    lastForceRefresh,
+    quota,
+    calls,
+  ];
 
   /** redirect_uri's host must be the app's callback domain exactly; a port only where allowed. */
   function callbackAllowed(redirect: string, app: SimApp): boolean {
@@ -75,6 +87,7 @@ export function createRules(options: SimOptions) {
     globalTokens,
     currentToken,
     tickets,
+    lastForceRefresh,
     faults,
     callbackAllowed,
     calls: () => Object.fromEntries(calls),
