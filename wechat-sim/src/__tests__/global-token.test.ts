@@ -88,4 +88,24 @@ describe('global access_token and jsapi_ticket', () => {
       expect((await force()).access_token).toEqual(expect.any(String));
     }
   });
+
+  // 获取稳定版接口调用凭据: normal mode renews the token in the last 5 minutes of its life.
+  it('stable_token: a normal call in the last 5 minutes gets a new token; the old one works until it expires', async () => {
+    const { get, api, advance } = await startSim();
+    const normal = () => stable(get, { appid: OA.appid, secret: OA.secret });
+    const ticket = (token: unknown) => api('/cgi-bin/ticket/getticket', { access_token: String(token), type: 'jsapi' });
+    const old = await normal();
+    advance(7200_000 - 5 * 60_000 - 1000);
+    expect(await normal()).toEqual({ access_token: old.access_token, expires_in: 301 });
+    advance(1000);
+    const renewed = await normal();
+    expect(renewed).toEqual({ access_token: expect.any(String), expires_in: 7200 });
+    expect(renewed.access_token).not.toBe(old.access_token);
+    expect((await normal()).access_token).toBe(renewed.access_token);
+    advance(300_000 - 1);
+    expect(await ticket(old.access_token)).toMatchObject({ errcode: 0 });
+    advance(1);
+    expect(await ticket(old.access_token)).toMatchObject({ errcode: 42001 });
+    expect(await ticket(renewed.access_token)).toMatchObject({ errcode: 0 });
+  });
 });

@@ -9,6 +9,7 @@ const GRACE_MS = 5 * 60_000;
 const TOKEN_DAILY_LIMIT = 2000;
 const FORCE_REFRESH_DAILY_LIMIT = 20;
 const FORCE_REFRESH_INTERVAL_MS = 30_000;
+const RENEW_AHEAD_MS = 5 * 60_000;
 
 const quotaUsedUp = (res: ServerResponse) => apiError(res, 45009, 'reach max api daily quota limit');
 
@@ -43,7 +44,9 @@ async function stableToken({ rules, req, res }: Call): Promise<void> {
     rules.lastForceRefresh.set(app.appid, rules.now());
     return json(res, 200, newGlobalToken(rules, 'stable', app.appid));
   }
-  if (current && live && live.expiresAt > rules.now())
+  // 获取稳定版接口调用凭据: in its last 5 minutes a normal call already gets the next token; the old one
+  // keeps working until it expires (the grace below cuts nothing short then).
+  if (current && live && live.expiresAt - rules.now() > RENEW_AHEAD_MS)
     return json(res, 200, { access_token: current, expires_in: Math.floor((live.expiresAt - rules.now()) / 1000) });
   json(res, 200, newGlobalToken(rules, 'stable', app.appid));
 }
