@@ -102,7 +102,8 @@ describe('user tokens', () => {
     const { codeFor, exchange, api, advance } = await startSim();
     const t = await exchange(await codeFor('alice', 'snsapi_userinfo'));
     const check = (token: unknown) => api('/sns/auth', { access_token: String(token), openid: String(t.openid) });
-    expect(await check(t.access_token)).toMatchObject({ errcode: 0 });
+    // 检验授权凭证是否有效: success is exactly {"errcode":0,"errmsg":"ok"}.
+    expect(await check(t.access_token)).toEqual({ errcode: 0, errmsg: 'ok' });
     expect(await check('bogus')).toMatchObject({ errcode: 40001 });
     advance(7201_000);
     expect(await check(t.access_token)).toMatchObject({ errcode: 42001 });

@@ -58,9 +58,9 @@ export function userinfo({ rules, req, res, url: { searchParams: q } }: Call): v
   json(res, 200, reply);
 }
 
-/** GET /sns/auth: errcode 0 while the token is valid for that openid. */
+/** GET /sns/auth: errcode 0 while the token is valid for that openid; success carries no request id. */
 export function checkToken({ rules, res, url: { searchParams: q } }: Call): void {
-  if (userToken(rules, res, q)) apiError(res, 0, 'ok');
+  if (userToken(rules, res, q)) json(res, 200, { errcode: 0, errmsg: 'ok' });
 }
 
 /** A new access token, and a new refresh token unless one is being used. */
