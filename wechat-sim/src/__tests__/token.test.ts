@@ -128,6 +128,48 @@ describe('user tokens', () => {
   });
 });
 
+// 网页授权: the sns endpoints answer GET and POST (query or form parameters); any other method is an unknown path.
+describe('sns API methods', () => {
+  it('answers a POST with form or query parameters as it answers a GET', async () => {
+    const { codeFor, get, origin } = await startSim();
+    const post = async (path: string, params: Record<string, string>, asForm: boolean) => {
+      const form = new URLSearchParams(params);
+      const res = asForm
+        ? await get(path, {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+            body: form,
+          })
+        : await get(`${path}?${form}`, { method: 'POST' });
+      return (await res.json()) as Record<string, unknown>;
+    };
+    const code = await codeFor('alice', 'snsapi_userinfo');
+    const exchangeParams = { appid: OA.appid, secret: OA.secret, code, grant_type: 'authorization_code' };
+    const t = await post('/sns/oauth2/access_token', exchangeParams, true);
+    expect(t).toMatchObject({ openid: expect.any(String), scope: 'snsapi_userinfo' });
+    expect(await post('/sns/oauth2/access_token', exchangeParams, false)).toMatchObject({ errcode: 40163 });
+    const user = { access_token: String(t.access_token), openid: String(t.openid) };
+    expect(await post('/sns/auth', user, true)).toEqual({ errcode: 0, errmsg: 'ok' });
+    expect(await post('/sns/auth', user, false)).toEqual({ errcode: 0, errmsg: 'ok' });
+    expect(await post('/sns/userinfo', user, true)).toMatchObject({ openid: t.openid });
+    const refresh = { appid: OA.appid, grant_type: 'refresh_token', refresh_token: String(t.refresh_token) };
+    expect(await post('/sns/oauth2/refresh_token', refresh, false)).toMatchObject({ openid: t.openid });
+    expect(await post('/sns/oauth2/refresh_token', refresh, true)).toMatchObject({ openid: t.openid });
+    // The body is read only as a form.
+    const asJson = await get('/sns/auth', { method: 'POST', body: JSON.stringify(user) });
+    expect(await asJson.json()).toMatchObject({ errcode: 40001 });
+
+    const unknown = await fetch(`${origin}/sns/nope`);
+    const unknownBody = await unknown.text();
+    for (const method of ['PUT', 'DELETE', 'PATCH']) {
+      for (const path of ['/sns/oauth2/access_token', '/sns/oauth2/refresh_token', '/sns/userinfo', '/sns/auth']) {
+        const res = await get(path, { method });
+        expect([res.status, await res.text()]).toEqual([unknown.status, unknownBody]);
+      }
+    }
+  });
+});
+
 describe('/__sim control', () => {
   it('counts calls, injects faults for a number of requests, and resets', async () => {
     const { codeFor, exchange, get, api } = await startSim();

@@ -8,7 +8,7 @@ import type { SimApp } from '../../types.js';
 const CODE_TTL_MS = 5 * 60_000;
 const REFRESH_TOKEN_TTL_MS = 30 * 24 * 3600_000;
 
-/** GET /sns/oauth2/access_token: a code, once, within 5 minutes, by the app it was issued to. */
+/** GET or POST /sns/oauth2/access_token: a code, once, within 5 minutes, by the app it was issued to. */
 export function exchangeCode({ rules, res, url: { searchParams: q } }: Call): void {
   const app = rules.checkApp(res, q, true);
   if (!app) return;
@@ -23,7 +23,7 @@ export function exchangeCode({ rules, res, url: { searchParams: q } }: Call): vo
   json(res, 200, issueTokens(rules, app, record.user, record.scope));
 }
 
-/** GET /sns/oauth2/refresh_token: a new access token; the refresh token stays the same. */
+/** GET or POST /sns/oauth2/refresh_token: a new access token; the refresh token stays the same. */
 export function refreshAccessToken({ rules, res, url: { searchParams: q } }: Call): void {
   const app = rules.checkApp(res, q, false);
   if (!app) return;
@@ -35,7 +35,7 @@ export function refreshAccessToken({ rules, res, url: { searchParams: q } }: Cal
   json(res, 200, issueTokens(rules, app, record.user, record.scope, token));
 }
 
-/** GET /sns/userinfo: the profile, for tokens of an snsapi_userinfo consent. */
+/** GET or POST /sns/userinfo: the profile, for tokens of an snsapi_userinfo consent. */
 export function userinfo({ rules, req, res, url: { searchParams: q } }: Call): void {
   const record = userToken(rules, res, q);
   if (!record) return;
@@ -58,7 +58,7 @@ export function userinfo({ rules, req, res, url: { searchParams: q } }: Call): v
   json(res, 200, reply);
 }
 
-/** GET /sns/auth: errcode 0 while the token is valid for that openid; success carries no request id. */
+/** GET or POST /sns/auth: errcode 0 while the token is valid for that openid; success carries no request id. */
 export function checkToken({ rules, res, url: { searchParams: q } }: Call): void {
   if (userToken(rules, res, q)) json(res, 200, { errcode: 0, errmsg: 'ok' });
 }
