@@ -22,6 +22,21 @@ describe('/connect/oauth2/authorize', () => {
     expect(await exchange(code)).toMatchObject({ is_snapshotuser: 1, scope: 'snsapi_userinfo' });
   });
 
+  // 网页授权: "对于已关注公众号的用户，如果用户从公众号的会话或者自定义菜单进入本公众号的网页授权页，即使是scope为
+  // snsapi_userinfo，也是静默授权". The simulator's followers entering that way are the ids starting follower-.
+  it('followers get their snsapi_userinfo code with no consent page, and their real identity', async () => {
+    const { authorize, exchange, api } = await startSim();
+    const res = await authorize(authorizeParams({ scope: 'snsapi_userinfo' }), 'follower-1');
+    expect(res.status).toBe(302);
+    const code = new URL(res.headers.get('location')!).searchParams.get('code')!;
+    const t = await exchange(code);
+    expect(t).toMatchObject({ scope: 'snsapi_userinfo', unionid: expect.any(String) });
+    expect(t).not.toHaveProperty('is_snapshotuser');
+    expect(
+      await api('/sns/userinfo', { access_token: String(t.access_token), openid: String(t.openid) }),
+    ).toMatchObject({ openid: t.openid, unionid: t.unionid });
+  });
+
   it.each([
     ['a sibling host', 'https://pay.example.com/auth'],
     ['the parent domain', 'https://example.com/auth'],

@@ -8,7 +8,7 @@ import { USER_ID, userIds } from './users.js';
 
 export { apiError, pageError } from './errors.js';
 export { parseFault } from './faults.js';
-export { currentUser, isSnapshot, rememberUser, USER_ID } from './users.js';
+export { currentUser, isFollower, isSnapshot, rememberUser, USER_ID } from './users.js';
 
 /** User access tokens, global tokens and tickets all live 2 hours. */
 export const ACCESS_TOKEN_TTL_S = 7200;

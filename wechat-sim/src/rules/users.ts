@@ -8,6 +8,9 @@ export const USER_ID = /^[A-Za-z0-9_-]{1,64}$/;
 /** Snapshot-page (朋友圈快照页) users: a virtual openid, no unionid, no consent page. */
 export const isSnapshot = (user: string): boolean => user.startsWith('snapshot-');
 
+/** Users who follow the Official Account and enter from it (its chat or menu): snsapi_userinfo is silent. */
+export const isFollower = (user: string): boolean => user.startsWith('follower-');
+
 /** Stable openids and unionids: the same key gives the same ids across restarts. */
 export function userIds(idKey: string) {
   const openidOf = (appid: string, user: string): string =>

@@ -1,7 +1,7 @@
 import { html, redirectTo, withParams } from '../../http.js';
 import { consentPage } from '../../pages.js';
 import type { Call } from '../../route.js';
-import { currentUser, isSnapshot, pageError, STATE } from '../../rules/index.js';
+import { currentUser, isFollower, isSnapshot, pageError, STATE } from '../../rules/index.js';
 
 /** WeChat checks the order of these parameters; it refuses the request when they are out of it. */
 const AUTHORIZE_ORDER = ['appid', 'redirect_uri', 'response_type', 'scope', 'state'];
@@ -35,7 +35,8 @@ export function authorize({ rules, req, res, url }: Call): void {
 
   const user = currentUser(req, q, res);
   // 快照页模式: a page opened from 朋友圈 gets a virtual identity for snsapi_userinfo with no consent page.
-  if (scope === 'snsapi_base' || isSnapshot(user))
+  // 网页授权: a follower entering from the Official Account is not asked either, even for snsapi_userinfo.
+  if (scope === 'snsapi_base' || isSnapshot(user) || isFollower(user))
     return rules.redirectWithCode(res, redirect, appid, user, scope, state);
   html(res, 200, consentPage(app.name ?? appid, { appid, redirect_uri: redirect, scope, state, user }));
 }
