@@ -2,7 +2,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
-/** Random `[A-Za-z0-9]` string, the shape of WeChat's codes and tokens. */
+/** Random `[A-Za-z0-9]` string, the shape of WeChat's codes. */
 export function randomAlnum(length: number): string {
   const bytes = randomBytes(length * 2);
   let out = '';
@@ -12,6 +12,13 @@ export function randomAlnum(length: number): string {
     if (b < 248) out += ALNUM[b % 62];
   }
   return out.length === length ? out : out + randomAlnum(length - out.length);
+}
+
+/** Random `[A-Za-z0-9_-]` string (base64url's alphabet), the shape of WeChat's tokens and tickets. */
+export function randomToken(length: number): string {
+  return randomBytes(Math.ceil((length * 3) / 4))
+    .toString('base64url')
+    .slice(0, length);
 }
 
 /** A 28-character id starting with `o`, like WeChat's openid and unionid, stable for its inputs. */

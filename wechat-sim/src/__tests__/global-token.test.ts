@@ -14,10 +14,12 @@ describe('global access_token and jsapi_ticket', () => {
     const first = await api('/cgi-bin/token', params);
     const second = await api('/cgi-bin/token', params);
     expect(second.access_token).not.toBe(first.access_token);
+    // 获取稳定版接口调用凭据 and JS-SDK: letters, digits, - and _; an access_token of 136 characters or more.
+    expect(first.access_token).toMatch(/^[A-Za-z0-9_-]{136}$/);
     const ticket = (token: unknown) => api('/cgi-bin/ticket/getticket', { access_token: String(token), type: 'jsapi' });
     expect(await ticket(first.access_token)).toMatchObject({
       errcode: 0,
-      ticket: expect.any(String),
+      ticket: expect.stringMatching(/^[A-Za-z0-9_-]{86}$/),
       expires_in: 7200,
     });
     advance(5 * 60_000 + 1);

@@ -7,6 +7,9 @@ describe('/sns/oauth2/access_token', () => {
     const reply = await exchange(await codeFor('alice'));
     expect(reply).toMatchObject({ expires_in: 7200, scope: 'snsapi_base', openid: sim.openidOf(OA.appid, 'alice') });
     expect(reply.openid).toMatch(/^o[A-Za-z0-9_-]{27}$/);
+    // 网页授权: tokens in WeChat's alphabet (letters, digits, - and _) and at its lengths.
+    expect(reply.access_token).toMatch(/^[A-Za-z0-9_-]{136}$/);
+    expect(reply.refresh_token).toMatch(/^[A-Za-z0-9_-]{86}$/);
     expect(reply).not.toHaveProperty('unionid');
     expect(reply).not.toHaveProperty('is_snapshotuser');
     expect((await exchange(await codeFor('alice'))).openid).toBe(reply.openid);

@@ -1,8 +1,8 @@
 import type { ServerResponse } from 'node:http';
 import { json, readJson } from '../http.js';
-import { randomAlnum } from '../ids.js';
+import { randomToken } from '../ids.js';
 import type { Call, Routes } from '../route.js';
-import { ACCESS_TOKEN_TTL_S, apiError, type Rules, type TokenLine } from '../rules/index.js';
+import { ACCESS_TOKEN_LENGTH, ACCESS_TOKEN_TTL_S, apiError, type Rules, type TokenLine } from '../rules/index.js';
 
 /** A replaced global token keeps working this long, as WeChat's do. */
 const GRACE_MS = 5 * 60_000;
@@ -55,7 +55,7 @@ function newGlobalToken(rules: Rules, line: TokenLine, appid: string): { access_
   const previous = rules.currentToken.get(`${line}:${appid}`);
   const old = previous ? rules.globalTokens.get(previous) : undefined;
   if (old) old.expiresAt = Math.min(old.expiresAt, rules.now() + GRACE_MS);
-  const token = randomAlnum(120);
+  const token = randomToken(ACCESS_TOKEN_LENGTH);
   rules.globalTokens.set(token, { appid, expiresAt: rules.now() + ACCESS_TOKEN_TTL_S * 1000 });
   rules.currentToken.set(`${line}:${appid}`, token);
   return { access_token: token, expires_in: ACCESS_TOKEN_TTL_S };

@@ -12,6 +12,8 @@ export { currentUser, isFollower, isSnapshot, rememberUser, USER_ID } from './us
 
 /** User access tokens, global tokens and tickets all live 2 hours. */
 export const ACCESS_TOKEN_TTL_S = 7200;
+/** WeChat's access tokens run to 136 characters and more; clients must not assume a shorter one. */
+export const ACCESS_TOKEN_LENGTH = 136;
 /** WeChat's `state`: at most 128 bytes of `[A-Za-z0-9]`. */
 export const STATE = /^[A-Za-z0-9]{0,128}$/;
 

@@ -1,12 +1,20 @@
 import type { ServerResponse } from 'node:http';
 import { json } from '../../http.js';
-import { randomAlnum } from '../../ids.js';
+import { randomToken } from '../../ids.js';
 import type { Call } from '../../route.js';
-import { ACCESS_TOKEN_TTL_S, apiError, isSnapshot, type Rules, type TokenRecord } from '../../rules/index.js';
+import {
+  ACCESS_TOKEN_LENGTH,
+  ACCESS_TOKEN_TTL_S,
+  apiError,
+  isSnapshot,
+  type Rules,
+  type TokenRecord,
+} from '../../rules/index.js';
 import type { SimApp } from '../../types.js';
 
 const CODE_TTL_MS = 5 * 60_000;
 const REFRESH_TOKEN_TTL_MS = 30 * 24 * 3600_000;
+const REFRESH_TOKEN_LENGTH = 86;
 
 /** GET or POST /sns/oauth2/access_token: a code, once, within 5 minutes, by the app it was issued to. */
 export function exchangeCode({ rules, res, url: { searchParams: q } }: Call): void {
@@ -65,10 +73,10 @@ export function checkToken({ rules, res, url: { searchParams: q } }: Call): void
 
 /** A new access token, and a new refresh token unless one is being used. */
 function issueTokens(rules: Rules, app: SimApp, user: string, scope: string, refreshToken?: string) {
-  const accessToken = randomAlnum(86);
+  const accessToken = randomToken(ACCESS_TOKEN_LENGTH);
   const record = { appid: app.appid, user, scope };
   rules.accessTokens.set(accessToken, { ...record, expiresAt: rules.now() + ACCESS_TOKEN_TTL_S * 1000 });
-  const refresh = refreshToken ?? randomAlnum(86);
+  const refresh = refreshToken ?? randomToken(REFRESH_TOKEN_LENGTH);
   if (!refreshToken) rules.refreshTokens.set(refresh, { ...record, expiresAt: rules.now() + REFRESH_TOKEN_TTL_MS });
   const reply: Record<string, unknown> = {
     access_token: accessToken,
