@@ -379,7 +379,7 @@ describe('snsapi_userinfo', () => {
     expect((await browser.login({ user: 'alice', scope: 'snsapi_userinfo' })).status).toBe(200);
     const session = (await (await browser.request('/api/session')).json()) as { user: Record<string, string> };
     expect(session.user.nickname).toBe('微信用户alice');
-    expect(session.user.avatar).toMatch(/\/__sim\/avatar\/alice\.svg$/);
+    expect(session.user.avatar).toMatch(/\/__sim\/avatar\/alice\/132$/);
   });
 
   it('a failing sns/userinfo costs the profile, not the login', async () => {

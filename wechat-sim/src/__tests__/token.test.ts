@@ -86,7 +86,7 @@ describe('user tokens', () => {
       country: '',
       unionid: tokens.unionid,
     });
-    expect(info.headimgurl).toMatch(/\/__sim\/avatar\/alice\.svg$/);
+    expect(info.headimgurl).toMatch(/\/__sim\/avatar\/alice\/132$/);
   });
 
   it('userinfo refuses an snsapi_base token with 48001 and a wrong openid with 40003', async () => {
@@ -197,9 +197,14 @@ describe('/__sim control', () => {
 
   it('serves avatars, and a malformed avatar path is a 404', async () => {
     const { get } = await startSim();
-    const ok = await get('/__sim/avatar/alice.svg');
-    expect([ok.status, ok.headers.get('content-type')]).toEqual([200, 'image/svg+xml']);
-    expect((await get('/__sim/avatar/%E0%A4%A.svg')).status).toBe(404);
+    // 网页授权: headimgurl ends in its size, one of 0, 46, 64, 96 and 132 (the default).
+    for (const size of [0, 46, 64, 96, 132]) {
+      const ok = await get(`/__sim/avatar/alice/${size}`);
+      expect([ok.status, ok.headers.get('content-type')]).toEqual([200, 'image/svg+xml']);
+    }
+    expect((await get('/__sim/avatar/alice/100')).status).toBe(404);
+    expect((await get('/__sim/avatar/alice.svg')).status).toBe(404);
+    expect((await get('/__sim/avatar/%E0%A4%A/132')).status).toBe(404);
   });
 
   it('delays an answer', async () => {

@@ -39,9 +39,9 @@ function newUser({ rules, res, url }: Call): void {
   redirectTo(res, next);
 }
 
-/** GET /__sim/avatar/<user>.svg: the headimgurl userinfo hands out. */
+/** GET /__sim/avatar/<user>/<size>: the headimgurl userinfo hands out, in WeChat's sizes (0 is the largest). */
 function avatar({ res, url }: Call): void {
-  const name = /^\/__sim\/avatar\/([^/]+)\.svg$/.exec(url.pathname)?.[1];
+  const name = /^\/__sim\/avatar\/([^/]+)\/(?:0|46|64|96|132)$/.exec(url.pathname)?.[1];
   const user = name === undefined ? undefined : decoded(name);
   if (user === undefined) return json(res, 404, { error: 'not found' });
   svg(res, avatarSvg(user));

@@ -58,7 +58,8 @@ export function userinfo({ rules, req, res, url: { searchParams: q } }: Call): v
     city: '',
     province: '',
     country: '',
-    headimgurl: `http://${req.headers.host ?? 'localhost'}/__sim/avatar/${encodeURIComponent(record.user)}.svg`,
+    // Like WeChat's `https://thirdwx.qlogo.cn/mmopen/…/132`: the last segment is the size.
+    headimgurl: `http://${req.headers.host ?? 'localhost'}/__sim/avatar/${encodeURIComponent(record.user)}/132`,
     privilege: [],
   };
   const unionid = rules.unionidOf(app, record.user, record.scope);
