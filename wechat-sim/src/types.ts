@@ -30,6 +30,11 @@ export interface Fault {
   status?: number;
   /** Wait this long before answering (combined with the above, or alone). */
   delayMs?: number;
+  /**
+   * Answer as usual, but with this content type: some of WeChat's endpoints send their JSON as
+   * text/plain, and a client must not care.
+   */
+  contentType?: 'text/plain';
   /** How many requests the fault applies to. */
   times: number;
 }

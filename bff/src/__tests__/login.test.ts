@@ -420,6 +420,29 @@ describe('GET /api/meta', () => {
   });
 });
 
+describe('WeChat answering JSON as text/plain (some of its endpoints do)', () => {
+  it('the login, the profile and the JS-SDK signature still work', async () => {
+    const bff = await startBff();
+    for (const path of [
+      '/sns/oauth2/access_token',
+      '/sns/userinfo',
+      '/cgi-bin/stable_token',
+      '/cgi-bin/ticket/getticket',
+    ])
+      expect((await bff.fault({ path, contentType: 'text/plain' })).status).toBe(201);
+    const browser = bff.browser();
+    const login = await browser.login({ user: 'alice', scope: 'snsapi_userinfo' });
+    expect(await login.json()).toMatchObject({ next: 'bind' });
+    expect(
+      ((await (await browser.request('/api/session')).json()) as { user: { nickname: string } }).user.nickname,
+    ).toBe('微信用户alice');
+    const jssdk = await browser.request(
+      `/api/wechat/jssdk-config?url=${encodeURIComponent('https://h5.example.com/x')}`,
+    );
+    expect(jssdk.status).toBe(200);
+  });
+});
+
 describe('request logs', () => {
   it('one JSON line per request with a request id, so the log scan after each test has lines to scan', async () => {
     const bff = await startBff();

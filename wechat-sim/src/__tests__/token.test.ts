@@ -174,6 +174,22 @@ describe('sns API methods', () => {
 });
 
 describe('/__sim control', () => {
+  it("a fault can send an endpoint's JSON as text/plain, as some of WeChat's real endpoints do", async () => {
+    const { codeFor, get } = await startSim();
+    const post = (path: string, body?: unknown) =>
+      get(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body ?? {}) });
+    expect((await post('/__sim/faults', { path: '/sns/oauth2/access_token', contentType: 'text/plain' })).status).toBe(
+      201,
+    );
+    expect((await post('/__sim/faults', { path: '/sns/auth', contentType: 'application/xml' })).status).toBe(400);
+    const code = await codeFor();
+    const res = await get(
+      `/sns/oauth2/access_token?appid=${OA.appid}&secret=${OA.secret}&code=${code}&grant_type=authorization_code`,
+    );
+    expect(res.headers.get('content-type')).toBe('text/plain');
+    expect(((await res.json()) as { openid: string }).openid).toBeTruthy();
+  });
+
   it('counts calls, injects faults for a number of requests, and resets', async () => {
     const { codeFor, exchange, get, api } = await startSim();
     const post = (path: string, body?: unknown) =>
