@@ -76,6 +76,25 @@ describe('/connect/oauth2/authorize', () => {
     expect(await errcodeOf(await authorize(authorizeParams(override)))).toBe(code);
   });
 
+  // 网页授权 documents the parameter order and state's characters but not what WeChat does otherwise:
+  // the simulator refuses, and its page says the check is its own, and why.
+  it("says on the page when a refusal is the simulator's own, stricter than WeChat, and why", async () => {
+    const { authorize, get } = await startSim();
+    const badState = await (await authorize(authorizeParams({ state: 'has-dash' }))).text();
+    expect(badState).toContain('这是模拟器的检查，比微信严格');
+    const p = authorizeParams();
+    const reordered = new URLSearchParams({
+      redirect_uri: p.redirect_uri,
+      appid: p.appid,
+      response_type: 'code',
+      scope: 'snsapi_base',
+      state: 's',
+    });
+    const page = await (await get(`/connect/oauth2/authorize?${reordered}`)).text();
+    expect(page).toContain('参数顺序错误');
+    expect(page).toContain('这是模拟器的检查，比微信严格');
+  });
+
   it('refuses an unknown appid, a bad response_type, a bad state and a wrong parameter order', async () => {
     const { authorize, get } = await startSim();
     for (const res of [

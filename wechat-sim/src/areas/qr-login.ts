@@ -1,6 +1,7 @@
 import { html } from '../http.js';
 import { qrconnectPage } from '../pages.js';
 import type { Call, Routes } from '../route.js';
+import { STATE_STRICT } from '../rules/errors.js';
 import { currentUser, pageError, STATE } from '../rules/index.js';
 
 /** GET /connect/qrconnect: WeChat shows its own error page here ("参数错误"), not 10003. */
@@ -12,7 +13,7 @@ function qrconnect({ rules, req, res, url }: Call): void {
   if (!rules.callbackAllowed(redirect, app)) return pageError(res, null, 'redirect_uri 参数错误');
   if (q.get('scope') !== 'snsapi_login') return pageError(res, null, 'Scope 参数错误或没有 Scope 权限');
   const state = q.get('state') ?? '';
-  if (!STATE.test(state)) return pageError(res, null, 'state参数错误（模拟器检查）');
+  if (!STATE.test(state)) return pageError(res, null, STATE_STRICT);
   const user = currentUser(req, q, res);
   // wxLogin.js's embedded QR (login_type=jssdk) sends the whole page on, unless self_redirect=true.
   const top = q.get('login_type') === 'jssdk' && q.get('self_redirect') !== 'true';

@@ -1,6 +1,7 @@
 import { html, redirectTo, withParams } from '../../http.js';
 import { consentPage } from '../../pages.js';
 import type { Call } from '../../route.js';
+import { STATE_STRICT } from '../../rules/errors.js';
 import { currentUser, isFollower, isSnapshot, pageError, STATE } from '../../rules/index.js';
 
 /** WeChat checks the order of these parameters; it refuses the request when they are out of it. */
@@ -12,7 +13,11 @@ export function authorize({ rules, req, res, url }: Call): void {
   const order = [...q.keys()].filter((k) => AUTHORIZE_ORDER.includes(k));
   const expected = AUTHORIZE_ORDER.filter((k) => order.includes(k));
   if (order.join() !== expected.join())
-    return pageError(res, null, '参数顺序错误：须为 appid, redirect_uri, response_type, scope, state（模拟器检查）');
+    return pageError(
+      res,
+      null,
+      '参数顺序错误：须为 appid, redirect_uri, response_type, scope, state。这是模拟器的检查，比微信严格：微信文档要求此顺序，顺序不符时真实微信的表现并不一致，模拟器一律拒绝，好让这种链接在上线前就被发现。',
+    );
 
   const appid = q.get('appid');
   if (!appid) return pageError(res, 10012, 'appid不能为空');
@@ -31,7 +36,7 @@ export function authorize({ rules, req, res, url }: Call): void {
     return pageError(res, 10005, '此公众号并没有这些scope的权限');
 
   const state = q.get('state') ?? '';
-  if (!STATE.test(state)) return pageError(res, null, 'state参数错误：最多128字节的a-zA-Z0-9（模拟器检查）');
+  if (!STATE.test(state)) return pageError(res, null, STATE_STRICT);
 
   const user = currentUser(req, q, res);
   // 快照页模式: a page opened from 朋友圈 gets a virtual identity for snsapi_userinfo with no consent page.
