@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { keySetProblem, newSigningKey, type PrivateKeySet } from './services/tokens.js';
 
 /**
@@ -26,7 +27,7 @@ try {
 const key = await newSigningKey(`${new Date().toISOString().slice(0, 10)}-${randomBytes(3).toString('hex')}`);
 // Written beside it, readable by its owner only, then moved over it: never half a file, never 0644.
 const next = `${file}.${process.pid}.tmp`;
+await mkdir(dirname(file), { recursive: true });
 await writeFile(next, `${JSON.stringify({ keys: [key, ...set.keys] }, null, 2)}\n`, { mode: 0o600 });
-await chmod(next, 0o600);
 await rename(next, file);
 console.error(`${file}: new signing key ${key.kid} first, ${set.keys.length} older kept for verifying`);

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { JssdkConfig } from '@wxauth/contract';
 import { badRequest } from '../errors.js';
 import type { Logger } from 'pino';
 import type { Kv } from '../kv/types.js';
@@ -69,7 +70,7 @@ export function createJssdk(deps: {
 
   return {
     /** `wx.config`'s signature for a page of one of the site's origins. */
-    async config(rawUrl: unknown) {
+    async config(rawUrl: unknown): Promise<JssdkConfig> {
       let url: URL;
       try {
         url = new URL(String(rawUrl));

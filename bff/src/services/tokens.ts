@@ -1,3 +1,4 @@
+import type { IdentityToken } from '@wxauth/contract';
 import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
 import type { Random } from '../random.js';
 import type { SignedIn } from './sessions.js';
@@ -50,7 +51,7 @@ export async function createTokens(deps: {
   };
   return {
     jwks,
-    async issue(who: SignedIn): Promise<{ token: string; tokenType: 'Bearer'; expiresIn: number }> {
+    async issue(who: SignedIn): Promise<IdentityToken> {
       const iat = Math.floor(deps.now() / 1000);
       const token = await new SignJWT({
         appid: who.appid,

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { STATE_PATTERN } from '@wxauth/contract';
 import type { Config, WechatApps } from '../config.js';
 import { createProxyRecords } from '../proxy/records.js';
 import { checkTarget, withParams } from '../proxy/target.js';
@@ -84,7 +85,7 @@ export function createProxy(deps: {
     async finish(p: { query: Query; browser?: string }): Promise<ProxyAnswer> {
       const state = one(p.query.state);
       const code = one(p.query.code);
-      if (!state || !/^[A-Za-z0-9]{32}$/.test(state) || Array.isArray(p.query.code))
+      if (!state || !STATE_PATTERN.test(state) || Array.isArray(p.query.code))
         return { refused: '授权回调缺少有效的 state' };
       const expired = { refused: '授权链接已失效或已使用，请返回原网站重新登录' };
       const pending = await records.peek(state);
