@@ -68,6 +68,24 @@ describe.each([
     expect(await bff.simStats()).toMatchObject({ '/cgi-bin/stable_token': 2, '/cgi-bin/ticket/getticket': 2 });
   });
 
+  // WeChat hands out the same jsapi_ticket while it is valid: asking again in its last minutes gets it
+  // back with the time it has left. It is used until it expires, not fetched again on every request.
+  it('a ticket WeChat hands out again near its end is used until it expires, then renewed', async () => {
+    const bff = await startBff();
+    await configFor(bff, 'https://h5.example.com/');
+    const first = bff.sim.issuedSecrets().at(-1)!;
+    bff.advance(7200_000 - 4 * 60_000);
+    for (let i = 0; i < 5; i++) expect((await configFor(bff, 'https://h5.example.com/')).status).toBe(200);
+    expect((await bff.simStats())['/cgi-bin/ticket/getticket']).toBe(2);
+    bff.advance(4 * 60_000);
+    const res = await configFor(bff, 'https://h5.example.com/');
+    const body = (await res.json()) as { nonceStr: string; timestamp: number; signature: string };
+    expect((await bff.simStats())['/cgi-bin/ticket/getticket']).toBe(3);
+    expect(body.signature).not.toBe(
+      jssdkSignature({ ticket: first, nonceStr: body.nonceStr, timestamp: body.timestamp, url: 'https://h5.example.com/' }),
+    );
+  });
+
   it.each([40001, 42001])('on %i expires the token that failed and tries once more', async (errcode) => {
     const bff = await startBff();
     await bff.fault({ path: '/cgi-bin/ticket/getticket', errcode });

@@ -14,6 +14,11 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 export interface Cached {
   value: string;
   expiresAt: number;
+  /**
+   * WeChat handed this value out again when asked for a new one (it keeps a jsapi_ticket until it
+   * expires): asking sooner gets the same value, so it is used to its end and renewed only after.
+   */
+  final?: boolean;
 }
 
 export interface CredentialOptions {
@@ -38,6 +43,8 @@ export interface CredentialOptions {
 export function createCredential(o: CredentialOptions) {
   const lockKey = `${o.key}:lock`;
   const left = (c: Cached | undefined) => (c ? c.expiresAt - o.now() : 0);
+  /** Good to hand out without renewing: more than AHEAD_MS left, or to its end when it is final. */
+  const fresh = (c: Cached | undefined): c is Cached => left(c) > (c?.final ? 0 : AHEAD_MS);
   let renewal: Promise<Cached> | undefined;
 
   async function renew(current: Cached | undefined): Promise<Cached> {
@@ -49,13 +56,16 @@ export function createCredential(o: CredentialOptions) {
         try {
           // Another instance may have renewed it between our read and our lock.
           const latest = await o.kv.get<Cached>(o.key);
-          if (left(latest) > AHEAD_MS) return latest!;
+          if (fresh(latest)) return latest;
+          // Its life counts from when WeChat answered, which is no earlier than when we asked.
+          const askedAt = o.now();
           const got = await o.fetch();
           const lifeMs = got.expiresInSeconds * 1000;
-          const fresh = { value: got.value, expiresAt: o.now() + lifeMs };
-          await o.kv.set(o.key, fresh, lifeMs);
-          o.onRenew?.(fresh.expiresAt);
-          return fresh;
+          const renewed: Cached = { value: got.value, expiresAt: askedAt + lifeMs };
+          if (got.value === latest?.value) renewed.final = true;
+          if (lifeMs > 0) await o.kv.set(o.key, renewed, lifeMs);
+          if (!renewed.final) o.onRenew?.(renewed.expiresAt);
+          return renewed;
         } finally {
           await o.kv.delIfEquals(lockKey, owner).catch(() => undefined);
         }
@@ -63,7 +73,7 @@ export function createCredential(o: CredentialOptions) {
       if (left(current) > USABLE_MS) return current!;
       await sleep(POLL_MS);
       const latest = await o.kv.get<Cached>(o.key);
-      if (left(latest) > AHEAD_MS) return latest!;
+      if (fresh(latest)) return latest;
       current = latest ?? current;
     }
     throw unavailable('state');
@@ -72,7 +82,7 @@ export function createCredential(o: CredentialOptions) {
   return {
     async get(): Promise<Cached> {
       const cached = await o.kv.get<Cached>(o.key);
-      if (left(cached) > AHEAD_MS) return cached!;
+      if (fresh(cached)) return cached;
       renewal ??= renew(cached).finally(() => (renewal = undefined));
       return renewal;
     },

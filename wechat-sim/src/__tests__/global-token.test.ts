@@ -110,4 +110,27 @@ describe('global access_token and jsapi_ticket', () => {
     expect(await ticket(old.access_token)).toMatchObject({ errcode: 42001 });
     expect(await ticket(renewed.access_token)).toMatchObject({ errcode: 0 });
   });
+
+  // JS-SDK说明文档 附录1: the jsapi_ticket lives 7200 s and must be cached, "频繁刷新jsapi_ticket会导致api调用受限".
+  // One ticket per app: asked again while it is valid (with any live token of the app), WeChat hands out the
+  // same ticket with the time it has left; a new one only once it has expired.
+  it('getticket: the same ticket while it is valid, with the time it has left; a new one after', async () => {
+    const { api, get, advance } = await startSim();
+    const ticket = (token: unknown) => api('/cgi-bin/ticket/getticket', { access_token: String(token), type: 'jsapi' });
+    const token = (await stable(get, { appid: OA.appid, secret: OA.secret })).access_token;
+    const first = await ticket(token);
+    expect(first).toMatchObject({ errcode: 0, expires_in: 7200 });
+    advance(60_000);
+    const plain = await api('/cgi-bin/token', { grant_type: 'client_credential', appid: OA.appid, secret: OA.secret });
+    expect(await ticket(plain.access_token)).toMatchObject({ ticket: first.ticket, expires_in: 7140 });
+    const other = await stable(get, { appid: LONE.appid, secret: LONE.secret });
+    expect((await ticket(other.access_token)).ticket).not.toBe(first.ticket);
+    advance(7140_000 - 1000);
+    const late = (await stable(get, { appid: OA.appid, secret: OA.secret })).access_token;
+    expect(await ticket(late)).toMatchObject({ ticket: first.ticket, expires_in: 1 });
+    advance(1000);
+    const next = await ticket(late);
+    expect(next).toMatchObject({ errcode: 0, expires_in: 7200 });
+    expect(next.ticket).not.toBe(first.ticket);
+  });
 });

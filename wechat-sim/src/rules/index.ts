@@ -49,6 +49,8 @@ export function createRules(options: SimOptions) {
   /** `token:<appid>` / `stable:<appid>` → that line's newest global token; the two lines never touch. */
   const currentToken = new Map<`${TokenLine}:${string}`, string>();
   const tickets = new Map<string, { expiresAt: number }>();
+  /** appid → its one jsapi_ticket (JS-SDK: one per app, handed out again while it is valid). */
+  const currentTicket = new Map<string, string>();
   /** appid → when stable_token last answered a force_refresh with a new token. */
   const lastForceRefresh = new Map<string, number>();
   const quota = new Map<string, number>();
@@ -61,6 +63,7 @@ export function createRules(options: SimOptions) {
     globalTokens,
     currentToken,
     tickets,
+    currentTicket,
     lastForceRefresh,
     quota,
     calls,
@@ -89,6 +92,7 @@ export function createRules(options: SimOptions) {
     globalTokens,
     currentToken,
     tickets,
+    currentTicket,
     lastForceRefresh,
     faults,
     callbackAllowed,
