@@ -82,7 +82,12 @@ describe.each([
     const body = (await res.json()) as { nonceStr: string; timestamp: number; signature: string };
     expect((await bff.simStats())['/cgi-bin/ticket/getticket']).toBe(3);
     expect(body.signature).not.toBe(
-      jssdkSignature({ ticket: first, nonceStr: body.nonceStr, timestamp: body.timestamp, url: 'https://h5.example.com/' }),
+      jssdkSignature({
+        ticket: first,
+        nonceStr: body.nonceStr,
+        timestamp: body.timestamp,
+        url: 'https://h5.example.com/',
+      }),
     );
   });
 

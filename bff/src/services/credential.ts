@@ -44,7 +44,7 @@ export function createCredential(o: CredentialOptions) {
   const lockKey = `${o.key}:lock`;
   const left = (c: Cached | undefined) => (c ? c.expiresAt - o.now() : 0);
   /** Good to hand out without renewing: more than AHEAD_MS left, or to its end when it is final. */
-  const fresh = (c: Cached | undefined): c is Cached => left(c) > (c?.final ? 0 : AHEAD_MS);
+  const fresh = (c: Cached | undefined): boolean => left(c) > (c?.final ? 0 : AHEAD_MS);
   let renewal: Promise<Cached> | undefined;
 
   async function renew(current: Cached | undefined): Promise<Cached> {
@@ -56,7 +56,7 @@ export function createCredential(o: CredentialOptions) {
         try {
           // Another instance may have renewed it between our read and our lock.
           const latest = await o.kv.get<Cached>(o.key);
-          if (fresh(latest)) return latest;
+          if (fresh(latest)) return latest!;
           // Its life counts from when WeChat answered, which is no earlier than when we asked.
           const askedAt = o.now();
           const got = await o.fetch();
@@ -73,7 +73,7 @@ export function createCredential(o: CredentialOptions) {
       if (left(current) > USABLE_MS) return current!;
       await sleep(POLL_MS);
       const latest = await o.kv.get<Cached>(o.key);
-      if (fresh(latest)) return latest;
+      if (fresh(latest)) return latest!;
       current = latest ?? current;
     }
     throw unavailable('state');
@@ -82,7 +82,7 @@ export function createCredential(o: CredentialOptions) {
   return {
     async get(): Promise<Cached> {
       const cached = await o.kv.get<Cached>(o.key);
-      if (fresh(cached)) return cached;
+      if (fresh(cached)) return cached!;
       renewal ??= renew(cached).finally(() => (renewal = undefined));
       return renewal;
     },
