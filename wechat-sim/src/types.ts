@@ -10,6 +10,11 @@ export interface SimApp {
   openPlatform?: string;
   /** Shown on the consent page. */
   name?: string;
+  /**
+   * The 接口IP白名单: only these callers (IPv4 as `1.2.3.4`, or IPv6) get a global access_token; others get
+   * 40164. Unset: any caller, as for an account that has not turned the allowlist on.
+   */
+  ipWhitelist?: string[];
 }
 
 export interface SimOptions {

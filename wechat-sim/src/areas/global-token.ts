@@ -3,6 +3,7 @@ import { json, readJson } from '../http.js';
 import { randomToken } from '../ids.js';
 import type { Call, Routes } from '../route.js';
 import { ACCESS_TOKEN_LENGTH, ACCESS_TOKEN_TTL_S, apiError, type Rules, type TokenLine } from '../rules/index.js';
+import { refusedByIpWhitelist } from '../rules/ip-whitelist.js';
 
 /** A replaced global token keeps working this long, as WeChat's do. */
 const GRACE_MS = 5 * 60_000;
@@ -14,9 +15,9 @@ const RENEW_AHEAD_MS = 5 * 60_000;
 const quotaUsedUp = (res: ServerResponse) => apiError(res, 45009, 'reach max api daily quota limit');
 
 /** GET /cgi-bin/token: a new token every time, which cuts short the one before. */
-function getToken({ rules, res, url: { searchParams: q } }: Call): void {
+function getToken({ rules, req, res, url: { searchParams: q } }: Call): void {
   const app = rules.checkApp(res, q, true);
-  if (!app) return;
+  if (!app || refusedByIpWhitelist(req, res, app)) return;
   if (q.get('grant_type') !== 'client_credential') return apiError(res, 40002, 'invalid grant_type');
   if (!rules.withinQuota(`token:${app.appid}`, TOKEN_DAILY_LIMIT)) return quotaUsedUp(res);
   json(res, 200, newGlobalToken(rules, 'token', app.appid));
@@ -31,7 +32,7 @@ async function stableToken({ rules, req, res }: Call): Promise<void> {
   if (body === undefined) return apiError(res, 47001, 'data format error');
   const q = new URLSearchParams({ appid: String(body.appid ?? ''), secret: String(body.secret ?? '') });
   const app = rules.checkApp(res, q, true);
-  if (!app) return;
+  if (!app || refusedByIpWhitelist(req, res, app)) return;
   if (body.grant_type !== 'client_credential') return apiError(res, 40002, 'invalid grant_type');
   const current = rules.currentToken.get(`stable:${app.appid}`);
   const live = current ? rules.globalTokens.get(current) : undefined;
