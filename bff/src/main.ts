@@ -5,6 +5,7 @@ import { createApp } from './app.js';
 import { loadConfig, type Config, type WechatApps } from './config.js';
 import { startDemo, type RunningDemo } from './demo/start.js';
 import { createMemoryKv } from './kv/memory.js';
+import { logDestination } from './logDestination.js';
 import { createMetrics } from './metrics.js';
 import { connectRedis, createRedisKv } from './kv/redis.js';
 import type { Kv } from './kv/types.js';
@@ -33,12 +34,11 @@ export interface Running {
  */
 export async function startServer(
   env: Record<string, string | undefined>,
-  logDestination: DestinationStream = pino.destination({ sync: false, minLength: 4096 }),
+  destination: DestinationStream = logDestination(),
   announce: (text: string) => void = console.log,
 ): Promise<Running> {
   const config = loadConfig(env);
-  // Buffered by default, so a busy server makes one write per few kilobytes of logs, not one per line.
-  const log = pino({ level: config.logLevel, base: { service: 'wxauth-bff' } }, logDestination);
+  const log = pino({ level: config.logLevel, base: { service: 'wxauth-bff' } }, destination);
   const demo = config.demo ? await startDemo(config, log) : undefined;
   const apps = config.demo ? demo!.apps : config.apps;
 
