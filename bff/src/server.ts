@@ -1,5 +1,6 @@
 import { ConfigError } from './config.js';
 import { startServer } from './main.js';
+import { startupHint } from './startupHint.js';
 
 let running;
 try {
@@ -10,7 +11,8 @@ try {
     process.exit(78);
   }
   // A store that cannot be reached at start (the database, Redis): one clear line, then a non-zero exit.
-  console.error(`wxauth BFF could not start: ${(err as Error).message}`);
+  const hint = startupHint(err, process.env);
+  console.error(`wxauth BFF could not start: ${(err as Error).message}${hint ? `\n${hint}` : ''}`);
   process.exit(1);
 }
 
