@@ -2,6 +2,8 @@ import Router from '@koa/router';
 import Koa, { type Middleware } from 'koa';
 import type { Logger } from 'pino';
 import type { Config, WechatApps } from './config.js';
+import { createHostClient } from './host/client.js';
+import { createDirectory } from './host/directory.js';
 import { jsonBody } from './http/body.js';
 import type { AppState } from './http/context.js';
 import { errorHandler } from './http/errors.js';
@@ -77,6 +79,14 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     log,
   });
   const smsCodes = createSmsCodes({ kv, provider: deps.sms, random, secret: config.sessionSecret, now });
+  const { accounts } = config;
+  const hostClient = accounts.hostSecrets[0]
+    ? createHostClient({
+        secret: accounts.hostSecrets[0],
+        timeoutMs: accounts.directory.kind === 'webhook' ? accounts.directory.timeoutMs : 3000,
+      })
+    : null;
+  const directory = createDirectory(accounts.directory, { client: hostClient, log });
   const website = apps.website?.secret ? { appid: apps.website.appid, secret: apps.website.secret } : undefined;
 
   const routeDeps: RouteDeps = {
@@ -98,7 +108,17 @@ export function createApp(deps: AppDeps): Koa<AppState> {
       profiles,
       metrics,
     }),
-    account: createAccount({ store, sessions, smsCodes, profiles, metrics }),
+    account: createAccount({
+      store,
+      sessions,
+      smsCodes,
+      profiles,
+      directory,
+      bindMethods: accounts.bindMethods,
+      kv,
+      now,
+      metrics,
+    }),
     operations: createOperations({ store, kv, sessions }),
     proxy: createProxy({ config, apps, kv, random, wechat }),
     site: createSiteIdentity({ sessions, tokens: deps.tokens ?? null }),

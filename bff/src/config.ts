@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { BIND_METHODS, type BindMethod } from '@wxauth/contract';
 import { isIP } from 'node:net';
 import { parseAllowedHosts } from './hosts.js';
 import { DEMO_PROFILE_KEY, DEMO_SECRET, demoJwtKeysFile } from './demo/settings.js';
@@ -50,7 +51,32 @@ interface Settings {
   profileRefreshMs: number;
   /** Identity tokens: the private JWK Set (JWT_KEYS_FILE; the demo makes one), their audience and life. */
   jwt: { keysFile: string | null; audience: string; ttlSeconds: number };
+  /** Whose customers these are: the built-in table, or the host system's directory; and what it hears. */
+  accounts: AccountsConfig;
   logLevel: string;
+}
+
+/** The customer directory: wxauth's own table, or the host system's, asked over signed HTTP. */
+export type DirectoryConfig =
+  | { kind: 'builtin' }
+  | {
+      kind: 'webhook';
+      /** The base: `<url>/customers/lookup` and `<url>/customers/verify`. */
+      url: string;
+      /** A phone the host does not know: a customer is created here, or the binding is refused. */
+      unknownPhone: 'create' | 'refuse';
+      unknownPhoneMessage: string;
+      timeoutMs: number;
+    };
+
+export interface AccountsConfig {
+  directory: DirectoryConfig;
+  /** The bind page's ways, in order (BIND_METHODS). */
+  bindMethods: BindMethod[];
+  /** HOST_SIGNING_SECRET: the first signs; any of them verifies (the old one while a new one rolls out). */
+  hostSecrets: string[];
+  /** Where events are delivered; null: none are written. */
+  eventsUrl: string | null;
 }
 
 /** Real WeChat: the Official Account (and website app) the operator configured. */
@@ -219,6 +245,8 @@ export function loadConfig(env: Env): Config {
   if (profileTokenKey?.equals(DEMO_PROFILE_KEY) && rawKey !== undefined && (production || !demo))
     problems.push('PROFILE_TOKEN_KEY: is the public demo value from the source code; set a random one');
 
+  const accounts = accountsConfig(get, int, problems);
+
   const jssdkOrigins = [publicUrl];
   for (const raw of (get('WX_JSSDK_ORIGINS') ?? '')
     .split(',')
@@ -262,6 +290,7 @@ export function loadConfig(env: Env): Config {
       audience: get('JWT_AUDIENCE') ?? publicUrl,
       ttlSeconds: int('JWT_TTL_SECONDS', 300, 30, 3600),
     },
+    accounts,
     logLevel: get('LOG_LEVEL') ?? 'info',
   };
   const config: Config = demo
@@ -281,4 +310,80 @@ export function loadConfig(env: Env): Config {
     problems.push(`LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent`);
   if (problems.length) throw new ConfigError(problems);
   return Object.freeze(config);
+}
+
+const DEFAULT_UNKNOWN_PHONE_MESSAGE = '该手机号尚未注册，请先注册或使用账号密码登录';
+
+function accountsConfig(
+  get: (name: string) => string | undefined,
+  int: (name: string, fallback: number, min: number, max: number) => number,
+  problems: string[],
+): AccountsConfig {
+  const kind = get('CUSTOMER_DIRECTORY') ?? 'builtin';
+  if (kind !== 'builtin' && kind !== 'webhook')
+    problems.push(`CUSTOMER_DIRECTORY: expected "builtin" (wxauth's own table) or "webhook", got "${kind}"`);
+
+  const hostSecrets = (get('HOST_SIGNING_SECRET') ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (hostSecrets.some((s) => s.length < 32))
+    problems.push('HOST_SIGNING_SECRET: each secret must be at least 32 characters long (value not shown)');
+  if (hostSecrets.length > 2)
+    problems.push('HOST_SIGNING_SECRET: at most two secrets, the new one first (value not shown)');
+  const needSecret = (what: string) => {
+    if (!hostSecrets.length) problems.push(`HOST_SIGNING_SECRET: required when ${what} (at least 32 characters)`);
+  };
+
+  const httpUrl = (name: string) => {
+    const raw = get(name);
+    if (raw === undefined) return undefined;
+    try {
+      const url = new URL(raw);
+      if ((url.protocol === 'http:' || url.protocol === 'https:') && !url.search && !url.hash && !url.username)
+        return url.href.replace(/\/$/, '');
+    } catch {
+      // reported below
+    }
+    problems.push(`${name}: expected an http(s) URL with no query, fragment or credentials, got "${raw}"`);
+    return undefined;
+  };
+
+  let directory: DirectoryConfig = { kind: 'builtin' };
+  if (kind === 'webhook') {
+    const url = httpUrl('DIRECTORY_URL');
+    if (get('DIRECTORY_URL') === undefined)
+      problems.push('DIRECTORY_URL: required when CUSTOMER_DIRECTORY is "webhook" (the base of …/customers/lookup)');
+    needSecret('CUSTOMER_DIRECTORY is "webhook"');
+    const unknownPhone = get('DIRECTORY_UNKNOWN_PHONE') ?? 'refuse';
+    if (unknownPhone !== 'create' && unknownPhone !== 'refuse')
+      problems.push(`DIRECTORY_UNKNOWN_PHONE: expected "refuse" or "create", got "${unknownPhone}"`);
+    const message = get('DIRECTORY_UNKNOWN_PHONE_MESSAGE') ?? DEFAULT_UNKNOWN_PHONE_MESSAGE;
+    if (message.length > 200) problems.push('DIRECTORY_UNKNOWN_PHONE_MESSAGE: at most 200 characters');
+    directory = {
+      kind: 'webhook',
+      url: url ?? '',
+      unknownPhone: unknownPhone === 'create' ? 'create' : 'refuse',
+      unknownPhoneMessage: message,
+      timeoutMs: int('DIRECTORY_TIMEOUT_MS', 3000, 100, 30_000),
+    };
+  } else {
+    for (const name of ['DIRECTORY_URL', 'DIRECTORY_UNKNOWN_PHONE', 'DIRECTORY_UNKNOWN_PHONE_MESSAGE'])
+      if (get(name) !== undefined) problems.push(`${name}: only used when CUSTOMER_DIRECTORY is "webhook"`);
+  }
+
+  const methods = (get('BIND_METHODS') ?? 'sms').split(',').map((m) => m.trim());
+  const bad = methods.filter((m) => !(BIND_METHODS as readonly string[]).includes(m));
+  if (bad.length || new Set(methods).size !== methods.length)
+    problems.push(`BIND_METHODS: expected sms, password or both ("sms,password"), got "${methods.join(',')}"`);
+  const bindMethods = [...new Set(methods.filter((m): m is BindMethod => !bad.includes(m)))];
+  if (bindMethods.includes('password') && kind !== 'webhook')
+    problems.push(
+      'BIND_METHODS: "password" needs CUSTOMER_DIRECTORY=webhook (the host system checks passwords; wxauth keeps none)',
+    );
+
+  const eventsUrl = httpUrl('EVENTS_WEBHOOK_URL') ?? null;
+  if (eventsUrl) needSecret('EVENTS_WEBHOOK_URL is set');
+
+  return { directory, bindMethods: bindMethods.length ? bindMethods : ['sms'], hostSecrets, eventsUrl };
 }

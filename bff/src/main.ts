@@ -51,7 +51,7 @@ export async function startServer(
     await demo?.close();
     throw err;
   }
-  const store = createStore(db);
+  const store = createStore(db, Date.now, { events: config.accounts.eventsUrl !== null });
   let kv: Kv;
   try {
     kv = config.redisUrl

@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { AppError } from './errors.js';
 
 /**
@@ -50,6 +50,49 @@ export function createMetrics() {
     registers,
   });
 
+  const bindings = new Counter({
+    name: 'wxauth_bindings_total',
+    help: 'Binding attempts by method (sms, password): "bound", or the error code (CREDENTIALS_INVALID, DIRECTORY_UNAVAILABLE, …)',
+    labelNames: ['method', 'outcome'] as const,
+    registers,
+  });
+
+  // The events outbox, counted in the database when scraped: the same figures from every instance
+  // (take max(), not sum()). 0 when EVENTS_WEBHOOK_URL is not set.
+  let countEvents: (() => Promise<{ pending: number; failed: number }>) | null = null;
+  let counted: { at: number; counts: Promise<{ pending: number; failed: number } | null> } | null = null;
+  /** One query serves both gauges of a scrape; a database that does not answer leaves them as they were. */
+  const eventCounts = () => {
+    if (!countEvents) return Promise.resolve(null);
+    if (!counted || Date.now() - counted.at > 1000)
+      counted = { at: Date.now(), counts: countEvents().catch(() => null) };
+    return counted.counts;
+  };
+  new Gauge({
+    name: 'wxauth_events_pending',
+    help: 'Events in the outbox still to be delivered to EVENTS_WEBHOOK_URL (the whole database)',
+    registers,
+    async collect() {
+      const counts = await eventCounts();
+      if (counts) this.set(counts.pending);
+    },
+  });
+  new Gauge({
+    name: 'wxauth_events_failed',
+    help: 'Events given up after 24 hours of failed deliveries, kept in the outbox (the whole database)',
+    registers,
+    async collect() {
+      const counts = await eventCounts();
+      if (counts) this.set(counts.failed);
+    },
+  });
+  const eventDeliveries = new Counter({
+    name: 'wxauth_event_deliveries_total',
+    help: 'Event delivery attempts by this instance: "delivered", "retry" (to be tried again) or "failed" (given up)',
+    labelNames: ['outcome'] as const,
+    registers,
+  });
+
   /** The error code of a failure, as the user was told it ("INTERNAL" for anything unexpected). */
   const codeOf = (err: unknown) => (err instanceof AppError ? err.code : 'INTERNAL');
 
@@ -65,6 +108,13 @@ export function createMetrics() {
 
     login: (outcome: string) => logins.inc({ outcome }),
     sms: (outcome: string) => smsCodes.inc({ outcome }),
+    binding: (method: string, outcome: string) => bindings.inc({ method, outcome }),
+    /** Where the outbox gauges are counted at scrape time (the events outbox worker runs). */
+    countEventsWith(count: () => Promise<{ pending: number; failed: number }>) {
+      countEvents = count;
+      counted = null;
+    },
+    eventDelivery: (outcome: 'delivered' | 'retry' | 'failed') => eventDeliveries.inc({ outcome }),
     wechat(endpoint: string, outcome: string, seconds: number) {
       wechatCalls.inc({ endpoint, outcome });
       wechatDuration.observe({ endpoint }, seconds);

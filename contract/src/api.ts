@@ -56,6 +56,30 @@ export const BindBody = v.object({
   smsCode: field('SMS_CODE_INVALID', 'SMS_CODE_INVALID', SMS_CODE),
 });
 
+/** How a WeChat user proves which customer they are: an SMS code to the phone, or the host's account and password. */
+export const BIND_METHODS = ['sms', 'password'] as const;
+export type BindMethod = (typeof BIND_METHODS)[number];
+
+/** The account name the host system signs its customers in with (a user name, an e-mail, a phone). */
+export const ACCOUNT_PATTERN = /^[^\s\p{Cc}][^\p{Cc}]{0,62}[^\s\p{Cc}]$|^[^\s\p{Cc}]$/u;
+
+/** 账号密码登录: checked by the host system, never stored or logged here. */
+export const BindPasswordBody = v.object({
+  account: v.pipe(
+    v.optional(v.unknown(), ''),
+    v.transform((value) => (typeof value === 'string' ? value.trim() : value)),
+    v.check((value) => value !== '', code('ACCOUNT_INVALID')),
+    v.string(code('ACCOUNT_INVALID')),
+    v.regex(ACCOUNT_PATTERN, code('ACCOUNT_INVALID')),
+  ),
+  password: v.pipe(
+    v.optional(v.unknown(), ''),
+    v.check((value) => value !== '', code('PASSWORD_REQUIRED')),
+    v.string(code('PASSWORD_REQUIRED')),
+    v.maxLength(256, code('PASSWORD_REQUIRED')),
+  ),
+});
+
 export const JssdkQuery = v.object({ url: single('URL_INVALID') });
 export const SmsInboxQuery = v.object({ phone: Phone });
 
@@ -71,8 +95,10 @@ export const SessionInfo = v.object({
   /** WeChat gave this identity a unionid: the person's other apps (the PC website app) know it too. */
   unionid: v.boolean(),
   user: v.object({
-    /** Masked: 138****8000. */
+    /** Masked: 138****8000; null for a customer bound by account and password. */
     phone: v.nullable(v.string()),
+    /** The host system's name for the customer, when its directory gives one. */
+    displayName: v.nullable(v.string()),
     nickname: v.nullable(v.string()),
     avatar: v.nullable(v.string()),
   }),
@@ -109,3 +135,14 @@ export const ForwardAuthParams = v.object({ require: v.picklist(['session', 'bou
 
 export const IdentityToken = v.object({ token: v.string(), tokenType: v.literal('Bearer'), expiresIn: v.number() });
 export type IdentityToken = v.InferOutput<typeof IdentityToken>;
+
+/** What the H5 app needs to know before it can choose a path (`GET /api/meta`). */
+export const Meta = v.object({
+  demo: v.boolean(),
+  websiteLogin: v.boolean(),
+  unionidBeforeBind: v.boolean(),
+  /** The ways the bind page offers, in order: the first is the tab that opens. */
+  bindMethods: v.array(v.picklist(BIND_METHODS)),
+  simulator: v.optional(v.string()),
+});
+export type Meta = v.InferOutput<typeof Meta>;

@@ -39,6 +39,14 @@ export const ERROR_CODES = [
   'ALREADY_BOUND',
   'NOT_BOUND',
   'NO_SMS',
+  // The host system's accounts: its directory and its passwords.
+  'ACCOUNT_INVALID',
+  'PASSWORD_REQUIRED',
+  'CREDENTIALS_INVALID',
+  'ACCOUNT_LOCKED',
+  'PHONE_NOT_REGISTERED',
+  'BIND_METHOD_DISABLED',
+  'DIRECTORY_UNAVAILABLE',
   // The JS-SDK signature.
   'URL_INVALID',
   // The request itself.
@@ -55,6 +63,8 @@ export const ERROR_CODES = [
   'UNAUTHORIZED',
   'CUSTOMER_ID_INVALID',
   'CUSTOMER_NOT_FOUND',
+  'SIGNATURE_INVALID',
+  'EVENT_INVALID',
   // Ours.
   'SERVICE_UNAVAILABLE',
   'NOT_READY',

@@ -163,15 +163,15 @@ describe('POST /api/account/bind', () => {
     const browser = await loggedIn(bff);
     await browser.post('/api/sms/send', { phone: '13800138000' });
     const code = bff.inbox.get('13800138000')!;
-    const bindPhone = bff.store.bindPhone;
+    const bindCustomer = bff.store.bindCustomer;
     // What mysql2 throws when the server goes away mid-transaction.
     const lost = Object.assign(new Error("Can't add new command when connection is in closed state"), { fatal: true });
-    bff.store.bindPhone = () => Promise.reject(lost);
+    bff.store.bindCustomer = () => Promise.reject(lost);
     const failed = await browser.post('/api/account/bind', { phone: '13800138000', smsCode: code });
     expect(failed.status).toBe(503);
     expect(failed.headers.get('retry-after')).toBe('5');
     expect(await body(failed)).toMatchObject({ error: { code: 'SERVICE_UNAVAILABLE' } });
-    bff.store.bindPhone = bindPhone;
+    bff.store.bindCustomer = bindCustomer;
     expect((await browser.post('/api/account/bind', { phone: '13800138000', smsCode: code })).status).toBe(200);
     // Single use still: the code went with the binding.
     expect((await browser.post('/api/account/bind', { phone: '13800138000', smsCode: code })).status).toBe(409);
@@ -364,7 +364,8 @@ describe('POST /internal/customers/:id/revoke-wechat', () => {
   it('answers 404 for an unknown customer and 400 for a malformed id', async () => {
     const bff = await startBff();
     expect((await revoke(bff, '999', bff.config.internalApiToken)).status).toBe(404);
-    expect((await revoke(bff, 'abc', bff.config.internalApiToken)).status).toBe(400);
+    expect((await revoke(bff, 'x'.repeat(65), bff.config.internalApiToken)).status).toBe(400);
+    expect((await revoke(bff, 'a%20b', bff.config.internalApiToken)).status).toBe(400);
   });
 });
 

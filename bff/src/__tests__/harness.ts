@@ -124,7 +124,7 @@ export async function startBff(options: TestOptions = {}) {
   // Two instances share a MySQL database through their own pools; SQLite in memory is one process's.
   const db = peer && databaseUrl.startsWith('sqlite:') ? peer.db : openDatabase(databaseUrl);
   await migrate(db);
-  const store = createStore(db, now);
+  const store = createStore(db, now, { events: config.accounts.eventsUrl !== null });
   const redisPrefix = peer?.redisPrefix ?? (options.redis ? `test${randomBytes(6).toString('hex')}:` : undefined);
   const kv =
     redisPrefix !== undefined

@@ -96,7 +96,7 @@ describe('POST /api/auth/wechat/login', () => {
     expect(await session.json()).toEqual({
       bound: false,
       unionid: false,
-      user: { phone: null, nickname: null, avatar: null },
+      user: { phone: null, displayName: null, nickname: null, avatar: null },
     });
   });
 
@@ -405,6 +405,7 @@ describe('GET /api/meta', () => {
     expect(await (await fetch(`${bff.origin}/api/meta`)).json()).toEqual({
       demo: false,
       websiteLogin: true,
+      bindMethods: ['sms'],
       unionidBeforeBind: false,
     });
   });

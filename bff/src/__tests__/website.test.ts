@@ -107,7 +107,7 @@ describe('one customer across apps by unionid', () => {
           (
             await bff.db
               .insertInto('customers')
-              .values({ phone, created_at: t, updated_at: t })
+              .values({ ref: `c-${phone}`, phone, display_name: null, created_at: t, updated_at: t })
               .returning('id')
               .executeTakeFirstOrThrow()
           ).id,

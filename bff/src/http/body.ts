@@ -53,6 +53,7 @@ export function jsonBody(): Middleware<AppState> {
     const repeated = repeatedKey(raw);
     if (repeated !== undefined) throw badRequest('BAD_JSON', `请求体中的字段 ${JSON.stringify(repeated)} 重复`);
     ctx.state.body = parsed as Record<string, unknown>;
+    ctx.state.rawBody = raw;
     return next();
   };
 }

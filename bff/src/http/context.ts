@@ -12,6 +12,8 @@ export interface AppState {
    */
   quiet?: boolean;
   body?: Record<string, unknown>;
+  /** The body as it came, for a signature over it (the host's events). */
+  rawBody?: string;
   /**
    * For routes a person's browser navigates to: shows an error as a page (or a redirect to one)
    * instead of JSON. Given the error's status, code and the message fit to show.

@@ -1,8 +1,8 @@
-import { BindBody, SmsSendBody } from '@wxauth/contract';
+import { BindBody, BindPasswordBody, SmsSendBody } from '@wxauth/contract';
 import { validated } from './http.js';
 import type { AppRouter, RouteDeps } from './context.js';
 
-export function accountRoutes(router: AppRouter, { cookies, account }: RouteDeps): void {
+export function accountRoutes(router: AppRouter, { cookies, account, limit }: RouteDeps): void {
   const signedIn = cookies.require;
 
   router.get('/api/session', signedIn, async (ctx) => {
@@ -22,6 +22,17 @@ export function accountRoutes(router: AppRouter, { cookies, account }: RouteDeps
     signedIn,
     validated({ body: BindBody }, async (ctx, { body }) => {
       cookies.answer(ctx, await account.bind(ctx.state.session!, body.phone, body.smsCode));
+    }),
+  );
+
+  // The account limits are the use-case's (5 failures lock an account, an IP, an identity); this one
+  // bounds how fast one address may ask the host at all.
+  router.post(
+    '/api/account/bind-password',
+    signedIn,
+    limit('bind-password', 30, 15 * 60_000),
+    validated({ body: BindPasswordBody }, async (ctx, { body }) => {
+      cookies.answer(ctx, await account.bindPassword(ctx.state.session!, body.account, body.password, ctx.ip));
     }),
   );
 

@@ -5,8 +5,10 @@ import type { Identity, Store } from '../store/store.js';
 
 /** Who a bound session is, as the site's own services are told (forward-auth, identity tokens). */
 export interface SignedIn {
-  customerId: number;
-  phone: string;
+  /** The customer id the world knows (the host's, with a webhook directory). */
+  customerId: string;
+  /** Null for a customer bound by account and password. */
+  phone: string | null;
   appid: string;
   openid: string;
   unionid: string | null;
@@ -113,7 +115,7 @@ export function createSessions(deps: {
       const customer = identity.customer_id === null ? undefined : await store.customerById(identity.customer_id);
       if (!customer) return { bound: false, identity };
       const signedIn: SignedIn = {
-        customerId: customer.id,
+        customerId: customer.ref,
         phone: customer.phone,
         appid: identity.appid,
         openid: identity.openid,

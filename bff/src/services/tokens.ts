@@ -61,7 +61,7 @@ export async function createTokens(deps: {
         .setProtectedHeader({ alg: ALG, kid: first!.kid!, typ: 'JWT' })
         .setIssuer(deps.issuer)
         .setAudience(deps.audience)
-        .setSubject(String(who.customerId))
+        .setSubject(who.customerId)
         .setIssuedAt(iat)
         .setExpirationTime(iat + deps.ttlSeconds)
         .setJti(deps.random.alnum(22))

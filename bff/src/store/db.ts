@@ -5,10 +5,15 @@ import { Kysely, Migrator, MysqlDialect, SqliteDialect, type Migration, type Sql
 import { createPool } from 'mysql2';
 import * as m001 from './migrations/001_initial.js';
 import * as m002 from './migrations/002_profile_tokens.js';
+import * as m003 from './migrations/003_host_accounts.js';
 import type { Database } from './schema.js';
 
 /** Migrations are listed here, not read from disk, so the built image needs no migration folder. */
-const migrations: Record<string, Migration> = { '001_initial': m001, '002_profile_tokens': m002 };
+const migrations: Record<string, Migration> = {
+  '001_initial': m001,
+  '002_profile_tokens': m002,
+  '003_host_accounts': m003,
+};
 
 /**
  * Opens `sqlite:<path>` (`sqlite::memory:` for tests), creating the file and its folder on first start,
@@ -63,9 +68,10 @@ function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
   } as SqliteDatabase;
 }
 
-export async function migrate(db: Kysely<Database>): Promise<void> {
+/** Brings the database to the latest migration (or to `to`, for the tests of a migration). */
+export async function migrate(db: Kysely<Database>, to?: string): Promise<void> {
   const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
-  const { error, results } = await migrator.migrateToLatest();
+  const { error, results } = to === undefined ? await migrator.migrateToLatest() : await migrator.migrateTo(to);
   const failed = results?.find((r) => r.status === 'Error');
   if (failed) throw new Error(`DATABASE_URL: migration ${failed.migrationName} failed: ${String(error)}`);
   if (error) throw new Error(`DATABASE_URL: cannot migrate the database (${(error as Error).message ?? error})`);

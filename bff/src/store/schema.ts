@@ -3,7 +3,12 @@ import type { Generated } from 'kysely';
 /** Times are milliseconds since the epoch, so SQLite and MySQL store them alike. */
 export interface CustomersTable {
   id: Generated<number>;
-  phone: string;
+  /** The customer id the world knows: the host's (webhook directory), or this row's number as text. */
+  ref: string;
+  /** The phone last proven by SMS; null for a customer bound by account and password. */
+  phone: string | null;
+  /** The host directory's name for the customer. */
+  display_name: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -26,7 +31,26 @@ export interface WechatIdentitiesTable {
   profile_refreshed_at: number | null;
 }
 
+/** Events for the host system, written with the change they tell of; pending while next_attempt_at is set. */
+export interface EventsOutboxTable {
+  /** Written order (also within one transaction): delivery follows it. */
+  seq: Generated<number>;
+  /** The event's id, unique: what a receiver dedupes by. */
+  id: string;
+  type: string;
+  /** The JSON body delivered, exactly: {id, type, createdAt, data}. */
+  payload: string;
+  created_at: number;
+  attempts: Generated<number>;
+  next_attempt_at: number | null;
+  delivered_at: number | null;
+  /** Given up on (24 hours of failures): kept for the operator, counted in /metrics. */
+  failed_at: number | null;
+  last_error: string | null;
+}
+
 export interface Database {
   customers: CustomersTable;
   wechat_identities: WechatIdentitiesTable;
+  events_outbox: EventsOutboxTable;
 }

@@ -1,4 +1,5 @@
 import type { Kysely, Selectable, Updateable } from 'kysely';
+import { enqueueEvents, type EventType } from './outbox.js';
 import type { CustomersTable, Database, WechatIdentitiesTable } from './schema.js';
 
 export type Identity = Selectable<WechatIdentitiesTable>;
@@ -13,6 +14,22 @@ export interface IdentityInput {
 }
 
 export type Store = ReturnType<typeof createStore>;
+
+/**
+ * Which customer a binding is to, as the directory answered. `ref` null: a customer of wxauth's own,
+ * found or made by the phone (the built-in directory, or an unknown phone with DIRECTORY_UNKNOWN_PHONE=create);
+ * its ref is its number, prefixed with `localPrefix` when the host's ids share the namespace.
+ */
+export type CustomerClaim =
+  | { ref: string; phone: string | null; displayName: string | null; method: 'sms' | 'password' }
+  | { ref: null; phone: string; localPrefix: string; method: 'sms' };
+
+type Event = { type: EventType; data: Record<string, unknown> };
+const who = (i: Pick<Identity, 'appid' | 'openid' | 'unionid'>) => ({
+  appid: i.appid,
+  openid: i.openid,
+  unionid: i.unionid,
+});
 
 /**
  * Who loses the customer when `identity` binds its phone: the other identities of its app bound to it,
@@ -36,7 +53,84 @@ async function displaced(
     .map((i) => i.id);
 }
 
-export function createStore(db: Kysely<Database>, now: () => number = Date.now) {
+/** wxauth's own customer with this phone, made if new: its ref is its number (after `localPrefix`). */
+async function ownCustomer(
+  trx: Kysely<Database>,
+  claim: { phone: string; localPrefix: string },
+  t: number,
+): Promise<Customer> {
+  const find = () => trx.selectFrom('customers').selectAll().where('phone', '=', claim.phone).executeTakeFirst();
+  let customer = await find();
+  if (!customer) {
+    // Unique on the phone: of concurrent first bindings one inserts, the others find its row.
+    const pending = `pending:${claim.phone}`;
+    await trx
+      .insertInto('customers')
+      .values({ ref: pending, phone: claim.phone, display_name: null, created_at: t, updated_at: t })
+      .orIgnore()
+      .execute();
+    customer = (await find())!;
+    if (customer.ref === pending) {
+      const ref = `${claim.localPrefix}${customer.id}`;
+      await trx.updateTable('customers').set({ ref }).where('id', '=', customer.id).execute();
+      customer = { ...customer, ref };
+    }
+  }
+  return customer;
+}
+
+/** The host's customer with this ref, made here on first sight; a proven phone moves to it. */
+async function hostCustomer(
+  trx: Kysely<Database>,
+  claim: { ref: string; phone: string | null; displayName: string | null },
+  t: number,
+): Promise<Customer> {
+  await trx
+    .insertInto('customers')
+    .values({ ref: claim.ref, phone: null, display_name: claim.displayName, created_at: t, updated_at: t })
+    .orIgnore()
+    .execute();
+  if (claim.phone !== null)
+    await trx
+      .updateTable('customers')
+      .set({ phone: null, updated_at: t })
+      .where('phone', '=', claim.phone)
+      .where('ref', '!=', claim.ref)
+      .execute();
+  const set: Updateable<CustomersTable> = { updated_at: t };
+  if (claim.phone !== null) set.phone = claim.phone;
+  if (claim.displayName !== null) set.display_name = claim.displayName;
+  await trx.updateTable('customers').set(set).where('ref', '=', claim.ref).execute();
+  return trx.selectFrom('customers').selectAll().where('ref', '=', claim.ref).executeTakeFirstOrThrow();
+}
+
+/**
+ * MySQL ends one of two transactions that wait on each other (concurrent first bindings of one customer
+ * take shared locks on its row, then both want to write it) and rolls it back whole: it is run again.
+ */
+async function retryDeadlocks<T>(work: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (err) {
+      if ((err as { errno?: number }).errno !== 1213 || attempt >= 5) throw err;
+      await new Promise((r) => setTimeout(r, attempt * 10 * Math.random()));
+    }
+  }
+}
+
+export function createStore(
+  db: Kysely<Database>,
+  now: () => number = Date.now,
+  /** Write events to the outbox (EVENTS_WEBHOOK_URL is set): in the same transaction as each change. */
+  options: { events?: boolean } = {},
+) {
+  const emit = async (trx: Kysely<Database>, t: number, events: Event[]) => {
+    if (options.events) await enqueueEvents(trx, t, events);
+  };
+  const refOf = async (trx: Kysely<Database>, customerId: number) =>
+    (await trx.selectFrom('customers').select('ref').where('id', '=', customerId).executeTakeFirst())?.ref;
+
   /** Unbinding: no customer, and every session of the identity made before now is void. */
   const unbound = () => {
     const t = now();
@@ -122,48 +216,75 @@ export function createStore(db: Kysely<Database>, now: () => number = Date.now) 
         if (customers.length !== 1) return { identity, conflict: customers.length > 1 };
         const t = now();
         const joined = { customer_id: customers[0]!, bound_at: t, updated_at: t };
-        await trx
+        const { numUpdatedRows } = await trx
           .updateTable('wechat_identities')
           .set(joined)
           .where('id', '=', identity.id)
           .where('customer_id', 'is', null)
-          .execute();
+          .executeTakeFirst();
+        if (numUpdatedRows > 0n)
+          await emit(trx, t, [
+            {
+              type: 'wechat.bound',
+              data: { customerId: await refOf(trx, joined.customer_id), ...who(identity), method: 'unionid' },
+            },
+          ]);
         return { identity: { ...identity, ...joined }, conflict: false };
       });
     },
 
     /**
-     * Binds the identity to the customer with this phone, creating the customer, in one transaction.
-     * Another identity of the same app bound to that customer is unbound and its sessions revoked:
-     * the SMS code proved the phone, which is the same proof the old binding rested on. So are the
-     * other apps' identities of the person it displaced (their unionid): a number given to someone
-     * new is not left readable from the old holder's PC. Another app's identity that is not known to
-     * be someone else's stays (binding the same phone on the PC joins the accounts).
+     * Binds the identity to the customer the directory named (or wxauth's own customer with this
+     * phone, made if new), in one transaction with its events. Another identity of the same app bound
+     * to that customer is unbound and its sessions revoked: the SMS code or the password proved the
+     * account, the same proof the old binding rested on. So are the other apps' identities of the
+     * person it displaced (their unionid): an account given to someone new is not left readable from
+     * the old holder's PC. Another app's identity not known to be someone else's stays (binding the
+     * same account on the PC joins them). A proven phone moves to this customer from any other.
      */
-    async bindPhone(identityId: number, phone: string): Promise<{ customer: Customer; replaced: number }> {
-      return tx().execute(async (trx) => {
-        const t = now();
-        const identity = await trx
-          .selectFrom('wechat_identities')
-          .selectAll()
-          .where('id', '=', identityId)
-          .executeTakeFirstOrThrow();
-        await trx.insertInto('customers').values({ phone, created_at: t, updated_at: t }).orIgnore().execute();
-        const customer = await trx
-          .selectFrom('customers')
-          .selectAll()
-          .where('phone', '=', phone)
-          .executeTakeFirstOrThrow();
-        const displacedIds = await displaced(trx, customer.id, identity);
-        if (displacedIds.length)
-          await trx.updateTable('wechat_identities').set(unbound()).where('id', 'in', displacedIds).execute();
-        await trx
-          .updateTable('wechat_identities')
-          .set({ customer_id: customer.id, bound_at: t, updated_at: t })
-          .where('id', '=', identityId)
-          .execute();
-        return { customer, replaced: displacedIds.length };
-      });
+    async bindCustomer(identityId: number, claim: CustomerClaim): Promise<{ customer: Customer; replaced: number }> {
+      return retryDeadlocks(() =>
+        tx().execute(async (trx) => {
+          const t = now();
+          const identity = await trx
+            .selectFrom('wechat_identities')
+            .selectAll()
+            .where('id', '=', identityId)
+            .executeTakeFirstOrThrow();
+          const customer = claim.ref === null ? await ownCustomer(trx, claim, t) : await hostCustomer(trx, claim, t);
+          const displacedIds = await displaced(trx, customer.id, identity);
+          const events: Event[] = [];
+          if (displacedIds.length) {
+            const gone = await trx
+              .selectFrom('wechat_identities')
+              .select(['appid', 'openid', 'unionid'])
+              .where('id', 'in', displacedIds)
+              .execute();
+            await trx.updateTable('wechat_identities').set(unbound()).where('id', 'in', displacedIds).execute();
+            for (const g of gone)
+              events.push({
+                type: 'wechat.unbound',
+                data: { customerId: customer.ref, ...who(g), reason: 'displaced' },
+              });
+          }
+          await trx
+            .updateTable('wechat_identities')
+            .set({ customer_id: customer.id, bound_at: t, updated_at: t })
+            .where('id', '=', identityId)
+            .execute();
+          events.push({
+            type: 'wechat.bound',
+            data: {
+              customerId: customer.ref,
+              ...who(identity),
+              method: claim.method,
+              ...(claim.method === 'sms' && { phone: claim.phone }),
+            },
+          });
+          await emit(trx, t, events);
+          return { customer, replaced: displacedIds.length };
+        }),
+      );
     },
 
     /** Nickname, avatar and the sealed tokens after a profile fetch (undefined leaves a field as it is). */
@@ -171,37 +292,79 @@ export function createStore(db: Kysely<Database>, now: () => number = Date.now) 
       identityId: number,
       p: { nickname?: string | null; avatarUrl?: string | null; tokensSealed: string | null; refreshedAt?: number },
     ): Promise<void> {
-      const set: Updateable<WechatIdentitiesTable> = { tokens_sealed: p.tokensSealed, updated_at: now() };
+      const t = now();
+      const set: Updateable<WechatIdentitiesTable> = { tokens_sealed: p.tokensSealed, updated_at: t };
       if (p.nickname) set.nickname = p.nickname;
       if (p.avatarUrl) set.avatar_url = p.avatarUrl;
       if (p.refreshedAt !== undefined) set.profile_refreshed_at = p.refreshedAt;
-      await db.updateTable('wechat_identities').set(set).where('id', '=', identityId).execute();
+      if (!options.events) {
+        await db.updateTable('wechat_identities').set(set).where('id', '=', identityId).execute();
+        return;
+      }
+      await tx().execute(async (trx) => {
+        const before = await trx
+          .selectFrom('wechat_identities')
+          .selectAll()
+          .where('id', '=', identityId)
+          .executeTakeFirst();
+        if (!before) return;
+        await trx.updateTable('wechat_identities').set(set).where('id', '=', identityId).execute();
+        const nickname = set.nickname ?? before.nickname;
+        const avatar = set.avatar_url ?? before.avatar_url;
+        if (nickname === before.nickname && avatar === before.avatar_url) return;
+        const customerId = before.customer_id === null ? null : await refOf(trx, before.customer_id);
+        await emit(trx, t, [{ type: 'profile.updated', data: { customerId, ...who(before), nickname, avatar } }]);
+      });
     },
 
-    /** Unbinds one identity and voids its sessions. */
+    /** Unbinds one identity (the user asked) and voids its sessions. */
     async unbind(identityId: number): Promise<void> {
-      await db.updateTable('wechat_identities').set(unbound()).where('id', '=', identityId).execute();
+      await tx().execute(async (trx) => {
+        const identity = await trx
+          .selectFrom('wechat_identities')
+          .selectAll()
+          .where('id', '=', identityId)
+          .executeTakeFirst();
+        if (!identity || identity.customer_id === null) return;
+        const t = now();
+        await trx.updateTable('wechat_identities').set(unbound()).where('id', '=', identityId).execute();
+        const customerId = await refOf(trx, identity.customer_id);
+        await emit(trx, t, [{ type: 'wechat.unbound', data: { customerId, ...who(identity), reason: 'user' } }]);
+      });
     },
 
-    /** Drops every WeChat binding of a customer and voids their sessions; false when there is no such customer. */
-    async revokeCustomer(customerId: number): Promise<boolean> {
+    /**
+     * Drops every WeChat binding of a customer (by its ref) and voids their sessions: the host asked,
+     * after a password change say. False when there is no such customer.
+     */
+    async revokeCustomer(ref: string, reason: string = 'revoked'): Promise<boolean> {
       return tx().execute(async (trx) => {
-        const customer = await trx.selectFrom('customers').select('id').where('id', '=', customerId).executeTakeFirst();
+        const customer = await trx.selectFrom('customers').select('id').where('ref', '=', ref).executeTakeFirst();
         if (!customer) return false;
-        await trx.updateTable('wechat_identities').set(unbound()).where('customer_id', '=', customerId).execute();
+        const bound = await trx
+          .selectFrom('wechat_identities')
+          .select(['appid', 'openid', 'unionid'])
+          .where('customer_id', '=', customer.id)
+          .execute();
+        const t = now();
+        await trx.updateTable('wechat_identities').set(unbound()).where('customer_id', '=', customer.id).execute();
+        await emit(trx, t, [{ type: 'wechat.revoked', data: { customerId: ref, identities: bound.map(who), reason } }]);
         return true;
       });
     },
 
     /**
-     * The identities bound to the customer with this phone (or this customer id), in this app or any:
-     * the ones a binding or a revoke is about to unbind.
+     * The identities a binding (to the customer with this ref, or wxauth's own with this phone) or a
+     * revoke (of this ref) is about to unbind.
      */
-    async boundIdentities(p: { customerId: number } | { phone: string; movingTo: Identity }): Promise<number[]> {
-      const customerId =
-        'customerId' in p
-          ? p.customerId
-          : (await db.selectFrom('customers').select('id').where('phone', '=', p.phone).executeTakeFirst())?.id;
+    async boundIdentities(
+      p: { ref: string } | { ref: string | null; phone: string | null; movingTo: Identity },
+    ): Promise<number[]> {
+      let query = db.selectFrom('customers').select('id');
+      if (p.ref !== null) query = query.where('ref', '=', p.ref);
+      else if ('phone' in p && p.phone !== null) query = query.where('phone', '=', p.phone);
+      else return [];
+      const customerId = (await query.executeTakeFirst())?.id;
       if (customerId === undefined) return [];
       if ('movingTo' in p) return displaced(db, customerId, p.movingTo);
       const bound = await db

@@ -4,8 +4,15 @@ import type { Sessions } from '../services/sessions.js';
 import type { Store } from '../store/store.js';
 
 /** What operators and the host system ask of the BFF itself: readiness, and revoking a customer. */
+/** How long a host event's id is remembered: longer than a signature stays valid (5 minutes). */
+const EVENT_MEMORY_MS = 15 * 60_000;
+
 export function createOperations(deps: { store: Store; kv: Kv; sessions: Sessions }) {
   const { store, kv, sessions } = deps;
+  const revoke = async (customerId: string, reason?: string) => {
+    await sessions.voidIdentities(await store.boundIdentities({ ref: customerId }));
+    if (!(await store.revokeCustomer(customerId, reason))) throw new AppError(404, 'CUSTOMER_NOT_FOUND');
+  };
   return {
     /** Ready when the database and the state store both answer. */
     async ready(): Promise<{ status: 'ready'; database: 'ok'; state: 'ok' }> {
@@ -17,9 +24,29 @@ export function createOperations(deps: { store: Store; kv: Kv; sessions: Session
     },
 
     /** The host system drops a customer's WeChat bindings and sessions (after a password change, say). */
-    async revoke(customerId: number): Promise<void> {
-      await sessions.voidIdentities(await store.boundIdentities({ customerId }));
-      if (!(await store.revokeCustomer(customerId))) throw new AppError(404, 'CUSTOMER_NOT_FOUND');
+    revoke: (customerId: string) => revoke(customerId),
+
+    /**
+     * A signed event from the host. Each id is acted on once: a replay within the signature's life is
+     * answered as a duplicate. A customer wxauth has never bound is no error (nothing to drop).
+     */
+    async receive(event: {
+      id: string;
+      type: 'customer.password_changed' | 'customer.revoke_wechat';
+      customerId: string;
+    }): Promise<{ received: string; duplicate: boolean }> {
+      if (!(await kv.setIfAbsent(`hostevt:${event.id}`, 1, EVENT_MEMORY_MS)))
+        return { received: event.id, duplicate: true };
+      try {
+        await revoke(event.customerId, event.type === 'customer.password_changed' ? 'password_changed' : 'revoked');
+      } catch (err) {
+        if (!(err instanceof AppError && err.code === 'CUSTOMER_NOT_FOUND')) {
+          // Not done: the host's retry of the same id must be acted on.
+          await kv.del(`hostevt:${event.id}`);
+          throw err;
+        }
+      }
+      return { received: event.id, duplicate: false };
     },
   };
 }

@@ -32,13 +32,15 @@ export function createSiteIdentity(deps: { sessions: Sessions; tokens: Tokens | 
         };
       }
       return {
-        'X-Auth-Request-User': String(who.customerId),
+        'X-Auth-Request-User': who.customerId,
         'X-Auth-Request-Bound': 'true',
         'X-Auth-Request-Appid': who.appid,
         'X-Auth-Request-Openid': who.openid,
         ...(who.unionid && { 'X-Auth-Request-Unionid': who.unionid }),
-        'X-Auth-Request-Phone': who.phone,
-        'X-Auth-Request-Phone-Masked': maskPhone(who.phone),
+        ...(who.phone && {
+          'X-Auth-Request-Phone': who.phone,
+          'X-Auth-Request-Phone-Masked': maskPhone(who.phone),
+        }),
       };
     },
 

@@ -41,6 +41,13 @@ const ACCOUNT_MESSAGES: Record<ErrorCode, string> = {
   ALREADY_BOUND: '已绑定手机号',
   NOT_BOUND: '尚未绑定手机号',
   NO_SMS: FAILED,
+  ACCOUNT_INVALID: '请输入账号',
+  PASSWORD_REQUIRED: '请输入密码',
+  CREDENTIALS_INVALID: '账号或密码错误',
+  ACCOUNT_LOCKED: '尝试次数过多，请稍后再试',
+  PHONE_NOT_REGISTERED: '该手机号尚未注册',
+  BIND_METHOD_DISABLED: '暂不支持这种绑定方式',
+  DIRECTORY_UNAVAILABLE: '账号服务暂时不可用，请稍后重试',
   URL_INVALID: FAILED,
   BAD_REQUEST: FAILED,
   BAD_JSON: FAILED,
@@ -54,13 +61,22 @@ const ACCOUNT_MESSAGES: Record<ErrorCode, string> = {
   UNAUTHORIZED: FAILED,
   CUSTOMER_ID_INVALID: FAILED,
   CUSTOMER_NOT_FOUND: FAILED,
+  SIGNATURE_INVALID: FAILED,
+  EVENT_INVALID: FAILED,
   SERVICE_UNAVAILABLE: FAILED,
   NOT_READY: FAILED,
   INTERNAL: FAILED,
 };
 
-export function accountMessage(code: ApiError['code'], details: ErrorDetails = {}): string {
+/**
+ * `serverMessage`: the BFF's own text, used for the one code whose text the operator configures
+ * (PHONE_NOT_REGISTERED: DIRECTORY_UNKNOWN_PHONE_MESSAGE), and only there.
+ */
+export function accountMessage(code: ApiError['code'], details: ErrorDetails = {}, serverMessage?: string): string {
   if (code === 'SMS_CODE_INVALID' && typeof details.triesLeft === 'number')
     return `验证码错误，还可尝试 ${details.triesLeft} 次`;
+  if (code === 'ACCOUNT_LOCKED' && typeof details.retryAfterSeconds === 'number')
+    return `尝试次数过多，请 ${Math.max(1, Math.ceil(details.retryAfterSeconds / 60))} 分钟后再试`;
+  if (code === 'PHONE_NOT_REGISTERED' && serverMessage?.trim()) return serverMessage.trim();
   return code === 'NETWORK' ? '网络异常，请检查网络后重试' : lookup(ACCOUNT_MESSAGES, code, FAILED);
 }

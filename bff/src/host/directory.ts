@@ -1,0 +1,73 @@
+import * as v from 'valibot';
+import type { DirectoryConfig } from '../config.js';
+import { AppError } from '../errors.js';
+import type { CustomerClaim } from '../store/store.js';
+import type { HostClient } from './client.js';
+import { HostUnreachable } from './client.js';
+
+/** A customer id the host gives: 1 to 64 of letters, digits and `. _ : -` (a number is taken as text). */
+export const CUSTOMER_REF = /^[A-Za-z0-9._:-]{1,64}$/;
+
+const Found = v.object({
+  customerId: v.pipe(
+    v.union([v.string(), v.pipe(v.number(), v.integer(), v.transform(String))]),
+    v.regex(CUSTOMER_REF),
+  ),
+  displayName: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(100)))),
+});
+
+const unavailable = () => new AppError(503, 'DIRECTORY_UNAVAILABLE', undefined, {}, true);
+
+/** Which customer a proven phone or a host account is: the built-in table, or the host's directory. */
+export interface Directory {
+  /** The customer that owns a phone proven by SMS. */
+  forPhone(phone: string): Promise<CustomerClaim>;
+  /** The customer an account and password sign in as; null when the host refused them (either wrong). */
+  forPassword(account: string, password: string): Promise<CustomerClaim | null>;
+}
+
+export function createDirectory(
+  config: DirectoryConfig,
+  deps: { client: HostClient | null; log?: { warn(o: object, msg: string): void } },
+): Directory {
+  if (config.kind === 'builtin')
+    return {
+      forPhone: async (phone) => ({ ref: null, phone, localPrefix: '', method: 'sms' }),
+      forPassword: async () => {
+        throw new AppError(403, 'BIND_METHOD_DISABLED');
+      },
+    };
+
+  const client = deps.client!;
+  const base = config.url;
+  async function ask(path: 'lookup' | 'verify', payload: object, refusals: number[]) {
+    let answer;
+    try {
+      answer = await client.post(`${base}/customers/${path}`, payload);
+    } catch (err) {
+      if (!(err instanceof HostUnreachable)) throw err;
+      deps.log?.warn({ directory: path, reason: err.reason }, 'customer directory unreachable');
+      throw unavailable();
+    }
+    if (refusals.includes(answer.status)) return null;
+    const found = answer.status === 200 ? v.safeParse(Found, answer.body) : undefined;
+    if (!found?.success) {
+      deps.log?.warn({ directory: path, status: answer.status }, 'customer directory gave no usable answer');
+      throw unavailable();
+    }
+    return { ref: found.output.customerId, displayName: found.output.displayName ?? null };
+  }
+
+  return {
+    async forPhone(phone) {
+      const found = await ask('lookup', { phone }, [404]);
+      if (found) return { ...found, phone, method: 'sms' };
+      if (config.unknownPhone === 'create') return { ref: null, phone, localPrefix: 'wxauth-', method: 'sms' };
+      throw new AppError(403, 'PHONE_NOT_REGISTERED', config.unknownPhoneMessage);
+    },
+    async forPassword(account, password) {
+      const found = await ask('verify', { account, password }, [401, 403, 404]);
+      return found && { ...found, phone: null, method: 'password' };
+    },
+  };
+}

@@ -1,0 +1,1 @@
+export function verifyWxauthSignature(secret: string, header: unknown, rawBody: string, nowMs?: number): boolean;
