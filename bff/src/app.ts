@@ -21,6 +21,7 @@ import { authRoutes } from './routes/auth.js';
 import type { AppRouter, RouteDeps } from './routes/context.js';
 import { jssdkRoutes } from './routes/jssdk.js';
 import { opsRoutes } from './routes/ops.js';
+import { preflightRoutes } from './routes/preflight.js';
 import { proxyRoutes } from './routes/proxy.js';
 import { siteRoutes } from './routes/site.js';
 import { createJssdk } from './services/jssdk.js';
@@ -135,7 +136,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   };
 
   const router = new Router<AppState>();
-  for (const routes of [authRoutes, accountRoutes, jssdkRoutes, opsRoutes, proxyRoutes, siteRoutes])
+  for (const routes of [authRoutes, accountRoutes, jssdkRoutes, opsRoutes, proxyRoutes, siteRoutes, preflightRoutes])
     routes(router, routeDeps);
   deps.demo?.routes?.(router);
 
