@@ -345,7 +345,7 @@ function accountsConfig(
     } catch {
       // reported below
     }
-    problems.push(`${name}: expected an http(s) URL with no query, fragment or credentials, got "${raw}"`);
+    problems.push(`${name}: expected an http(s) URL with no query, fragment or credentials (value not shown)`);
     return undefined;
   };
 

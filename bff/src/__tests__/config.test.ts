@@ -115,6 +115,81 @@ describe('TRUST_PROXY', () => {
   });
 });
 
+describe("the host system's accounts", () => {
+  const SECRET = 'h'.repeat(32);
+  const webhook = { ...REAL, CUSTOMER_DIRECTORY: 'webhook', DIRECTORY_URL: 'https://accounts.example.com/wxauth' };
+
+  it('defaults to the built-in table, SMS binding and no events', () => {
+    expect(loadConfig(REAL).accounts).toEqual({
+      directory: { kind: 'builtin' },
+      bindMethods: ['sms'],
+      hostSecrets: [],
+      eventsUrl: null,
+    });
+  });
+
+  it('takes a webhook directory with its secret, both binding methods and an events URL', () => {
+    const config = loadConfig({
+      ...webhook,
+      HOST_SIGNING_SECRET: `${SECRET}, ${'o'.repeat(40)}`,
+      BIND_METHODS: 'password,sms',
+      EVENTS_WEBHOOK_URL: 'https://accounts.example.com/wxauth/events',
+      DIRECTORY_UNKNOWN_PHONE: 'create',
+    });
+    expect(config.accounts).toEqual({
+      directory: {
+        kind: 'webhook',
+        url: 'https://accounts.example.com/wxauth',
+        unknownPhone: 'create',
+        unknownPhoneMessage: '该手机号尚未注册，请先注册或使用账号密码登录',
+        timeoutMs: 3000,
+      },
+      bindMethods: ['password', 'sms'],
+      hostSecrets: [SECRET, 'o'.repeat(40)],
+      eventsUrl: 'https://accounts.example.com/wxauth/events',
+    });
+  });
+
+  it.each([
+    [
+      { CUSTOMER_DIRECTORY: 'ldap' },
+      'CUSTOMER_DIRECTORY: expected "builtin" (wxauth\'s own table) or "webhook", got "ldap"',
+    ],
+    [
+      { CUSTOMER_DIRECTORY: 'webhook', HOST_SIGNING_SECRET: SECRET },
+      'DIRECTORY_URL: required when CUSTOMER_DIRECTORY is "webhook" (the base of …/customers/lookup)',
+    ],
+    [
+      { CUSTOMER_DIRECTORY: 'webhook', DIRECTORY_URL: 'https://a.example.com' },
+      'HOST_SIGNING_SECRET: required when CUSTOMER_DIRECTORY is "webhook" (at least 32 characters)',
+    ],
+    [
+      { ...webhook, HOST_SIGNING_SECRET: 'short' },
+      'HOST_SIGNING_SECRET: each secret must be at least 32 characters long (value not shown)',
+    ],
+    [
+      { BIND_METHODS: 'password' },
+      'BIND_METHODS: "password" needs CUSTOMER_DIRECTORY=webhook (the host system checks passwords; wxauth keeps none)',
+    ],
+    [{ BIND_METHODS: 'sms,qq' }, 'BIND_METHODS: expected sms, password or both ("sms,password"), got "sms,qq"'],
+    [
+      { EVENTS_WEBHOOK_URL: 'https://a.example.com/events' },
+      'HOST_SIGNING_SECRET: required when EVENTS_WEBHOOK_URL is set (at least 32 characters)',
+    ],
+    [
+      { EVENTS_WEBHOOK_URL: 'https://user:pw@a.example.com/events', HOST_SIGNING_SECRET: SECRET },
+      'EVENTS_WEBHOOK_URL: expected an http(s) URL with no query, fragment or credentials (value not shown)',
+    ],
+    [{ DIRECTORY_URL: 'https://a.example.com' }, 'DIRECTORY_URL: only used when CUSTOMER_DIRECTORY is "webhook"'],
+    [
+      { ...webhook, HOST_SIGNING_SECRET: SECRET, DIRECTORY_UNKNOWN_PHONE: 'ignore' },
+      'DIRECTORY_UNKNOWN_PHONE: expected "refuse" or "create", got "ignore"',
+    ],
+  ])('%j: %s', (env, problem) => {
+    expect(problems({ ...REAL, ...env })).toEqual([problem]);
+  });
+});
+
 describe('docs/docker-compose.yml', () => {
   it("gives the BFF a configuration it accepts, from the example .env's values", () => {
     const docs = new URL('../../../docs/', import.meta.url);
