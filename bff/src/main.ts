@@ -4,6 +4,8 @@ import { pino, type DestinationStream } from 'pino';
 import { createApp } from './app.js';
 import { loadConfig, type Config, type WechatApps } from './config.js';
 import { startDemo, type RunningDemo } from './demo/start.js';
+import { countOutbox, createOutboxWorker, EVENT_TIMEOUT_MS } from './events/outbox.js';
+import { createHostClient } from './host/client.js';
 import { createMemoryKv } from './kv/memory.js';
 import { logDestination } from './logDestination.js';
 import { createMetrics } from './metrics.js';
@@ -113,6 +115,24 @@ export async function startServer(
       .once('error', reject);
   });
   server.keepAliveTimeout = 65_000;
+
+  // EVENTS_WEBHOOK_URL: the outbox the store writes is delivered from every instance (one event by
+  // one instance at a time), until the server closes.
+  const { eventsUrl, hostSecrets } = config.accounts;
+  const events =
+    eventsUrl && hostSecrets[0]
+      ? createOutboxWorker({
+          db,
+          url: eventsUrl,
+          client: createHostClient({ secret: hostSecrets[0], timeoutMs: EVENT_TIMEOUT_MS }),
+          log,
+          metrics,
+        })
+      : null;
+  if (events) {
+    metrics.countEventsWith(() => countOutbox(db));
+    events.start();
+  }
   const url = `http://${config.host}:${(server.address() as AddressInfo).port}`;
   log.info(
     {
@@ -132,10 +152,13 @@ export async function startServer(
     url,
     sim: demo?.sim,
     async close() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
+      await Promise.all([
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+        }),
+        events?.stop(),
+      ]);
       await Promise.all([store.close(), kv.close(), demo?.close()]);
       log.flush?.();
     },
