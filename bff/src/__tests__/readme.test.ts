@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,5 +51,26 @@ describe('the README', () => {
     const expected = [...script.matchAll(/^#\s+→ (.*)$/gm)].map((m) => m[1]);
     expect(expected.length).toBeGreaterThan(5);
     expect(stdout.split('\n').filter(Boolean)).toEqual(expected);
+  });
+});
+
+describe("the README's signature check for hosts", () => {
+  it('runs as written, accepting what the BFF signs and refusing a tampered, old or unsigned body', async () => {
+    const from = README.indexOf('### Signatures: `X-Wxauth-Signature`');
+    const block = /```js\n([\s\S]*?)```/.exec(README.slice(from));
+    expect(from).toBeGreaterThan(0);
+    const file = join(mkdtempSync(join(tmpdir(), 'wxauth-readme-')), 'verify.mjs');
+    writeFileSync(file, block![1]!);
+    const { verifyWxauthSignature } = (await import(file)) as {
+      verifyWxauthSignature: (secret: string, header: unknown, body: string, now?: number) => boolean;
+    };
+    const { sign } = await import('../host/signature.js');
+    const secret = 'host-signing-secret-0123456789abcdef-test';
+    const body = '{"id":"evt_1","type":"wechat.bound","data":{}}';
+    const now = Date.now();
+    expect(verifyWxauthSignature(secret, sign(secret, body, now), body, now)).toBe(true);
+    expect(verifyWxauthSignature(secret, sign(secret, body, now), body.replace('bound', 'unbound'), now)).toBe(false);
+    expect(verifyWxauthSignature(secret, sign(secret, body, now - 301_000), body, now)).toBe(false);
+    expect(verifyWxauthSignature(secret, undefined, body, now)).toBe(false);
   });
 });
