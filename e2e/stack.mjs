@@ -51,23 +51,32 @@ export const CHROMIUM = {
 
 /**
  * The repository's nginx.conf with only the values of its "e2e:" lines replaced. Every marked line
- * must be replaced, and nothing else is touched, so the tests run the file that ships.
+ * must be replaced, and nothing else is touched, so the tests run the file that ships. A value may be
+ * a function of the line's own value (the upstream keeps the file's server parameters). The image's
+ * template names (${WXAUTH_*}) are all on marked lines: none may be left.
+ * @param {Record<string, string | ((value: string) => string)>} values
  */
 export function deriveNginxConf(values) {
   const source = readFileSync(join(ROOT, 'nginx.conf'), 'utf8');
   const seen = new Set();
-  const out = source.replace(
-    /^(\s*)(\S+)\s+(.*?);(\s*)# e2e: (\w+)$/gm,
-    (line, indent, directive, _value, _sp, key) => {
-      if (!(key in values)) throw new Error(`nginx.conf: no e2e value for "${key}"`);
-      seen.add(key);
-      return `${indent}${directive} ${values[key]};`;
-    },
-  );
+  const out = source.replace(/^(\s*)(\S+)\s+(.*?);(\s*)# e2e: (\w+)$/gm, (line, indent, directive, value, _sp, key) => {
+    if (!(key in values)) throw new Error(`nginx.conf: no e2e value for "${key}"`);
+    seen.add(key);
+    const replacement = values[key];
+    return `${indent}${directive} ${typeof replacement === 'function' ? replacement(value) : replacement};`;
+  });
   const missing = Object.keys(values).filter((k) => !seen.has(k));
   if (missing.length) throw new Error(`nginx.conf has no "e2e:" line for ${missing.join(', ')}`);
+  const placeholder = /\$\{WXAUTH_\w+\}/.exec(out);
+  if (placeholder) throw new Error(`nginx.conf: ${placeholder[0]} is on a line with no "e2e:" mark`);
   return out;
 }
+
+/** The upstream's server lines for BFFs on these loopback ports, with the parameters nginx.conf gives its one. */
+export const upstreamServers = (ports) => (value) => {
+  const params = value.split(/\s+/).slice(1).join(' ');
+  return ports.map((p) => `127.0.0.1:${p}${params ? ` ${params}` : ''}`).join('; server ');
+};
 
 async function waitFor(url, child, what) {
   for (let i = 0; i < 300; i++) {
@@ -223,6 +232,7 @@ export async function startStack({
   closers.push(() => Promise.all(bffs.map((b) => b.stop())));
 
   mkdirSync(join(dir, 'logs'));
+  mkdirSync(join(dir, 'tmp'));
   const verify = verifyDir ?? join(dir, 'verify');
   mkdirSync(verify, { recursive: true, mode: 0o755 });
   // nginx.conf's own includes (wxauth/…) sit beside it, as in the image; plus the locations of the
@@ -237,9 +247,15 @@ export async function startStack({
       error_log: `${join(dir, 'logs/error.log')} warn`,
       access_log: `${join(dir, 'logs/access.log')} wxauth`,
       mime_types: '/etc/nginx/mime.types',
+      client_body_temp: join(dir, 'tmp/client-body'),
+      proxy_temp: join(dir, 'tmp/proxy'),
+      fastcgi_temp: join(dir, 'tmp/fastcgi'),
+      uwsgi_temp: join(dir, 'tmp/uwsgi'),
+      scgi_temp: join(dir, 'tmp/scgi'),
       // Several instances: one server line each, as several addresses of one name would give.
-      upstream: [bffPort, ...instances].map((p) => `127.0.0.1:${p}`).join('; server '),
+      upstream: upstreamServers([bffPort, ...instances]),
       listen: `127.0.0.1:${nginxPort} default_server`,
+      server_name: 'localhost',
       proxy_listen: `127.0.0.1:${nginxPort}`,
       proxy_server_name: proxy?.domain ?? 'proxy.invalid',
       root: join(ROOT, 'web/dist'),

@@ -1,5 +1,9 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
+import { freePorts, startStack } from '../stack.mjs';
 import { expect, test } from './fixtures';
 
 // Request-level checks of the shipped nginx.conf in front of the stacks: mostly the real one.
@@ -124,4 +128,105 @@ test('/internal/ stays unreachable through nginx, encoded slashes included', asy
     400,
     'BAD_REQUEST',
   ]);
+});
+
+test('the auth page gets the strict CSP at every URL that renders it, and only there', async ({ request }) => {
+  const csp = async (path: string) =>
+    (await request.get(path, { maxRedirects: 0 })).headers()['content-security-policy'] ?? '';
+  // vue-router renders /auth for a trailing slash and in any case (its defaults: strict and sensitive off).
+  for (const path of ['/auth', '/auth/', '/AUTH', '/Auth/', '/auth?code=c&state=s', '/auth/?code=c&state=s']) {
+    expect([path, await csp(path)]).toEqual([path, expect.stringContaining("img-src 'self' data:; frame-src 'none';")]);
+  }
+  for (const path of ['/', '/orders', '/authority', '/auth/x']) {
+    expect([path, await csp(path)]).toEqual([path, expect.stringContaining('frame-src https://open.weixin.qq.com')]);
+  }
+});
+
+test("/healthz and /readyz are the BFF's own answers, never the app's page; /metrics is refused", async ({
+  request,
+}) => {
+  const healthz = await request.get('/healthz');
+  expect([healthz.status(), await healthz.json()]).toEqual([200, { status: 'ok' }]);
+  const readyz = await request.get('/readyz');
+  expect([readyz.status(), await readyz.json()]).toEqual([200, { status: 'ready', database: 'ok', state: 'ok' }]);
+  for (const path of ['/metrics', '/metrics?x=1', '/%6Detrics']) {
+    const metrics = await request.get(path);
+    expect([path, metrics.status(), metrics.headers()['cache-control']]).toEqual([path, 404, 'no-store']);
+    expect(await metrics.text()).not.toContain('# HELP');
+  }
+});
+
+/**
+ * A listener on `port` that never accepts, its queue filled: the kernel drops every further SYN, as it
+ * goes for a stopped container's address, which nothing answers any more (not even with a refusal).
+ */
+async function unansweredAddress(port: number) {
+  const child = spawn(
+    process.execPath,
+    [
+      '-e',
+      `require('net').createServer().listen({ port: ${port}, host: '127.0.0.1', backlog: 1 }, () => console.log('up'))`,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  await once(child.stdout!, 'data');
+  process.kill(child.pid!, 'SIGSTOP');
+  const held: Socket[] = [];
+  const close = () => (held.forEach((s) => s.destroy()), child.kill('SIGKILL'));
+  for (;;) {
+    const socket = connect(port, '127.0.0.1');
+    const made = await Promise.race([
+      once(socket, 'connect').then(() => true),
+      new Promise<boolean>((r) => setTimeout(() => r(false), 300)),
+    ]);
+    if (!made) {
+      socket.destroy();
+      return { close };
+    }
+    held.push(socket);
+    if (held.length > 8) {
+      close();
+      throw new Error(`port ${port} keeps accepting connections`);
+    }
+  }
+}
+
+test('an instance whose address stopped answering costs one request, under 2 s, POSTs included', async () => {
+  test.setTimeout(60_000);
+  const [spare] = await freePorts(1);
+  // Each instance its own in-memory database: what is asked of them here needs nothing shared.
+  const stack = await startStack({ demo: false, instances: [spare!], env: { DATABASE_URL: 'sqlite::memory:' } });
+  try {
+    // Before nginx has sent it anything (no connection of its own to lose), the second instance goes.
+    await stack.bffs[1]!.kill('SIGKILL');
+    const gone = await unansweredAddress(spare!);
+    try {
+      const took: number[] = [];
+      for (let i = 0; i < 12; i++) {
+        // POSTs too: a connection that was never made sent nothing, so nginx passes even a POST on.
+        const post = i % 2 === 0;
+        const started = performance.now();
+        const res = await fetch(
+          `${stack.origin}/api/${post ? 'auth/logout' : 'meta'}`,
+          post ? { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' } : {},
+        );
+        took.push(performance.now() - started);
+        expect([i, res.status]).toEqual([i, post ? 204 : 200]);
+      }
+      // One request found the instance gone (proxy_connect_timeout 1s) and went on to the other; every
+      // worker then knew (the upstream's zone) and left it out (max_fails=1 fail_timeout=30s).
+      const slow = took.filter((ms) => ms > 500);
+      expect(slow).toHaveLength(1);
+      expect(slow[0]).toBeLessThan(2000);
+    } finally {
+      gone.close();
+    }
+    // No instance at all: /healthz says so with nginx's 502, not the app's 200 index.html.
+    await stack.bffs[0]!.kill('SIGKILL');
+    const down = await fetch(`${stack.origin}/healthz`);
+    expect(down.status).toBe(502);
+    expect(await down.text()).not.toContain('<div id="app"');
+  } finally {
+    await stack.stop();
+  }
 });
