@@ -2,7 +2,7 @@ import { createRemoteJWKSet, decodeJwt, jwtVerify, SignJWT, importJWK, errors } 
 import { describe, expect, it } from 'vitest';
 import { unavailable } from '../errors.js';
 import { newSigningKey } from '../services/tokens.js';
-import { INTERNAL_TOKEN, startBff, TOKEN_AUDIENCE, type Bff, type Browser } from './harness.js';
+import { INTERNAL_TOKEN, SESSION_SECRET, startBff, TOKEN_AUDIENCE, type Bff, type Browser } from './harness.js';
 
 const PUBLIC_URL = 'https://h5.example.com';
 const MINUTE = 60_000;
@@ -22,6 +22,22 @@ async function bound(bff: Bff, user = 'alice', phone = '13800138000'): Promise<B
 }
 
 describe('forward-auth for nginx auth_request', () => {
+  it('a session kept from before customer ids were strings still names its customer, as text', async () => {
+    const bff = await startBff({ tokenKeys: { keys: [await newSigningKey('k1')] } });
+    const browser = await bound(bff);
+    expect((await check(bff, browser, 'bound')).status).toBe(204);
+    // As a session written by the previous version sits in Redis: its snapshot's customer id a number.
+    const { createHmac } = await import('node:crypto');
+    const sessionId = [...browser.cookies].find(([name]) => name.endsWith('wxauth_sid'))![1];
+    const key = `sess:${createHmac('sha256', SESSION_SECRET).update(sessionId).digest('base64url')}`;
+    const record = (await bff.kv.get<{ signedIn: { customerId: unknown } }>(key))!;
+    await bff.kv.set(key, { ...record, signedIn: { ...record.signedIn, customerId: 1 } }, 60_000);
+    expect((await check(bff, browser, 'bound')).headers.get('x-auth-request-user')).toBe('1');
+    const token = await browser.request('/api/auth/token');
+    expect(token.status).toBe(200);
+    expect(decodeJwt(((await token.json()) as { token: string }).token).sub).toBe('1');
+  });
+
   it('a bound user: 204 with the customer, the WeChat identity, and the phone in full and masked', async () => {
     const bff = await startBff();
     const browser = await bound(bff);

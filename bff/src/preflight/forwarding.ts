@@ -49,9 +49,34 @@ export async function checkForwarding(deps: Deps): Promise<Finding[]> {
       hstsSkipped('the BFF was not reached through PUBLIC_URL', '未能经 PUBLIC_URL 访问到 BFF'),
     ];
   }
-  const echo = JSON.parse(answer.body.toString('utf8')) as Echo;
+  const echo = parseEcho(answer.body);
+  if (!echo)
+    return [
+      finding(
+        'proxy.forwarded',
+        'fail',
+        {
+          en: `${url} answered something that is not the BFF's: /api/ does not reach the BFF`,
+          zh: `${url} 的响应不是 BFF 的：/api/ 没有转发到 BFF`,
+        },
+        {
+          en: "Have nginx pass /api/ to the BFF (nginx.conf's location /api/).",
+          zh: '让 nginx 把 /api/ 转发给 BFF（nginx.conf 的 location /api/）。',
+        },
+      ),
+      hstsSkipped('the BFF was not reached through PUBLIC_URL', '未能经 PUBLIC_URL 访问到 BFF'),
+    ];
   const hsts = answer.res.headers.get('strict-transport-security');
   return [judgeForwarding(config, echo), judgeHsts(config, hsts)];
+}
+
+function parseEcho(body: Buffer): Echo | undefined {
+  try {
+    const echo = JSON.parse(body.toString('utf8')) as Partial<Echo> | null;
+    return typeof echo?.protocol === 'string' && typeof echo.ip === 'string' ? (echo as Echo) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function judgeForwarding(config: Config, echo: Echo): Finding {

@@ -41,18 +41,35 @@ export function configReport(err: ConfigError): Report {
   );
 }
 
+/** A check that broke is a failing line of its own, never a crash of the whole run. */
+async function guarded<T extends Finding | Finding[]>(id: string, check: () => Promise<T>): Promise<T | Finding[]> {
+  try {
+    return await check();
+  } catch (err) {
+    const message = (err as Error).message?.split('\n')[0] ?? String(err);
+    return [
+      finding(
+        id,
+        'fail',
+        { en: `the check could not run: ${message}`, zh: `检查无法运行：${message}` },
+        { en: 'Report this with the line above.', zh: '请连同上面一行报告此问题。' },
+      ),
+    ];
+  }
+}
+
 /** Every check, concurrently where they do not depend on each other, in the order they are printed. */
 export async function runPreflight(deps: PreflightDeps): Promise<Report> {
   const { config, apps } = deps;
   const checkDeps = { ...deps, config };
   const [verify, wechat, jssdk, forwarding, database, redis, sms] = await Promise.all([
-    checkVerifyFiles(checkDeps),
-    checkWechat(deps),
-    checkJssdkOrigins(checkDeps),
-    checkForwarding(checkDeps),
-    checkDatabase({ databaseUrl: config.databaseUrl, timeoutMs: deps.timeoutMs }),
-    checkRedis({ redisUrl: config.redisUrl, timeoutMs: deps.timeoutMs }),
-    checkSms(checkDeps),
+    guarded('mp-verify', () => checkVerifyFiles(checkDeps)),
+    guarded('wechat.official', () => checkWechat(deps)),
+    guarded('jssdk.origins', () => checkJssdkOrigins(checkDeps)),
+    guarded('proxy.forwarded', () => checkForwarding(checkDeps)),
+    guarded('database', () => checkDatabase({ databaseUrl: config.databaseUrl, timeoutMs: deps.timeoutMs })),
+    guarded('redis', () => checkRedis({ redisUrl: config.redisUrl, timeoutMs: deps.timeoutMs })),
+    guarded('sms', () => checkSms(checkDeps)),
   ]);
   const byId = (id: string) => wechat.filter((f) => f.id === id);
   const mode = config.demo ? 'demo' : 'real';
@@ -68,14 +85,14 @@ export async function runPreflight(deps: PreflightDeps): Promise<Report> {
       ...verify,
       ...byId('wechat.official'),
       ...byId('wechat.website'),
-      jssdk,
+      ...[jssdk].flat(),
       ...byId('jssdk.ticket'),
       ...forwarding,
       checkSecrets(config),
       ...database,
       ...redis,
       ...byId('clock'),
-      sms,
+      ...[sms].flat(),
     ],
     config.publicUrl,
   );

@@ -106,7 +106,11 @@ export function createSessions(deps: {
         const voidedAt = await kv.get<number>(voidKey(record.identityId));
         if (voidedAt === undefined || voidedAt < record.createdAt) {
           await touch(key, record, t);
-          return record.signedIn;
+          // Sessions kept from before customer ids were strings (Redis outlives a deploy) held a number.
+          const { customerId } = record.signedIn;
+          return typeof customerId === 'string'
+            ? record.signedIn
+            : { ...record.signedIn, customerId: String(customerId) };
         }
       }
       const session = await load(id);
