@@ -91,7 +91,7 @@ export function createOutboxWorker(deps: {
       .selectAll()
       .where('next_attempt_at', '<=', t)
       .orderBy('next_attempt_at')
-      .orderBy('created_at')
+      .orderBy('seq')
       .limit(1);
 
   async function attempt(row: Row): Promise<Outcome> {
