@@ -39,6 +39,11 @@ export default defineConfig({
       use: { ...devices['iPhone 13'], defaultBrowserType: 'chromium', userAgent: WECHAT_UA },
     },
     {
+      // pnpm preflight against stacks behind nginx.conf: green, and deliberate mistakes found.
+      name: 'preflight',
+      testMatch: /preflight\.spec\.ts/,
+    },
+    {
       // Request-level checks of nginx.conf: headers, caching, what it serves.
       name: 'nginx',
       testMatch: /nginx\.spec\.ts/,

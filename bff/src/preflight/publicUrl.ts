@@ -77,8 +77,8 @@ function originProblems(name: string, origin: string, strict: boolean): Problem[
       status: 'warn',
       summary: { en: `${name} is http`, zh: `${name} 是 http` },
       fix: {
-        en: `Serve the site over https and set ${name}=https://${url.host}: over http cookies are not Secure and codes travel in clear.`,
-        zh: `为站点启用 https 并设置 ${name}=https://${url.host}：http 下 Cookie 不带 Secure，授权码明文传输。`,
+        en: `Serve the site over https (TLS at nginx or in front of it) and write ${name} with https://: over http cookies are not Secure and codes travel in clear.`,
+        zh: `为站点启用 https（在 nginx 或其前端终止 TLS），${name} 以 https:// 开头：http 下 Cookie 不带 Secure，授权码明文传输。`,
       },
     });
   if (url.port)
@@ -89,8 +89,8 @@ function originProblems(name: string, origin: string, strict: boolean): Problem[
         zh: `${name} 带端口 ${url.port}：除 80/443 外带端口的 redirect_uri 微信一律报 10003${standInZh}`,
       },
       fix: {
-        en: `Put nginx on 443 (or 80) and set ${name}=${url.protocol}//${url.hostname} with no port.`,
-        zh: `让 nginx 监听 443（或 80），设置 ${name}=${url.protocol}//${url.hostname}，不带端口。`,
+        en: `Put nginx on 443 (or 80) and leave the port out of ${name}.`,
+        zh: `让 nginx 监听 443（或 80），${name} 中不写端口。`,
       },
     });
   const hostname = url.hostname.replace(/^\[|\]$/g, '');
@@ -102,8 +102,8 @@ function originProblems(name: string, origin: string, strict: boolean): Problem[
         zh: `${name} 的主机 ${url.hostname} 不是域名：网页授权域名只接受已备案的域名${standInZh}`,
       },
       fix: {
-        en: `Use the domain users open, e.g. ${name}=https://h5.example.com.`,
-        zh: `改用用户访问的域名，例如 ${name}=https://h5.example.com。`,
+        en: `Use the domain users open (the 网页授权域名) in ${name}, e.g. https://h5.example.com.`,
+        zh: `${name} 改用用户访问的域名（即网页授权域名），例如 https://h5.example.com。`,
       },
     });
   return problems;

@@ -27,7 +27,7 @@ describe('PUBLIC_URL', () => {
     expect(found).toMatchObject({ status: 'fail' });
     expect(found!.summary.en).toMatch(/port 8443.*10003/);
     expect(found!.summary.zh).toMatch(/端口 8443.*10003/);
-    expect(found!.fix!.en).toContain('PUBLIC_URL=https://h5.example.com with no port');
+    expect(found!.fix!.en).toContain('leave the port out of PUBLIC_URL');
   });
 
   it('a port is only a warning against a stand-in for WeChat (the e2e stack, a simulator)', () => {
