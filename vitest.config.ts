@@ -5,12 +5,14 @@ import { defineConfig } from 'vitest/config';
 const alias = {
   '@wxauth/wechat-sim': fileURLToPath(new URL('./wechat-sim/src/index.ts', import.meta.url)),
   '@wxauth/contract': fileURLToPath(new URL('./contract/src/index.ts', import.meta.url)),
+  '@wxauth/client': fileURLToPath(new URL('./client/src/index.ts', import.meta.url)),
 };
 
 export default defineConfig({
   test: {
     projects: [
       { test: { name: 'contract', root: 'contract', include: ['src/**/*.test.ts'] } },
+      { resolve: { alias }, test: { name: 'client', root: 'client', include: ['src/**/*.test.ts'] } },
       { resolve: { alias }, test: { name: 'wechat-sim', root: 'wechat-sim', include: ['src/**/*.test.ts'] } },
       {
         resolve: { alias },

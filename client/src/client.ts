@@ -1,0 +1,103 @@
+import type {
+  BindResult,
+  ErrorBody,
+  JssdkConfig,
+  LoginResult,
+  Meta,
+  QrLogin,
+  SessionInfo,
+  SmsSent,
+} from '@wxauth/contract';
+import { ApiError } from './errors.js';
+import { fetchTransport } from './fetch.js';
+import type { Transport } from './transport.js';
+
+export interface ClientOptions {
+  /** The BFF's origin when it is not the page's own; default "" (this origin, behind the same nginx). */
+  baseUrl?: string;
+  /** How requests are made: fetch by default; uniTransport(uni) in a uni-app project. */
+  transport?: Transport;
+  /** Milliseconds before a call fails with NETWORK. */
+  timeout?: number;
+  /** A call answered 401 SESSION_REQUIRED: the session ended. See WxauthClient.onUnauthorized. */
+  onUnauthorized?: (error: ApiError) => void;
+}
+
+/** One typed function per endpoint of the BFF. Every failure is an ApiError. */
+export interface WxauthClient {
+  /** Finishes WeChat's login with what captureCallback() took. */
+  login(code: string, state: string): Promise<LoginResult>;
+  /** Who is signed in, or null: a 401 here is an answer, not an expiry (the hook is not called). */
+  session(): Promise<SessionInfo | null>;
+  meta(): Promise<Meta>;
+  sendSms(phone: string): Promise<SmsSent>;
+  bindPhone(phone: string, smsCode: string): Promise<BindResult>;
+  /** 账号密码登录: the host system checks them (BIND_METHODS with "password"). */
+  bindPassword(account: string, password: string): Promise<BindResult>;
+  unbind(): Promise<void>;
+  logout(): Promise<void>;
+  /** wx.config's signature for the page at `url` (without its #fragment; the BFF drops it anyway). */
+  jssdkConfig(url: string): Promise<JssdkConfig>;
+  /** A desktop's embedded QR login (wxLogin.js's parameters). */
+  qrLogin(returnTo: string): Promise<QrLogin>;
+  /**
+   * What a 401 SESSION_REQUIRED from any call but session() means to the app (go through the login
+   * again, say). Settable after the client is made: a router registers it once it exists.
+   */
+  onUnauthorized: ((error: ApiError) => void) | undefined;
+}
+
+const NETWORK = '网络异常，请检查网络后重试';
+
+export function createClient({
+  baseUrl = '',
+  transport = fetchTransport(),
+  timeout = 15_000,
+  onUnauthorized,
+}: ClientOptions = {}): WxauthClient {
+  async function call<T>(method: 'GET' | 'POST', path: string, body?: object, probe = false): Promise<T> {
+    const post = method === 'POST';
+    let answer;
+    try {
+      answer = await transport({
+        method,
+        url: baseUrl + path,
+        // Always a JSON body on a POST, `{}` when there is nothing to send: the BFF takes no other. A GET
+        // has no Content-Type, so a page on another origin asks without a CORS preflight.
+        body: post ? (body ?? {}) : undefined,
+        headers: post ? { 'Content-Type': 'application/json' } : {},
+        timeout,
+      });
+    } catch {
+      throw new ApiError(0, 'NETWORK', NETWORK);
+    }
+    const { status, data } = answer;
+    if (status >= 200 && status < 300) return data as T;
+    const reply = (data as Partial<ErrorBody> | null | undefined)?.error;
+    const { code = `HTTP_${status}` as const, message = NETWORK, ...details } = typeof reply === 'object' ? reply : {};
+    const error = new ApiError(status, code, message, details);
+    if (code === 'SESSION_REQUIRED' && !probe) client.onUnauthorized?.(error);
+    throw error;
+  }
+
+  const q = (name: string, value: string) => `?${name}=${encodeURIComponent(value)}`;
+
+  const client: WxauthClient = {
+    onUnauthorized,
+    login: (code, state) => call('POST', '/api/auth/wechat/login', { code, state }),
+    session: () =>
+      call<SessionInfo>('GET', '/api/session', undefined, true).catch((error: unknown) => {
+        if (error instanceof ApiError && error.status === 401) return null;
+        throw error;
+      }),
+    meta: () => call('GET', '/api/meta'),
+    sendSms: (phone) => call('POST', '/api/sms/send', { phone }),
+    bindPhone: (phone, smsCode) => call('POST', '/api/account/bind', { phone, smsCode }),
+    bindPassword: (account, password) => call('POST', '/api/account/bind-password', { account, password }),
+    unbind: () => call('POST', '/api/account/unbind'),
+    logout: () => call('POST', '/api/auth/logout'),
+    jssdkConfig: (url) => call('GET', `/api/wechat/jssdk-config${q('url', url)}`),
+    qrLogin: (returnTo) => call('GET', `/api/auth/wechat/qr-login${q('returnTo', returnTo)}`),
+  };
+  return client;
+}
