@@ -2,7 +2,7 @@ import { flushPromises, mount } from '@vue/test-utils';
 import { createPinia, setActivePinia } from 'pinia';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createMemoryHistory, createRouter } from 'vue-router';
-import type { Meta } from '../api/auth';
+import type { Meta } from '@wxauth/contract';
 
 const SIM = 'http://localhost:8081';
 const getMeta = vi.fn<() => Promise<Meta>>();
@@ -31,7 +31,13 @@ describe('the demo banner', () => {
   afterEach(() => assign.mockRestore());
 
   it('换个新用户: signs out, then lets the simulator make this browser a new WeChat user and start again', async () => {
-    getMeta.mockResolvedValue({ demo: true, websiteLogin: true, unionidBeforeBind: false, simulator: SIM });
+    getMeta.mockResolvedValue({
+      demo: true,
+      websiteLogin: true,
+      unionidBeforeBind: false,
+      bindMethods: ['sms'],
+      simulator: SIM,
+    });
     const wrapper = await mountApp();
     expect(wrapper.get('[role="status"]').text()).toContain('模拟微信');
     await wrapper.get('button').trigger('click');
@@ -42,7 +48,7 @@ describe('the demo banner', () => {
   });
 
   it('is not there outside the demo', async () => {
-    getMeta.mockResolvedValue({ demo: false, websiteLogin: true, unionidBeforeBind: false });
+    getMeta.mockResolvedValue({ demo: false, websiteLogin: true, unionidBeforeBind: false, bindMethods: ['sms'] });
     const wrapper = await mountApp();
     expect(wrapper.find('[role="status"]').exists()).toBe(false);
     expect(wrapper.find('button').exists()).toBe(false);

@@ -23,7 +23,7 @@ const STATE = 'S'.repeat(32);
 const signedIn: SessionInfo = {
   bound: true,
   unionid: false,
-  user: { phone: '138****8000', nickname: null, avatar: null },
+  user: { phone: '138****8000', displayName: null, nickname: null, avatar: null },
 };
 
 async function mountAuth() {

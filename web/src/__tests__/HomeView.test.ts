@@ -9,7 +9,7 @@ const confirm = vi.fn<() => Promise<unknown>>();
 vi.mock('vant', async (importOriginal) => ({ ...(await importOriginal()), showConfirmDialog: () => confirm() }));
 const { default: HomeView } = await import('../views/HomeView.vue');
 
-async function mountHome() {
+async function mountHome(user: Record<string, string | null> = { phone: '138****8000' }) {
   const router = createRouter({
     history: createMemoryHistory(),
     routes: [
@@ -21,7 +21,7 @@ async function mountHome() {
   const pinia = createTestingPinia({
     createSpy: vi.fn,
     initialState: {
-      session: { loaded: true, info: { bound: true, unionid: false, user: { phone: '138****8000' } } },
+      session: { loaded: true, info: { bound: true, unionid: false, user } },
     },
   });
   const wrapper = mount(HomeView, { global: { plugins: [router, pinia] } });
@@ -62,5 +62,20 @@ describe('the home page', () => {
     await click('解绑手机号');
     expect(wrapper.get('[role="alert"]').text()).toBe('尚未绑定手机号');
     expect(router.currentRoute.value.fullPath).toBe('/');
+  });
+
+  it("shows the host system's name for the customer, and the masked phone", async () => {
+    const { wrapper } = await mountHome({ phone: '138****8000', displayName: '张三（上海分公司）' });
+    const cells = wrapper.findAll('.van-cell').map((c) => c.text());
+    expect(cells).toContain('账户张三（上海分公司）');
+    expect(cells).toContain('手机号138****8000');
+  });
+
+  it('a customer bound by account and password: no phone row, and 解除绑定 rather than 解绑手机号', async () => {
+    const { wrapper, session, click } = await mountHome({ phone: null, displayName: '李四' });
+    expect(wrapper.text()).not.toContain('手机号');
+    confirm.mockResolvedValueOnce('confirm');
+    await click('解除绑定');
+    expect(session.unbind).toHaveBeenCalledOnce();
   });
 });

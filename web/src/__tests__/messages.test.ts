@@ -16,4 +16,14 @@ describe('the messages the user reads', () => {
     expect(accountMessage('NETWORK')).toBe('网络异常，请检查网络后重试');
     for (const code of ['HTTP_502', 'INTERNAL'] as const) expect(accountMessage(code)).toBe('操作失败，请稍后重试');
   });
+
+  it('the lock in whole minutes; the unknown phone as the operator wrote it, and only that code', () => {
+    expect(accountMessage('ACCOUNT_LOCKED', { retryAfterSeconds: 900 })).toBe('尝试次数过多，请 15 分钟后再试');
+    expect(accountMessage('ACCOUNT_LOCKED', { retryAfterSeconds: 61 })).toBe('尝试次数过多，请 2 分钟后再试');
+    expect(accountMessage('ACCOUNT_LOCKED', { retryAfterSeconds: 5 })).toBe('尝试次数过多，请 1 分钟后再试');
+    expect(accountMessage('ACCOUNT_LOCKED')).toBe('尝试次数过多，请稍后再试');
+    expect(accountMessage('PHONE_NOT_REGISTERED', {}, '请先到门店开通会员')).toBe('请先到门店开通会员');
+    expect(accountMessage('PHONE_NOT_REGISTERED', {}, ' ')).toBe('该手机号尚未注册');
+    expect(accountMessage('CREDENTIALS_INVALID', {}, 'anything the server says')).toBe('账号或密码错误');
+  });
 });

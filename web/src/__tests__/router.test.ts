@@ -12,9 +12,13 @@ const { createAppRouter } = await import('../router');
 const bound: SessionInfo = {
   bound: true,
   unionid: false,
-  user: { phone: '138****8000', nickname: null, avatar: null },
+  user: { phone: '138****8000', displayName: null, nickname: null, avatar: null },
 };
-const unbound: SessionInfo = { bound: false, unionid: false, user: { phone: null, nickname: null, avatar: null } };
+const unbound: SessionInfo = {
+  bound: false,
+  unionid: false,
+  user: { phone: null, displayName: null, nickname: null, avatar: null },
+};
 
 describe('router guard', () => {
   beforeEach(() => {
@@ -73,6 +77,13 @@ describe('router guard', () => {
     getSession.mockResolvedValue(unbound);
     expect((await go('/bind?skipProfile=1')).currentRoute.value.name).toBe('bind');
     getMeta.mockResolvedValue({ demo: false, websiteLogin: false, unionidBeforeBind: false });
+  });
+
+  it('asks for the meta before the bind page shows (its tabs), whether or not there is a profile step', async () => {
+    getMeta.mockClear();
+    getSession.mockResolvedValue({ ...unbound, unionid: true });
+    expect((await go('/')).currentRoute.value.name).toBe('bind');
+    expect(getMeta).toHaveBeenCalledOnce();
   });
 
   it('lets the auth pages through without asking for the session', async () => {

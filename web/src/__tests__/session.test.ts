@@ -8,17 +8,22 @@ const api = vi.hoisted(() => ({
   login: vi.fn(),
   logout: vi.fn(),
   bindPhone: vi.fn(),
+  bindPassword: vi.fn(),
   unbindPhone: vi.fn(),
 }));
 vi.mock('@/api/session', () => ({ getSession: api.getSession }));
 vi.mock('@/api/auth', () => ({ login: api.login, logout: api.logout }));
-vi.mock('@/api/account', () => ({ bindPhone: api.bindPhone, unbindPhone: api.unbindPhone }));
+vi.mock('@/api/account', () => ({
+  bindPhone: api.bindPhone,
+  bindPassword: api.bindPassword,
+  unbindPhone: api.unbindPhone,
+}));
 const { useSessionStore } = await import('../stores/session');
 
 const bound: SessionInfo = {
   bound: true,
   unionid: false,
-  user: { phone: '138****8000', nickname: null, avatar: null },
+  user: { phone: '138****8000', displayName: null, nickname: null, avatar: null },
 };
 
 /** A store that has loaded the session once; the BFF is asked again only after it forgot it. */
@@ -88,6 +93,17 @@ describe('the session store', () => {
     api.logout.mockRejectedValue(new ApiError(0, 'NETWORK', '网络异常'));
     await session.logout();
     expect(api.logout).toHaveBeenCalledOnce();
+    await forgotten(session);
+  });
+
+  it('bindWithPassword: binds by the host account and forgets the session; a refusal keeps it', async () => {
+    const session = await signedIn();
+    api.bindPassword.mockRejectedValueOnce(new ApiError(401, 'CREDENTIALS_INVALID', '账号或密码错误'));
+    await expect(session.bindWithPassword('zhangsan', 'wrong')).rejects.toMatchObject({ code: 'CREDENTIALS_INVALID' });
+    expect(session.info).toEqual(bound);
+    api.bindPassword.mockResolvedValueOnce({ next: 'home', returnTo: '/' });
+    expect(await session.bindWithPassword('zhangsan', 'right')).toEqual({ next: 'home', returnTo: '/' });
+    expect(api.bindPassword).toHaveBeenLastCalledWith('zhangsan', 'right');
     await forgotten(session);
   });
 

@@ -9,6 +9,11 @@ export async function bindPhone(phone: string, smsCode: string): Promise<BindRes
   return (await http.post<BindResult>('/api/account/bind', { phone, smsCode })).data;
 }
 
+/** 账号密码登录: the host system checks the account and password; the BFF keeps neither. */
+export async function bindPassword(account: string, password: string): Promise<BindResult> {
+  return (await http.post<BindResult>('/api/account/bind-password', { account, password })).data;
+}
+
 export async function unbindPhone(): Promise<void> {
   await http.post('/api/account/unbind');
 }

@@ -1,14 +1,5 @@
-import type { LoginResult, QrLogin, Scope } from '@wxauth/contract';
+import type { LoginResult, Meta, QrLogin, Scope } from '@wxauth/contract';
 import { http } from './http';
-
-export interface Meta {
-  demo: boolean;
-  websiteLogin: boolean;
-  /** A new user gives the profile (snsapi_userinfo) before binding, for the unionid. */
-  unionidBeforeBind: boolean;
-  /** Demo mode only: the simulated WeChat's origin, as the browser reaches it. */
-  simulator?: string;
-}
 
 /** Not a call but a navigation: the BFF answers 302 to WeChat. */
 export function authorizeUrl(p: { scope: Scope; returnTo: string; again?: string }): string {

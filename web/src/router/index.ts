@@ -67,11 +67,12 @@ export function createAppRouter(): Router {
     // Opt-in (WX_UNIONID_BEFORE_BIND): a new user passes snsapi_userinfo once before binding. WeChat
     // gives the unionid only then, so the PC app knows them at once; without it, the same phone bound
     // on the PC joins the accounts all the same.
-    if (to.name === 'bind' && !info.unionid && to.query.skipProfile !== '1') {
+    if (to.name === 'bind') {
+      // Asked before the page shows, so its tabs (the meta's bindMethods) never change under the user.
       const meta = await useMetaStore()
         .load()
         .catch(() => null);
-      if (meta?.unionidBeforeBind) return toAuth('/bind', true);
+      if (meta?.unionidBeforeBind && !info.unionid && to.query.skipProfile !== '1') return toAuth('/bind', true);
     }
     if (to.meta.profile && !info.user.nickname) return toAuth(to.fullPath, true);
     return true;

@@ -1,10 +1,11 @@
+import type { Meta } from '@wxauth/contract';
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
-import { getMeta, type Meta } from '@/api/auth';
+import { getMeta } from '@/api/auth';
 
 export const isWechat = (ua = navigator.userAgent) => /MicroMessenger/i.test(ua);
 
-/** What the BFF offers (demo mode, website login), asked once. */
+/** What the BFF offers (demo mode, website login, the ways to bind), asked once. */
 export const useMetaStore = defineStore('meta', () => {
   const meta = ref<Meta | null>(null);
   let pending: Promise<Meta> | undefined;

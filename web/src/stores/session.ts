@@ -1,7 +1,7 @@
 import type { BindResult, LoginResult, SessionInfo } from '@wxauth/contract';
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
-import { bindPhone, unbindPhone } from '@/api/account';
+import { bindPassword, bindPhone, unbindPhone } from '@/api/account';
 import { login as finishLogin, logout as endSession } from '@/api/auth';
 import { getSession } from '@/api/session';
 
@@ -39,6 +39,13 @@ export const useSessionStore = defineStore('session', () => {
     return result;
   }
 
+  /** Binds to the host system's account its password proves (BIND_METHODS includes "password"). */
+  async function bindWithPassword(account: string, password: string): Promise<BindResult> {
+    const result = await bindPassword(account, password);
+    forget();
+    return result;
+  }
+
   async function unbind(): Promise<void> {
     await unbindPhone();
     forget();
@@ -55,5 +62,5 @@ export const useSessionStore = defineStore('session', () => {
     forget();
   }
 
-  return { info, loaded, load, login, bind, unbind, logout, expire };
+  return { info, loaded, load, login, bind, bindWithPassword, unbind, logout, expire };
 });
