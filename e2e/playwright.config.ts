@@ -39,6 +39,12 @@ export default defineConfig({
       use: { ...devices['iPhone 13'], defaultBrowserType: 'chromium', userAgent: WECHAT_UA },
     },
     {
+      // The host system's customers: its directory and event receiver (the host stand-in), both ways to bind.
+      name: 'accounts',
+      testMatch: /accounts\.spec\.ts/,
+      use: { ...devices['iPhone 13'], defaultBrowserType: 'chromium', userAgent: WECHAT_UA },
+    },
+    {
       // pnpm preflight against stacks behind nginx.conf: green, and deliberate mistakes found.
       name: 'preflight',
       testMatch: /preflight\.spec\.ts/,

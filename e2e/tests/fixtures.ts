@@ -4,7 +4,8 @@ import { test as base, expect, type Locator, type Page, type WorkerFixture } fro
 import { startCluster } from '../cluster.mjs';
 import { startHostService } from '../host-service.mjs';
 import { startSites } from '../sites.mjs';
-import { startStack } from '../stack.mjs';
+import { startHostStandIn, type HostStandIn } from '../../scripts/host-stand-in.mjs';
+import { freePorts, startStack } from '../stack.mjs';
 
 export type Stack = Awaited<ReturnType<typeof startStack>>;
 export type Cluster = Awaited<ReturnType<typeof startCluster>>;
@@ -34,7 +35,52 @@ type Stacks = {
    * customers, /feed/ for any signed-in WeChat user, /open/ for anyone.
    */
   hosted: Stack & { service: string };
+  /**
+   * The real stack whose customers are the host system's (CUSTOMER_DIRECTORY=webhook, both ways to
+   * bind), against the host stand-in on loopback: its directory, and its event receiver.
+   */
+  accounts: AccountsStack;
+  /** Another such stack, for the password lockout: it locks the IP all its tests share. */
+  lockout: AccountsStack;
 };
+
+export type AccountsStack = Stack & { host: HostStandIn };
+
+/** The secret the BFF and the host stand-in sign with (HOST_SIGNING_SECRET). */
+export const HOST_SECRET = 'e2e-host-signing-secret-0123456789abcdef';
+/** DIRECTORY_UNKNOWN_PHONE_MESSAGE: the operator's words for a phone the host does not know. */
+export const UNKNOWN_PHONE_MESSAGE = '该手机号尚未开通会员，请先到门店办理';
+
+async function startAccounts(): Promise<AccountsStack> {
+  // A port of its own, kept when the host goes down and comes back (host.stop(), host.start()).
+  const [port] = await freePorts(1);
+  const host = await startHostStandIn({ secret: HOST_SECRET, port });
+  try {
+    const stack = await startStack({
+      demo: false,
+      env: {
+        CUSTOMER_DIRECTORY: 'webhook',
+        DIRECTORY_URL: host.directoryUrl,
+        HOST_SIGNING_SECRET: HOST_SECRET,
+        BIND_METHODS: 'sms,password',
+        DIRECTORY_UNKNOWN_PHONE: 'refuse',
+        DIRECTORY_UNKNOWN_PHONE_MESSAGE: UNKNOWN_PHONE_MESSAGE,
+        EVENTS_WEBHOOK_URL: host.eventsUrl,
+      },
+    });
+    return {
+      ...stack,
+      host,
+      async stop() {
+        await stack.stop();
+        await host.close();
+      },
+    };
+  } catch (error) {
+    await host.close();
+    throw error;
+  }
+}
 
 /** A worker fixture around `start`, with time of its own for starting and stopping. */
 function worker<T extends { stop(): Promise<void> }>(
@@ -124,6 +170,8 @@ export const test = base.extend<{ wechatUser: (user: string) => Promise<void> },
       },
     };
   }),
+  accounts: worker(startAccounts),
+  lockout: worker(startAccounts),
   // MariaDB's first start (its system tables) is the slow part.
   cluster: worker(() => startCluster(), 120_000),
 });
@@ -146,7 +194,7 @@ export async function bind(page: Page, phone: string, inbox: string): Promise<vo
   await page.getByLabel('手机号').fill(phone);
   await page.getByRole('button', { name: '获取验证码' }).click();
   await expect(page.getByRole('button', { name: /秒后重发/ })).toBeDisabled();
-  await page.getByLabel('验证码').fill(await smsCodeFor(phone, inbox));
+  await page.getByLabel('验证码', { exact: true }).fill(await smsCodeFor(phone, inbox));
   await page.getByRole('button', { name: '绑定并登录' }).click();
 }
 
