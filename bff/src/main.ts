@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino, type DestinationStream } from 'pino';
 import { createApp } from './app.js';
@@ -10,12 +10,13 @@ import { createMemoryKv } from './kv/memory.js';
 import { logDestination } from './logDestination.js';
 import { createMetrics } from './metrics.js';
 import { connectRedis, createRedisKv } from './kv/redis.js';
+import { openSqliteKv } from './kv/sqlite.js';
 import type { Kv } from './kv/types.js';
 import { cryptoRandom } from './random.js';
 import { readKeySet } from './services/tokenKeys.js';
 import { createTokens } from './services/tokens.js';
 import { createWebhookSms, type SmsProvider } from './sms/provider.js';
-import { migrate, openDatabase } from './store/db.js';
+import { migrate, openDatabase, sqliteFile } from './store/db.js';
 import { createStore } from './store/store.js';
 import { createWechatClient } from './wechat/client.js';
 
@@ -54,11 +55,17 @@ export async function startServer(
     throw err;
   }
   const store = createStore(db, Date.now, { events: config.accounts.eventsUrl !== null });
+  // Shared state: Redis when configured; else the SQLite file beside the database, so a restart keeps
+  // it; else (MySQL without Redis, or SQLite in memory) this process's memory, lost on a restart.
+  const stateFile = sqliteFile(config.databaseUrl);
+  const state = config.redisUrl ? 'redis' : stateFile ? 'sqlite' : 'in-process';
   let kv: Kv;
   try {
     kv = config.redisUrl
       ? createRedisKv(await connectRedis(config.redisUrl, log), config.redisKeyPrefix)
-      : createMemoryKv();
+      : stateFile
+        ? openSqliteKv(stateFile)
+        : createMemoryKv();
   } catch (err) {
     await Promise.all([store.close(), demo?.close()]);
     throw err;
@@ -115,6 +122,12 @@ export async function startServer(
       .once('error', reject);
   });
   server.keepAliveTimeout = 65_000;
+  // Closing, a kept-alive connection would go on bringing requests (nginx's upstream keepalive, a
+  // browser) until the exit deadline cut one in the middle: each is answered, then its connection ends.
+  let closing = false;
+  server.on('request', (_req, res: ServerResponse) => {
+    if (closing) res.shouldKeepAlive = false;
+  });
 
   // EVENTS_WEBHOOK_URL: the outbox the store writes is delivered from every instance (one event by
   // one instance at a time), until the server closes.
@@ -139,7 +152,7 @@ export async function startServer(
       url,
       publicUrl: config.publicUrl,
       database: config.databaseUrl.split(':')[0],
-      state: config.redisUrl ? 'redis' : 'in-process',
+      state,
       demo: config.demo,
     },
     'wxauth BFF listening',
@@ -154,7 +167,13 @@ export async function startServer(
     async close() {
       await Promise.all([
         new Promise<void>((resolve) => {
-          server.close(() => resolve());
+          closing = true;
+          // A connection busy now is idle after its answer: closed then, before it brings another.
+          const idle = setInterval(() => server.closeIdleConnections(), 50);
+          server.close(() => {
+            clearInterval(idle);
+            resolve();
+          });
           server.closeIdleConnections();
         }),
         events?.stop(),

@@ -33,6 +33,12 @@ export function openDatabase(url: string, poolSize = 10): Kysely<Database> {
   return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
 }
 
+/** The file of a `sqlite:<path>` URL; null for MySQL and for SQLite in memory. */
+export function sqliteFile(url: string): string | null {
+  const path = url.startsWith('sqlite:') ? url.slice('sqlite:'.length) : null;
+  return path === ':memory:' ? null : path;
+}
+
 function openMysql(url: string, poolSize: number): Kysely<Database> {
   const pool = createPool({
     uri: url,

@@ -1,10 +1,14 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startRedis } from '../../../../scripts/servers.mjs';
 import { AppError } from '../../errors.js';
 import { createMemoryKv } from '../memory.js';
 import { connectRedis, createRedisKv } from '../redis.js';
+import { openSqliteKv } from '../sqlite.js';
 import type { Kv } from '../types.js';
 
 const silent = pino({ level: 'silent' });
@@ -12,10 +16,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const stores: [string, () => Promise<Kv>][] = [
   ['in-process', async () => createMemoryKv()],
+  ['SQLite', async () => openSqliteKv(join(mkdtempSync(join(tmpdir(), 'wxauth-kv-')), 'wxauth.db'))],
   ['Redis', async () => createRedisKv(await connectRedis(inject('redisUrl'), silent), `kvtest${process.pid}:`)],
 ];
 
-/** The same contract for both stores: the services cannot tell them apart. */
+/** The same contract for every store: the services cannot tell them apart. */
 describe.each(stores)('the %s store', (_name, open) => {
   let kv: Kv;
   beforeAll(async () => {

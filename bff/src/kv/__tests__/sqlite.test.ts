@@ -1,0 +1,101 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { migrate, openDatabase } from '../../store/db.js';
+import { openSqliteKv } from '../sqlite.js';
+import type { Kv } from '../types.js';
+
+const file = () => join(mkdtempSync(join(tmpdir(), 'wxauth-kv-')), 'wxauth.db');
+const opened: Array<{ close(): unknown }> = [];
+afterEach(async () => {
+  for (const o of opened.splice(0).reverse()) await o.close();
+});
+function open(path: string, options?: Parameters<typeof openSqliteKv>[1]): Kv {
+  const kv = openSqliteKv(path, options);
+  opened.push(kv);
+  return kv;
+}
+const rows = (path: string) => {
+  const db = new SQLite(path, { readonly: true });
+  const { n } = db.prepare('SELECT count(*) AS n FROM wxauth_kv').get() as { n: number };
+  db.close();
+  return n;
+};
+
+describe('the SQLite store', () => {
+  it('keeps every kind of state in the file, across a close and a reopen', async () => {
+    const path = file();
+    const before = open(path);
+    await before.set('sess:a', { identityId: 7 }, 60_000);
+    await before.incr('smstries:a', 60_000);
+    expect(await before.setIfAbsent('lock', 'me', 60_000)).toBe(true);
+    await before.hit([{ key: 'rl:x', max: 1, windowMs: 60_000 }]);
+    await before.close();
+
+    const after = open(path);
+    expect(await after.get('sess:a')).toEqual({ identityId: 7 });
+    expect(await after.incr('smstries:a', 60_000)).toBe(2);
+    expect(await after.setIfAbsent('lock', 'you', 60_000)).toBe(false);
+    const refused = await after.hit([{ key: 'rl:x', max: 1, windowMs: 60_000 }]);
+    expect(refused.ok).toBe(false);
+  });
+
+  it('keeps what was written before a kill: each operation is committed when it returns', async () => {
+    const path = file();
+    const kv = open(path);
+    await kv.set('state:s', { browser: 'b' }, 60_000);
+    // Another process, as a restarted BFF would be, while this one still holds the file open.
+    const other = new SQLite(path, { readonly: true });
+    expect(other.prepare('SELECT value FROM wxauth_kv WHERE key = ?').get('state:s')).toEqual({
+      value: '{"browser":"b"}',
+    });
+    other.close();
+  });
+
+  it('purges expired entries on its own, so the table does not grow without bound', async () => {
+    const path = file();
+    let t = 1_000_000;
+    const kv = open(path, { now: () => t, purgeEveryMs: 20 });
+    for (let i = 0; i < 500; i++) await kv.set(`login:${i}`, { i }, 1000);
+    await kv.set('sess:kept', { i: 'kept' }, 60_000);
+    expect(rows(path)).toBe(501);
+    t += 1001;
+    await new Promise((r) => setTimeout(r, 100));
+    expect(rows(path)).toBe(1);
+    expect(await kv.get('sess:kept')).toEqual({ i: 'kept' });
+  });
+
+  it("waits for the store's transaction without blocking the event loop, and stays out of it", async () => {
+    const path = file();
+    const db = openDatabase(`sqlite:${path}`);
+    opened.push({ close: () => db.destroy() });
+    await migrate(db);
+    const kv = open(path);
+    let ticks = 0;
+    const ticker = setInterval(() => ticks++, 1);
+    let written = false;
+    await db
+      .transaction()
+      .execute(async (trx) => {
+        await trx
+          .insertInto('customers')
+          .values({ ref: 'c1', phone: null, display_name: null, created_at: 1, updated_at: 1 })
+          .execute();
+        // The store holds SQLite's write lock across awaits: the kv waits for it, asynchronously.
+        void kv.set('sess:during', 'x', 60_000).then(() => (written = true));
+        await new Promise((r) => setTimeout(r, 50));
+        expect(written).toBe(false);
+        throw new Error('rolled back');
+      })
+      .catch(() => undefined);
+    clearInterval(ticker);
+    expect(ticks).toBeGreaterThan(5);
+    await new Promise((r) => setTimeout(r, 50));
+    // The rollback undid the store's insert, not the kv's write: they are separate transactions.
+    expect(written).toBe(true);
+    expect(await kv.get('sess:during')).toBe('x');
+    expect(await db.selectFrom('customers').selectAll().execute()).toEqual([]);
+  });
+});
