@@ -61,15 +61,14 @@ async function guarded<T extends Finding | Finding[]>(id: string, check: () => P
 /** Every check, concurrently where they do not depend on each other, in the order they are printed. */
 export async function runPreflight(deps: PreflightDeps): Promise<Report> {
   const { config, apps } = deps;
-  const checkDeps = { ...deps, config };
   const [verify, wechat, jssdk, forwarding, database, redis, sms] = await Promise.all([
-    guarded('mp-verify', () => checkVerifyFiles(checkDeps)),
+    guarded('mp-verify', () => checkVerifyFiles(deps)),
     guarded('wechat.official', () => checkWechat(deps)),
-    guarded('jssdk.origins', () => checkJssdkOrigins(checkDeps)),
-    guarded('proxy.forwarded', () => checkForwarding(checkDeps)),
+    guarded('jssdk.origins', () => checkJssdkOrigins(deps)),
+    guarded('proxy.forwarded', () => checkForwarding(deps)),
     guarded('database', () => checkDatabase({ databaseUrl: config.databaseUrl, timeoutMs: deps.timeoutMs })),
     guarded('redis', () => checkRedis({ redisUrl: config.redisUrl, timeoutMs: deps.timeoutMs })),
-    guarded('sms', () => checkSms(checkDeps)),
+    guarded('sms', () => checkSms(deps)),
   ]);
   const byId = (id: string) => wechat.filter((f) => f.id === id);
   const mode = config.demo ? 'demo' : 'real';
