@@ -57,6 +57,10 @@ function openMysql(url: string, poolSize: number): Kysely<Database> {
 /**
  * Kysely prepares every query anew; our queries are a small fixed set, so each is prepared once.
  * (Safe: better-sqlite3 runs statements synchronously and we never iterate one.)
+ *
+ * Transactions begin IMMEDIATE, holding the write lock from their start: the state store writes
+ * the same file from a connection of its own (kv/sqlite.ts), and a deferred transaction that read
+ * before its commit could no longer write (SQLITE_BUSY_SNAPSHOT, "database is locked").
  */
 function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
   const cache = new Map<string, SQLite.Statement>();
@@ -66,7 +70,7 @@ function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
       let statement = cache.get(sqlText);
       if (!statement) {
         if (cache.size >= 500) cache.clear();
-        statement = sqlite.prepare(sqlText);
+        statement = sqlite.prepare(sqlText === 'begin' ? 'begin immediate' : sqlText);
         cache.set(sqlText, statement);
       }
       return statement;

@@ -98,4 +98,26 @@ describe('the SQLite store', () => {
     expect(await kv.get('sess:during')).toBe('x');
     expect(await db.selectFrom('customers').selectAll().execute()).toEqual([]);
   });
+
+  it("never makes the store's transaction fail: a kv write between its read and its write waits for it", async () => {
+    const path = file();
+    const db = openDatabase(`sqlite:${path}`);
+    opened.push({ close: () => db.destroy() });
+    await migrate(db);
+    const kv = open(path);
+    let written = false;
+    await db.transaction().execute(async (trx) => {
+      await trx.selectFrom('customers').selectAll().execute();
+      void kv.set('sess:between', 'x', 60_000).then(() => (written = true));
+      await new Promise((r) => setTimeout(r, 20));
+      // SQLite refuses a write from a transaction whose snapshot is older than another's commit.
+      await trx
+        .insertInto('customers')
+        .values({ ref: 'c1', phone: null, display_name: null, created_at: 1, updated_at: 1 })
+        .execute();
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(written).toBe(true);
+    expect(await db.selectFrom('customers').select('ref').execute()).toEqual([{ ref: 'c1' }]);
+  });
 });
