@@ -1,29 +1,42 @@
 // pnpm bench:login — logins per second and latency of POST /api/auth/wechat/login against the
 // simulator on loopback, beside a bare node:http handler making the same upstream call (the floor),
 // measured in one run, interleaved; and the BFF's peak RSS under that load.
-// Usage: pnpm bench:login [-- --requests 2000 --concurrency 32 --rounds 3 --bff-node-options=…]
+// Usage: pnpm bench:login [--requests 2000 --concurrency 32 --rounds 3 --bff-node-options=… --long]
+// (`pnpm bench:login -- --requests 3000` works too: pnpm 10 passes the `--` on, and it is skipped.)
 import { fork, spawn } from 'node:child_process';
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
+import { createServer } from 'node:net';
 import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
+const argv = process.argv.slice(2);
+if (argv[0] === '--') argv.shift();
 const { values: args } = parseArgs({
+  args: argv,
   options: {
-    requests: { type: 'string', default: '2000' },
+    requests: { type: 'string' },
     concurrency: { type: 'string', default: '32' },
-    rounds: { type: 'string', default: '3' },
+    rounds: { type: 'string' },
     // Node options for the BFF alone, e.g. --bff-node-options=--max-old-space-size=96
     'bff-node-options': { type: 'string', default: '' },
+    // The memory run: one round of 60,000 logins (unless --requests says otherwise), default settings.
+    long: { type: 'boolean', default: false },
   },
 });
-const N = Number(args.requests);
+const N = Number(args.requests ?? (args.long ? 60_000 : 2000));
 const C = Number(args.concurrency);
-const ROUNDS = Number(args.rounds);
-const SIM_PORT = 18090;
-const BFF_PORT = 18091;
-const FLOOR_PORT = 18092;
+const ROUNDS = Number(args.rounds ?? (args.long ? 1 : 3));
+/** A port free now on loopback: fixed ports collide with whatever else the machine runs. */
+const freePort = () =>
+  new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+const [SIM_PORT, BFF_PORT, FLOOR_PORT] = [await freePort(), await freePort(), await freePort()];
 const SIM = `http://127.0.0.1:${SIM_PORT}`;
 const BFF = `http://127.0.0.1:${BFF_PORT}`;
 const FLOOR = `http://127.0.0.1:${FLOOR_PORT}`;
