@@ -15,7 +15,7 @@ const loginPath = (transport) => `
 import { captureCallback, createClient, startAuthorization, takeCallback${transport === 'uni' ? ', uniTransport' : ''} } from './index.ts';
 captureCallback();
 const callback = takeCallback();
-const client = createClient(${transport === 'uni' ? '{ transport: uniTransport(uni) }' : ''});
+const client = createClient(${transport === 'uni' ? '{ transport: uniTransport(uni.request) }' : ''});
 if (callback && callback.code && callback.state)
   client.login(callback.code, callback.state).then((r) => location.replace(r.next === 'bind' ? '/bind' : r.returnTo));
 else startAuthorization({ returnTo: '/' });

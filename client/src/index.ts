@@ -5,5 +5,5 @@ export { createClient, type ClientOptions, type WxauthClient } from './client.js
 export { ApiError, type ClientErrorCode } from './errors.js';
 export { fetchTransport, type FetchTransportOptions } from './fetch.js';
 export type { Transport, TransportRequest, TransportResponse } from './transport.js';
-export { uniTransport, type UniLike, type UniRequestOptions, type UniTransportOptions } from './uni.js';
+export { uniTransport, type UniRequest, type UniRequestOptions, type UniTransportOptions } from './uni.js';
 export type { ErrorCode, ErrorDetails, LoginResult, Meta, Scope, SessionInfo } from '@wxauth/contract';

@@ -13,10 +13,8 @@ export interface UniRequestOptions {
   fail(error: unknown): void;
 }
 
-/** The part of uni-app's global `uni` this transport needs. */
-export interface UniLike {
-  request(options: UniRequestOptions): unknown;
-}
+/** uni-app's `uni.request`. */
+export type UniRequest = (options: UniRequestOptions) => unknown;
 
 export interface UniTransportOptions {
   /**
@@ -28,13 +26,15 @@ export interface UniTransportOptions {
 }
 
 /**
- * uni-app's uni.request as the transport: pass the global `uni`. Any status is an answer (uni-app calls
- * `success` for a 4xx or 5xx too); `fail` means no answer came.
+ * uni-app's request as the transport: `uniTransport(uni.request)`. The function, not `uni`: uni-app's
+ * compiler turns each `uni.xxx` in a project's code into an import of that API, and the global `uni`
+ * of an H5 build does not have them all. Any status is an answer (uni-app calls `success` for a 4xx
+ * or 5xx too); `fail` means no answer came.
  */
-export function uniTransport(uni: UniLike, { withCredentials = false }: UniTransportOptions = {}): Transport {
+export function uniTransport(request: UniRequest, { withCredentials = false }: UniTransportOptions = {}): Transport {
   return ({ method, url, body, headers, timeout }) =>
     new Promise((resolve, reject) => {
-      uni.request({
+      request({
         url,
         method,
         data: body,

@@ -64,19 +64,17 @@ describe('uniTransport', () => {
   /** uni's request as uni-app calls back: success for any status, fail when no answer came. */
   const uniAnswering = (answer: { statusCode: number; data: unknown } | 'fail') => {
     const calls: UniRequestOptions[] = [];
-    const uni = {
-      request(options: UniRequestOptions) {
-        calls.push(options);
-        if (answer === 'fail') options.fail({ errMsg: 'request:fail' });
-        else options.success(answer);
-      },
+    const request = (options: UniRequestOptions) => {
+      calls.push(options);
+      if (answer === 'fail') options.fail({ errMsg: 'request:fail' });
+      else options.success(answer);
     };
-    return { uni, calls };
+    return { request, calls };
   };
 
   it('passes method, url, JSON data, header and timeout as uni.request names them', async () => {
-    const { uni, calls } = uniAnswering({ statusCode: 200, data: { cooldownSeconds: 60 } });
-    expect(await uniTransport(uni)(post)).toEqual({ status: 200, data: { cooldownSeconds: 60 } });
+    const { request, calls } = uniAnswering({ statusCode: 200, data: { cooldownSeconds: 60 } });
+    expect(await uniTransport(request)(post)).toEqual({ status: 200, data: { cooldownSeconds: 60 } });
     expect(calls[0]).toMatchObject({
       url: '/api/sms/send',
       method: 'POST',
@@ -89,13 +87,13 @@ describe('uniTransport', () => {
   });
 
   it('withCredentials for a BFF on another origin; an error status is an answer; a string body is no data', async () => {
-    const { uni, calls } = uniAnswering({ statusCode: 204, data: '' });
-    expect(await uniTransport(uni, { withCredentials: true })(post)).toEqual({ status: 204, data: undefined });
+    const { request, calls } = uniAnswering({ statusCode: 204, data: '' });
+    expect(await uniTransport(request, { withCredentials: true })(post)).toEqual({ status: 204, data: undefined });
     expect(calls[0]!.withCredentials).toBe(true);
   });
 
   it('fail: no answer, so the call rejects', async () => {
-    const { uni } = uniAnswering('fail');
-    await expect(uniTransport(uni)(post)).rejects.toEqual({ errMsg: 'request:fail' });
+    const { request } = uniAnswering('fail');
+    await expect(uniTransport(request)(post)).rejects.toEqual({ errMsg: 'request:fail' });
   });
 });
