@@ -37,6 +37,12 @@ export default tseslint.config(
   },
   { files: ['web/src/**/*.ts'], languageOptions: { globals: { ...globals.browser } } },
   {
+    // uni-app's conventions: pages/<name>/<name>.vue, and its API on the global `uni`.
+    files: ['examples/uni-app/src/**'],
+    languageOptions: { globals: { ...globals.browser, uni: 'readonly' } },
+    rules: { 'vue/multi-word-component-names': 'off' },
+  },
+  {
     // Routes only translate HTTP: what they need of the database or the state store, a use-case does.
     files: ['bff/src/routes/**/*.ts'],
     rules: {

@@ -50,6 +50,12 @@ export default defineConfig({
       testMatch: /preflight\.spec\.ts/,
     },
     {
+      // The uni-app example's H5 build behind the same nginx and BFF, in WeChat's browser.
+      name: 'uniapp',
+      testMatch: /uniapp\.spec\.ts/,
+      use: { ...devices['iPhone 13'], defaultBrowserType: 'chromium', userAgent: WECHAT_UA },
+    },
+    {
       // Request-level checks of nginx.conf: headers, caching, what it serves.
       name: 'nginx',
       testMatch: /nginx\.spec\.ts/,

@@ -11,6 +11,8 @@ import { createSimulator, demoApps } from '@wxauth/wechat-sim';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const NGINX = process.env.NGINX_BIN ?? '/usr/sbin/nginx';
+/** The uni-app example's H5 build (examples/uni-app: `uni build -p h5`). */
+export const UNIAPP_DIST = join(ROOT, 'examples/uni-app/dist/build/h5');
 
 /**
  * `n` different loopback ports nobody listens on, picked at random below the ephemeral range (32768 and
@@ -151,7 +153,7 @@ function serviceLocation({ path, upstream, require }) {
 }
 
 /**
- * @param {{ demo: boolean, nginxPort?: number, bffPort?: number, simPort?: number, verifyDir?: string,
+ * @param {{ demo: boolean, nginxPort?: number, bffPort?: number, simPort?: number, verifyDir?: string, webRoot?: string,
  *   proxy?: { domain: string, allowedHosts: string }, websiteLogin?: boolean, instances?: number[],
  *   env?: Record<string, string>,
  *   services?: Array<{ path: string, upstream: string, require: 'bound' | 'session' | null }> }} options
@@ -161,6 +163,7 @@ function serviceLocation({ path, upstream, require }) {
  * same nginx upstream (a cluster; give it `env` with a shared DATABASE_URL and REDIS_URL).
  * Ports left out are free ones, so any number of stacks and test runs can share the machine.
  * `services`: locations of the site's own services behind this nginx (wxauth/services/).
+ * `webRoot`: the H5 build nginx serves (default web/dist; the uni-app example's is UNIAPP_DIST).
  */
 export async function startStack({
   demo,
@@ -168,6 +171,7 @@ export async function startStack({
   bffPort,
   simPort,
   verifyDir,
+  webRoot = join(ROOT, 'web/dist'),
   proxy,
   websiteLogin,
   instances = [],
@@ -258,7 +262,7 @@ export async function startStack({
       server_name: 'localhost',
       proxy_listen: `127.0.0.1:${nginxPort}`,
       proxy_server_name: proxy?.domain ?? 'proxy.invalid',
-      root: join(ROOT, 'web/dist'),
+      root: webRoot,
       verify_root: verify,
       avatar_hosts: `"'self' data: https://thirdwx.qlogo.cn https://wx.qlogo.cn ${simOrigin}"`,
       frame_hosts: `"https://open.weixin.qq.com ${simOrigin}"`,

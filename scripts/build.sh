@@ -2,6 +2,7 @@
 # The one build: the Dockerfile runs it, and so does CI, so what CI checks is what the image holds.
 #   out/bff   the BFF with its production dependencies only (pnpm deploy)
 #   web/dist  the H5 app, with public/ (MP_verify_*.txt) at its root
+#   examples/uni-app/dist/build/h5  the uni-app example's H5 build, with its public/ at its root too
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +10,8 @@ pnpm install --frozen-lockfile
 pnpm build
 test -f web/dist/index.html
 ls web/dist/MP_verify_*.txt >/dev/null
+# uni-app copies only src/static/ (to /static/): the example puts its public/ at the root, where WeChat looks.
+ls examples/uni-app/dist/build/h5/MP_verify_*.txt >/dev/null
 rm -rf out
 pnpm --filter @wxauth/bff deploy --prod --legacy out/bff
 # The simulator is the demo's and the tests': a production build must not carry it.
