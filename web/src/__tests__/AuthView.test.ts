@@ -3,7 +3,7 @@ import type { LoginResult, SessionInfo } from '@wxauth/contract';
 import { createPinia, setActivePinia } from 'pinia';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createMemoryHistory, createRouter } from 'vue-router';
-import { ApiError } from '../api/errors';
+import { ApiError } from '../api/http';
 import type { Callback } from '../callback';
 
 let callback: Callback | null = null;

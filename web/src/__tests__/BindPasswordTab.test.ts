@@ -3,7 +3,7 @@ import type { BindMethod } from '@wxauth/contract';
 import { flushPromises, mount } from '@vue/test-utils';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { createMemoryHistory, createRouter } from 'vue-router';
-import { ApiError } from '../api/errors';
+import { ApiError } from '../api/http';
 
 const getMeta = vi.fn();
 vi.mock('@/api/account', () => ({ sendSms: vi.fn(), bindPhone: vi.fn(), bindPassword: vi.fn() }));

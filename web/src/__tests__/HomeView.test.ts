@@ -2,7 +2,7 @@ import { createTestingPinia } from '@pinia/testing';
 import { flushPromises, mount } from '@vue/test-utils';
 import { describe, expect, it, vi } from 'vitest';
 import { createMemoryHistory, createRouter } from 'vue-router';
-import { ApiError } from '../api/errors';
+import { ApiError } from '../api/http';
 import { useSessionStore } from '../stores/session';
 
 const confirm = vi.fn<() => Promise<unknown>>();

@@ -1,7 +1,7 @@
 import type { SessionInfo } from '@wxauth/contract';
 import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { unauthorized } from '../api/errors';
+import { sendSms } from '../api/account';
 
 const getSession = vi.fn<() => Promise<SessionInfo | null>>();
 vi.mock('../api/session', () => ({ getSession: () => getSession() }));
@@ -102,7 +102,11 @@ describe('router guard', () => {
     const router = await go('/?x=1');
     expect(router.currentRoute.value.fullPath).toBe('/?x=1');
     getSession.mockResolvedValue(null);
-    unauthorized();
+    // The BFF answers a call 401 SESSION_REQUIRED: the client's hook is the router's.
+    const expired = { error: { code: 'SESSION_REQUIRED', message: '请先登录' } };
+    vi.stubGlobal('fetch', async () => new Response(JSON.stringify(expired), { status: 401 }));
+    await expect(sendSms('13800138000')).rejects.toMatchObject({ code: 'SESSION_REQUIRED' });
+    vi.unstubAllGlobals();
     await vi.waitFor(() => expect(router.currentRoute.value.name).toBe('auth'));
     expect(router.currentRoute.value.query).toEqual({ returnTo: '/?x=1' });
   });

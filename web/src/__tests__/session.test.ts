@@ -1,7 +1,7 @@
 import type { SessionInfo } from '@wxauth/contract';
 import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { ApiError } from '../api/errors';
+import { ApiError } from '../api/http';
 
 const api = vi.hoisted(() => ({
   getSession: vi.fn(),

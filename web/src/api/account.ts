@@ -1,19 +1,13 @@
 import type { BindResult, SmsSent } from '@wxauth/contract';
-import { http } from './http';
+import { bff } from './http';
 
-export async function sendSms(phone: string): Promise<SmsSent> {
-  return (await http.post<SmsSent>('/api/sms/send', { phone })).data;
-}
+export const sendSms = async (phone: string): Promise<SmsSent> => (await bff()).sendSms(phone);
 
-export async function bindPhone(phone: string, smsCode: string): Promise<BindResult> {
-  return (await http.post<BindResult>('/api/account/bind', { phone, smsCode })).data;
-}
+export const bindPhone = async (phone: string, smsCode: string): Promise<BindResult> =>
+  (await bff()).bindPhone(phone, smsCode);
 
 /** 账号密码登录: the host system checks the account and password; the BFF keeps neither. */
-export async function bindPassword(account: string, password: string): Promise<BindResult> {
-  return (await http.post<BindResult>('/api/account/bind-password', { account, password })).data;
-}
+export const bindPassword = async (account: string, password: string): Promise<BindResult> =>
+  (await bff()).bindPassword(account, password);
 
-export async function unbindPhone(): Promise<void> {
-  await http.post('/api/account/unbind');
-}
+export const unbindPhone = async (): Promise<void> => (await bff()).unbind();

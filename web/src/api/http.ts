@@ -1,16 +1,20 @@
-import type { AxiosRequestConfig } from 'axios';
+import type { WxauthClient } from '@wxauth/client';
 
-export { ApiError, setUnauthorizedHandler } from './errors';
+export { ApiError, type ClientErrorCode } from '@wxauth/client';
 
-const client = () => import('./client').then((m) => m.client);
+let onUnauthorized: (() => void) | undefined;
+let client: Promise<WxauthClient> | undefined;
 
-/** The api/ functions' one way to the BFF: axios, imported on first use. */
-export const http = {
-  async get<T>(url: string, config?: AxiosRequestConfig) {
-    return (await client()).get<T>(url, config);
-  },
-  // Always a JSON body, `{}` when there is nothing to send: the BFF takes no other POST.
-  async post<T>(url: string, body: unknown = {}, config?: AxiosRequestConfig) {
-    return (await client()).post<T>(url, body, config);
-  },
-};
+/**
+ * The BFF's one client (@wxauth/client, over fetch): every api/ function goes through it. Loaded on
+ * the first call, so /auth leaves for WeChat without it.
+ */
+export function bff(): Promise<WxauthClient> {
+  client ??= import('./bff').then((m) => m.createBff(() => onUnauthorized?.()));
+  return client;
+}
+
+/** The router registers what a 401 means: the session ended, go through /auth and come back. */
+export function setUnauthorizedHandler(handler: () => void): void {
+  onUnauthorized = handler;
+}

@@ -1,5 +1,5 @@
 import type { ErrorCode, ErrorDetails } from '@wxauth/contract';
-import type { ApiError } from '@/api/errors';
+import type { ApiError } from '@/api/http';
 import { lookup } from './lookup';
 
 const FAILED = '操作失败，请稍后重试';

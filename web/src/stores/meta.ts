@@ -3,7 +3,8 @@ import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import { getMeta } from '@/api/auth';
 
-export const isWechat = (ua = navigator.userAgent) => /MicroMessenger/i.test(ua);
+/** WeChat's in-app browser, by its user agent. */
+export { inWechat as isWechat } from '@wxauth/client';
 
 /** What the BFF offers (demo mode, website login, the ways to bind), asked once. */
 export const useMetaStore = defineStore('meta', () => {
