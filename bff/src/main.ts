@@ -64,7 +64,7 @@ export async function startServer(
     kv = config.redisUrl
       ? createRedisKv(await connectRedis(config.redisUrl, log), config.redisKeyPrefix)
       : stateFile
-        ? openSqliteKv(stateFile)
+        ? openSqliteKv(stateFile, { store: db })
         : createMemoryKv();
   } catch (err) {
     await Promise.all([store.close(), demo?.close()]);

@@ -30,7 +30,23 @@ export function openDatabase(url: string, poolSize = 10): Kysely<Database> {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  const hooks = new Set<() => void>();
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite, hooks) }) });
+  writeHooks.set(db, hooks);
+  return db;
+}
+
+const writeHooks = new WeakMap<Kysely<Database>, Set<() => void>>();
+
+/**
+ * Calls `flush` before each statement of the store's on SQLite that may take the write lock (a
+ * write, a BEGIN): how the state store on the same file commits what it holds first (kv/sqlite.ts).
+ * Returns the way to stop.
+ */
+export function beforeStoreWrites(db: Kysely<Database>, flush: () => void): () => void {
+  const hooks = writeHooks.get(db);
+  hooks?.add(flush);
+  return () => void hooks?.delete(flush);
 }
 
 /** The file of a `sqlite:<path>` URL; null for MySQL and for SQLite in memory. */
@@ -62,10 +78,11 @@ function openMysql(url: string, poolSize: number): Kysely<Database> {
  * the same file from a connection of its own (kv/sqlite.ts), and a deferred transaction that read
  * before its commit could no longer write (SQLITE_BUSY_SNAPSHOT, "database is locked").
  */
-function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
+function withStatementCache(sqlite: SQLite.Database, beforeWrite: Set<() => void>): SqliteDatabase {
   const cache = new Map<string, SQLite.Statement>();
   return {
     close: () => sqlite.close(),
+    // Kysely runs the statement it is handed at once, in the same synchronous step.
     prepare(sqlText: string) {
       let statement = cache.get(sqlText);
       if (!statement) {
@@ -73,6 +90,7 @@ function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
         statement = sqlite.prepare(sqlText === 'begin' ? 'begin immediate' : sqlText);
         cache.set(sqlText, statement);
       }
+      if (!statement.reader && !sqlite.inTransaction) for (const flush of beforeWrite) flush();
       return statement;
     },
   } as SqliteDatabase;

@@ -42,7 +42,7 @@ describe('the SQLite store', () => {
     expect(refused.ok).toBe(false);
   });
 
-  it('keeps what was written before a kill: each operation is committed when it returns', async () => {
+  it('keeps what was written before a kill: each operation is committed when it settles', async () => {
     const path = file();
     const kv = open(path);
     await kv.set('state:s', { browser: 'b' }, 60_000);
@@ -72,7 +72,7 @@ describe('the SQLite store', () => {
     const db = openDatabase(`sqlite:${path}`);
     opened.push({ close: () => db.destroy() });
     await migrate(db);
-    const kv = open(path);
+    const kv = open(path, { store: db });
     let ticks = 0;
     const ticker = setInterval(() => ticks++, 1);
     let written = false;
@@ -104,7 +104,7 @@ describe('the SQLite store', () => {
     const db = openDatabase(`sqlite:${path}`);
     opened.push({ close: () => db.destroy() });
     await migrate(db);
-    const kv = open(path);
+    const kv = open(path, { store: db });
     let written = false;
     await db.transaction().execute(async (trx) => {
       await trx.selectFrom('customers').selectAll().execute();
@@ -119,5 +119,48 @@ describe('the SQLite store', () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(written).toBe(true);
     expect(await db.selectFrom('customers').select('ref').execute()).toEqual([{ ref: 'c1' }]);
+  });
+
+  it("commits what it holds before the store writes, so the store never waits for the kv's lock", async () => {
+    const path = file();
+    const db = openDatabase(`sqlite:${path}`);
+    opened.push({ close: () => db.destroy() });
+    await migrate(db);
+    const kv = open(path, { store: db });
+    const started = performance.now();
+    // One turn: the kv's batch is open (its write lock held) when the store writes, in and out of a transaction.
+    const set = kv.set('sess:a', 'x', 60_000);
+    const customer = { phone: null, display_name: null, created_at: 1, updated_at: 1 };
+    const plain = db
+      .insertInto('customers')
+      .values({ ref: 'c1', ...customer })
+      .execute();
+    const incr = kv.incr('rl:a', 60_000);
+    const inTransaction = db.transaction().execute((trx) =>
+      trx
+        .insertInto('customers')
+        .values({ ref: 'c2', ...customer })
+        .execute(),
+    );
+    await Promise.all([set, plain, incr, inTransaction]);
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(await kv.get('sess:a')).toBe('x');
+    expect(await db.selectFrom('customers').select('ref').orderBy('ref').execute()).toEqual([
+      { ref: 'c1' },
+      { ref: 'c2' },
+    ]);
+  });
+
+  it('settles nothing before its commit, and commits a turn of operations together', async () => {
+    const path = file();
+    const kv = open(path);
+    const other = new SQLite(path, { readonly: true });
+    opened.push(other);
+    const count = () => (other.prepare('SELECT count(*) AS n FROM wxauth_kv').get() as { n: number }).n;
+    const writes = Array.from({ length: 20 }, (_, i) => kv.set(`k${i}`, i, 60_000));
+    // Still in the turn that wrote them: another connection sees none of them yet.
+    expect(count()).toBe(0);
+    await Promise.all(writes);
+    expect(count()).toBe(20);
   });
 });
