@@ -1,11 +1,21 @@
 import { BindBody, BindPasswordBody, SmsSendBody } from '@wxauth/contract';
+import { AppError } from '../errors.js';
 import { validated } from './http.js';
 import type { AppRouter, RouteDeps } from './context.js';
 
 export function accountRoutes(router: AppRouter, { cookies, account, limit }: RouteDeps): void {
   const signedIn = cookies.require;
 
-  router.get('/api/session', signedIn, async (ctx) => {
+  // ?optional=1 is a page asking whether anyone is signed in: nobody is 204, not the 401 a browser logs
+  // as a failed request on every first visit. Without it, the 401 as before.
+  router.get('/api/session', async (ctx) => {
+    try {
+      await signedIn(ctx, async () => undefined);
+    } catch (error) {
+      if (ctx.query.optional === '1' && error instanceof AppError && error.code === 'SESSION_REQUIRED')
+        return void (ctx.status = 204);
+      throw error;
+    }
     ctx.body = await account.view(ctx.state.session!);
   });
 
