@@ -27,7 +27,7 @@ export interface ClientOptions {
 export interface WxauthClient {
   /** Finishes WeChat's login with what captureCallback() took. */
   login(code: string, state: string): Promise<LoginResult>;
-  /** Who is signed in, or null: a 401 here is an answer, not an expiry (the hook is not called). */
+  /** Who is signed in, or null (a 204, or a 401 from an older BFF: an answer, not an expiry; no hook). */
   session(): Promise<SessionInfo | null>;
   meta(): Promise<Meta>;
   sendSms(phone: string): Promise<SmsSent>;
@@ -85,11 +85,17 @@ export function createClient({
   const client: WxauthClient = {
     onUnauthorized,
     login: (code, state) => call('POST', '/api/auth/wechat/login', { code, state }),
+    // ?optional=1: nobody signed in is a 204, not a 401 the browser logs as a failed request. A BFF
+    // from before that answers 401, which means the same.
     session: () =>
-      call<SessionInfo>('GET', '/api/session', undefined, true).catch((error: unknown) => {
-        if (error instanceof ApiError && error.status === 401) return null;
-        throw error;
-      }),
+      call<SessionInfo | undefined>('GET', '/api/session?optional=1', undefined, true).then(
+        // uni.request may give '' for the empty body.
+        (info) => info || null,
+        (error: unknown) => {
+          if (error instanceof ApiError && error.status === 401) return null;
+          throw error;
+        },
+      ),
     meta: () => call('GET', '/api/meta'),
     sendSms: (phone) => call('POST', '/api/sms/send', { phone }),
     bindPhone: (phone, smsCode) => call('POST', '/api/account/bind', { phone, smsCode }),
