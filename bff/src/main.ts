@@ -6,6 +6,7 @@ import { loadConfig, type Config, type WechatApps } from './config.js';
 import { startDemo, type RunningDemo } from './demo/start.js';
 import { countOutbox, createOutboxWorker, EVENT_TIMEOUT_MS } from './events/outbox.js';
 import { createHostClient } from './host/client.js';
+import { createUpstreamFetch } from './http/upstream.js';
 import { createMemoryKv } from './kv/memory.js';
 import { logDestination } from './logDestination.js';
 import { createMetrics } from './metrics.js';
@@ -73,7 +74,7 @@ export async function startServer(
   const metrics = createMetrics();
   const wechat = createWechatClient({
     observe: metrics.wechat,
-    fetch,
+    fetch: createUpstreamFetch(),
     openBase: apps.openBase,
     apiBase: apps.apiBase,
     timeoutMs: config.wechatTimeoutMs,
