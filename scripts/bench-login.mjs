@@ -36,10 +36,16 @@ const freePort = () =>
       s.close(() => resolve(port));
     });
   });
-const [SIM_PORT, BFF_PORT, FLOOR_PORT] = [await freePort(), await freePort(), await freePort()];
+const [SIM_PORT, BFF_PORT, FLOOR_PORT, FLOOR_HTTP_PORT] = [
+  await freePort(),
+  await freePort(),
+  await freePort(),
+  await freePort(),
+];
 const SIM = `http://127.0.0.1:${SIM_PORT}`;
 const BFF = `http://127.0.0.1:${BFF_PORT}`;
 const FLOOR = `http://127.0.0.1:${FLOOR_PORT}`;
+const FLOOR_HTTP = `http://127.0.0.1:${FLOOR_HTTP_PORT}`;
 const APPID = 'wx00000000000000de';
 const SECRET = 'demoOfficialAccountSecret0000000';
 const PUBLIC_URL = `http://localhost:${BFF_PORT}`;
@@ -176,23 +182,36 @@ const bff = start(process.execPath, [...bffNodeOptions, ...profile, 'bff/dist/se
   TRUST_PROXY: 'loopback',
   NODE_ENV: 'production',
 });
-const floor = fork('scripts/bench/floor.mjs', {
-  env: { ...process.env, PORT: String(FLOOR_PORT), SIM, APPID, SECRET },
-  stdio: 'inherit',
-});
-children.push(floor);
-await Promise.all([waitFor(`${SIM}/__sim/stats`), waitFor(`${BFF}/healthz`), waitFor(`${FLOOR}/`)]);
+// The floor as the issue defined it (fetch), and the same with node:http as its client, as the BFF's.
+const floorWith = (client, port) => {
+  const child = fork('scripts/bench/floor.mjs', {
+    env: { ...process.env, PORT: String(port), SIM, APPID, SECRET, FLOOR_CLIENT: client },
+    stdio: 'inherit',
+  });
+  children.push(child);
+  return child;
+};
+const floor = floorWith('fetch', FLOOR_PORT);
+const floorHttp = floorWith('http', FLOOR_HTTP_PORT);
+await Promise.all([
+  waitFor(`${SIM}/__sim/stats`),
+  waitFor(`${BFF}/healthz`),
+  waitFor(`${FLOOR}/`),
+  waitFor(`${FLOOR_HTTP}/`),
+]);
 
 console.error(`warming up (${Math.min(N, 500)} logins each)…`);
 await load(`${FLOOR}/`, await prepare(Math.min(N, 500), floorFlow), floor.pid);
+await load(`${FLOOR_HTTP}/`, await prepare(Math.min(N, 500), floorFlow), floorHttp.pid);
 await load(`${BFF}/api/auth/wechat/login`, await prepare(Math.min(N, 500), bffFlow), bff.pid);
 
-const results = { floor: [], bff: [] };
+const results = { floor: [], floorHttp: [], bff: [] };
 for (let r = 1; r <= ROUNDS; r++) {
   results.floor.push(await load(`${FLOOR}/`, await prepare(N, floorFlow), floor.pid));
+  results.floorHttp.push(await load(`${FLOOR_HTTP}/`, await prepare(N, floorFlow), floorHttp.pid));
   results.bff.push(await load(`${BFF}/api/auth/wechat/login`, await prepare(N, bffFlow), bff.pid));
   console.error(
-    `round ${r}/${ROUNDS}: floor ${results.floor.at(-1).rps.toFixed(0)}/s, bff ${results.bff.at(-1).rps.toFixed(0)}/s`,
+    `round ${r}/${ROUNDS}: floor ${results.floor.at(-1).rps.toFixed(0)}/s, floor (node:http) ${results.floorHttp.at(-1).rps.toFixed(0)}/s, bff ${results.bff.at(-1).rps.toFixed(0)}/s`,
   );
 }
 const summary = (runs) => ({
@@ -203,8 +222,10 @@ const summary = (runs) => ({
   cpuMs: median(runs.map((x) => x.cpuMs)),
 });
 const f = summary(results.floor);
+const fh = summary(results.floorHttp);
 const b = summary(results.bff);
 const rss = peakRss(bff.pid);
+const rssNow = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${bff.pid}/status`, 'utf8'))[1]) / 1024;
 const row = (name, s) =>
   `| ${name} | ${s.rps.toFixed(0)} | ${s.p50.toFixed(2)} | ${s.p99.toFixed(2)} | ${s.cpuMs.toFixed(3)} | ${s.errors} |`;
 console.log(`
@@ -213,10 +234,12 @@ ${new Date().toISOString().slice(0, 10)} · node ${process.version} · ${cpus().
 | target | logins/s | p50 ms | p99 ms | server CPU ms/login | errors |
 | --- | ---: | ---: | ---: | ---: | ---: |
 ${row('floor (bare node:http + code exchange)', f)}
+${row('floor, its code exchange over node:http', fh)}
 ${row('BFF POST /api/auth/wechat/login', b)}
 
-- throughput ratio BFF / floor: **${(b.rps / f.rps).toFixed(2)}** (target ≥ 0.80)
+- throughput ratio BFF / floor: **${(b.rps / f.rps).toFixed(2)}** (target ≥ 0.80); CPU per login BFF / floor: ${(b.cpuMs / f.cpuMs).toFixed(2)} (target ≤ 1.25)
+- the same against the floor with the BFF's client (node:http): throughput ${(b.rps / fh.rps).toFixed(2)}, CPU ${(b.cpuMs / fh.cpuMs).toFixed(2)}
 - p99 overhead: **${(b.p99 - f.p99).toFixed(2)} ms** (target ≤ 2 ms)
-- BFF peak RSS: **${rss.toFixed(0)} MB** (target ≤ 150 MB)
+- BFF peak RSS: **${rss.toFixed(0)} MB** (target ≤ 150 MB); at the end: ${rssNow.toFixed(0)} MB
 `);
-process.exit(b.errors + f.errors > 0 ? 1 : 0);
+process.exit(b.errors + f.errors + fh.errors > 0 ? 1 : 0);

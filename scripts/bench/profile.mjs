@@ -36,8 +36,12 @@ function area({ url, functionName }) {
   return url;
 }
 
+const parent = new Map();
+for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+
 let busy = 0;
 const byArea = new Map();
+const underArea = new Map();
 const byFunction = new Map();
 for (const [id, us] of selfUs) {
   const { callFrame } = nodes.get(id);
@@ -48,6 +52,10 @@ for (const [id, us] of selfUs) {
   const where = callFrame.url ? `${a}:${callFrame.lineNumber + 1}` : a;
   const name = `${callFrame.functionName || '(anonymous)'} (${where})`;
   byFunction.set(name, (byFunction.get(name) ?? 0) + us);
+  // Total time: charged once to every area on the sample's stack (what runs under it included).
+  const seen = new Set();
+  for (let n = id; n !== undefined; n = parent.get(n)) seen.add(area(nodes.get(n).callFrame));
+  for (const s of seen) underArea.set(s, (underArea.get(s) ?? 0) + us);
 }
 
 const pct = (us) => `${((100 * us) / busy).toFixed(1).padStart(5)}%`;
@@ -59,4 +67,10 @@ const table = (map, top) =>
     .join('\n');
 console.log(`busy: ${(busy / 1000).toFixed(0)} ms of ${((profile.endTime - profile.startTime) / 1000).toFixed(0)} ms`);
 console.log(`\nself time by area:\n${table(byArea, 30)}`);
+console.log(
+  `\ntotal time by area of the BFF and its packages (what they call included):\n${table(
+    new Map([...underArea].filter(([k]) => !k.startsWith('(') && !k.startsWith('node:') && !k.startsWith('native'))),
+    30,
+  )}`,
+);
 console.log(`\ntop functions by self time:\n${table(byFunction, Number(topArg))}`);
