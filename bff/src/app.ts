@@ -118,6 +118,8 @@ export function createApp(deps: AppDeps): Koa<AppState> {
       bindMethods: accounts.bindMethods,
       kv,
       now,
+      secret: config.sessionSecret,
+      log,
       metrics,
     }),
     operations: createOperations({ store, kv, sessions }),
@@ -140,7 +142,9 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     routes(router, routeDeps);
   deps.demo?.routes?.(router);
 
-  const app = new Koa<AppState>({ proxy: config.trustedProxies.length > 0 });
+  // maxIpsCount 1: the client is the address nginx saw (the last X-Forwarded-For entry), never one a
+  // client wrote in front of it.
+  const app = new Koa<AppState>({ proxy: config.trustedProxies.length > 0, maxIpsCount: 1 });
   app.silent = true;
   app.use(trustedProxyHeaders(config.trustedProxies));
   app.use(requestLog(log, random, metrics));

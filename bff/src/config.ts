@@ -312,6 +312,16 @@ export function loadConfig(env: Env): Config {
   return Object.freeze(config);
 }
 
+/** Loopback, a private address, or a name without a dot (a container's or a host's on your network). */
+export function internalHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  if (host === 'localhost' || (!host.includes('.') && !host.includes(':'))) return true;
+  if (isIP(host) === 6) return host === '::1' || /^f[cd]/.test(host);
+  const [a, b] = host.split('.').map(Number);
+  if (isIP(host) !== 4) return false;
+  return a === 127 || a === 10 || (a === 172 && b! >= 16 && b! <= 31) || (a === 192 && b === 168);
+}
+
 const DEFAULT_UNKNOWN_PHONE_MESSAGE = '该手机号尚未注册，请先注册或使用账号密码登录';
 
 function accountsConfig(
@@ -340,8 +350,12 @@ function accountsConfig(
     if (raw === undefined) return undefined;
     try {
       const url = new URL(raw);
-      if ((url.protocol === 'http:' || url.protocol === 'https:') && !url.search && !url.hash && !url.username)
+      if ((url.protocol === 'http:' || url.protocol === 'https:') && !url.search && !url.hash && !url.username) {
+        // Passwords and phones travel in these calls: plain http only inside your own network.
+        if (url.protocol === 'http:' && !internalHost(url.hostname))
+          problems.push(`${name}: must be https, or http to an address of your own network (value not shown)`);
         return url.href.replace(/\/$/, '');
+      }
     } catch {
       // reported below
     }

@@ -56,6 +56,16 @@ export async function startServer(
     throw err;
   }
   const store = createStore(db, Date.now, { events: config.accounts.eventsUrl !== null });
+  if (config.accounts.directory.kind === 'webhook') {
+    // Customers made by the built-in table have numbers for ids, which your directory may use too.
+    const bare = await store.localCustomersWithBareIds().catch(() => 0);
+    if (bare > 0) {
+      await Promise.all([store.close(), demo?.close()]);
+      throw new Error(
+        `CUSTOMER_DIRECTORY=webhook: ${bare} customers made by the built-in table have numeric ids that your directory's ids could repeat; rename them first (README, "Switching from the built-in table")`,
+      );
+    }
+  }
   // Shared state: Redis when configured; else the SQLite file beside the database, so a restart keeps
   // it; else (MySQL without Redis, or SQLite in memory) this process's memory, lost on a restart.
   const stateFile = sqliteFile(config.databaseUrl);

@@ -61,7 +61,8 @@ export const BIND_METHODS = ['sms', 'password'] as const;
 export type BindMethod = (typeof BIND_METHODS)[number];
 
 /** The account name the host system signs its customers in with (a user name, an e-mail, a phone). */
-export const ACCOUNT_PATTERN = /^[^\s\p{Cc}][^\p{Cc}]{0,62}[^\s\p{Cc}]$|^[^\s\p{Cc}]$/u;
+/** No control or invisible format characters (zero-width spaces and the like), no blank at either end. */
+export const ACCOUNT_PATTERN = /^[^\s\p{Cc}\p{Cf}][^\p{Cc}\p{Cf}]{0,62}[^\s\p{Cc}\p{Cf}]$|^[^\s\p{Cc}\p{Cf}]$/u;
 
 /** 账号密码登录: checked by the host system, never stored or logged here. */
 export const BindPasswordBody = v.object({

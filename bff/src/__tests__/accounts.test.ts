@@ -334,3 +334,182 @@ describe('POST /internal/events: the host tells us of a password change', () => 
     expect([bad.status, (await body(bad)).error.code]).toEqual([400, 'EVENT_INVALID']);
   });
 });
+
+/** A host directory whose /customers/verify and /customers/lookup answers are the test's own. */
+async function customHost(answer: (path: string, body: Record<string, string>) => Promise<[number, string]>) {
+  const { createServer } = await import('node:http');
+  const { verifyWxauthSignature } = await import('../../../docs/examples/verify-signature.mjs');
+  const calls: string[] = [];
+  const server = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const raw = Buffer.concat(chunks).toString('utf8');
+    if (!verifyWxauthSignature(SECRET, req.headers['x-wxauth-signature'], raw)) return void res.writeHead(401).end();
+    const body = JSON.parse(raw) as Record<string, string>;
+    calls.push(body.account ?? body.phone ?? '');
+    const [status, text] = await answer(req.url ?? '', body);
+    res.writeHead(status, { 'content-type': 'application/json' }).end(text);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  hosts.push({
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  } as HostStandIn);
+  const { port } = server.address() as { port: number };
+  return { url: `http://127.0.0.1:${port}/wxauth`, calls };
+}
+
+const customBff = (url: string, env: Record<string, string> = {}) =>
+  startBff({
+    env: {
+      CUSTOMER_DIRECTORY: 'webhook',
+      DIRECTORY_URL: url,
+      HOST_SIGNING_SECRET: SECRET,
+      BIND_METHODS: 'sms,password',
+      ...env,
+    },
+  });
+
+describe('what the security review found, kept fixed', () => {
+  it('a 64-bit customer id sent as a JSON number is refused (it has lost digits), a safe one is taken as text', async () => {
+    const host = await customHost(async (_path, { account }) =>
+      account === 'java'
+        ? [200, '{"customerId":1234567890123456789}']
+        : account === 'small'
+          ? [200, '{"customerId":12345}']
+          : [401, '{}'],
+    );
+    const bff = await customBff(host.url);
+    const refused = await (
+      await loggedIn(bff, 'a')
+    ).post('/api/account/bind-password', { account: 'java', password: 'p' });
+    expect([refused.status, (await body(refused)).error.code]).toEqual([503, 'DIRECTORY_UNAVAILABLE']);
+    const b = await loggedIn(bff, 'b');
+    expect((await b.post('/api/account/bind-password', { account: 'small', password: 'p' })).status).toBe(200);
+    expect((await b.request('/internal/forward-auth/bound')).headers.get('x-auth-request-user')).toBe('12345');
+  });
+
+  it("a host's customer id that is also the id of a customer made here is never taken as that customer", async () => {
+    const builtin = await startBff();
+    const alice = await loggedIn(builtin, 'alice');
+    const code = await smsCode(builtin, alice, '13800138001');
+    expect((await alice.post('/api/account/bind', { phone: '13800138001', smsCode: code })).status).toBe(200);
+    expect((await alice.request('/internal/forward-auth/bound')).headers.get('x-auth-request-user')).toBe('1');
+    const host = await startHostStandIn({
+      secret: SECRET,
+      customers: [{ customerId: '1', account: 'wangwu', password: 'pw-wangwu-1' }],
+    });
+    hosts.push(host);
+    const webhook = await startBff({
+      peer: builtin,
+      env: {
+        CUSTOMER_DIRECTORY: 'webhook',
+        DIRECTORY_URL: host.directoryUrl,
+        HOST_SIGNING_SECRET: SECRET,
+        BIND_METHODS: 'password',
+      },
+    });
+    const wangwu = await loggedIn(webhook, 'wangwu');
+    const res = await wangwu.post('/api/account/bind-password', { account: 'wangwu', password: 'pw-wangwu-1' });
+    expect(res.status).toBe(503);
+    expect((await wangwu.request('/internal/forward-auth/bound')).status).toBe(401);
+    expect((await alice.request('/internal/forward-auth/bound')).headers.get('x-auth-request-phone')).toBe(
+      '13800138001',
+    );
+    expect(webhook.logs.join('')).toMatch(/is also a customer made by wxauth itself/);
+  });
+
+  it('a phone the host gives to another customer is no longer named by the old holder’s sessions', async () => {
+    const { host, bff } = await withHost();
+    host.customers[1]!.phone = undefined;
+    const oldOwner = await loggedIn(bff, 'old-owner');
+    const code = await smsCode(bff, oldOwner, '13800138000');
+    expect((await oldOwner.post('/api/account/bind', { phone: '13800138000', smsCode: code })).status).toBe(200);
+    expect((await oldOwner.request('/internal/forward-auth/bound')).headers.get('x-auth-request-phone')).toBe(
+      '13800138000',
+    );
+    // The number is recycled: the host now files it under C-1002.
+    host.customers[0]!.phone = undefined;
+    host.customers[1]!.phone = '13800138000';
+    bff.advance(MINUTE + 1000);
+    const newOwner = await loggedIn(bff, 'new-owner');
+    const code2 = await smsCode(bff, newOwner, '13800138000');
+    expect((await newOwner.post('/api/account/bind', { phone: '13800138000', smsCode: code2 })).status).toBe(200);
+    const old = await oldOwner.request('/internal/forward-auth/bound');
+    expect(old.headers.get('x-auth-request-phone')).not.toBe('13800138000');
+  });
+
+  it('a host that answers an error (or too slowly) still counts the try: 5 of them lock the account', async () => {
+    const host = await customHost(async (_path, { password }) =>
+      password!.length > 200 ? [500, '{"error":"too long"}'] : [401, '{}'],
+    );
+    const bff = await customBff(host.url, { TRUST_PROXY: 'loopback' });
+    for (let i = 0; i < 5; i++) {
+      const b = await loggedIn(bff, `bot${i}`);
+      await b.request('/api/account/bind-password', {
+        method: 'POST',
+        json: { account: 'zhangsan', password: 'x'.repeat(250) },
+        headers: { 'x-forwarded-for': `198.51.100.${i}`, 'x-forwarded-proto': 'https' },
+      });
+    }
+    const last = await (
+      await loggedIn(bff, 'bot9')
+    ).request('/api/account/bind-password', {
+      method: 'POST',
+      json: { account: 'zhangsan', password: 'guess' },
+      headers: { 'x-forwarded-for': '198.51.100.9', 'x-forwarded-proto': 'https' },
+    });
+    expect(last.status).toBe(429);
+    expect(host.calls).toHaveLength(5);
+  });
+
+  it('spellings a host may take for one account (accents, case, width) share its budget; invisible characters are refused', async () => {
+    const host = await customHost(async () => [401, '{}']);
+    const bff = await customBff(host.url, { TRUST_PROXY: 'loopback' });
+    const spellings = ['zhangsan', 'ZHANGSAN', 'zhängsan', 'ｚｈａｎｇｓａｎ', 'Zhāngsān', 'zhangsan'];
+    const statuses: number[] = [];
+    for (const [i, account] of spellings.entries()) {
+      const b = await loggedIn(bff, `u${i}`);
+      const res = await b.request('/api/account/bind-password', {
+        method: 'POST',
+        json: { account, password: 'guess' },
+        headers: { 'x-forwarded-for': `203.0.113.${i}`, 'x-forwarded-proto': 'https' },
+      });
+      statuses.push(res.status);
+    }
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
+    const zeroWidth = await (
+      await loggedIn(bff, 'zw')
+    ).post('/api/account/bind-password', {
+      account: 'zhang\u200bsan',
+      password: 'guess',
+    });
+    expect((await body(zeroWidth)).error.code).toBe('ACCOUNT_INVALID');
+  });
+
+  it('guesses one WeChat user sends at once at many accounts reach the host at most 5 times', async () => {
+    const host = await customHost(async () => {
+      await new Promise((r) => setTimeout(r, 100));
+      return [401, '{}'];
+    });
+    const bff = await customBff(host.url);
+    const sprayer = await loggedIn(bff, 'sprayer');
+    const answers = await Promise.all(
+      Array.from({ length: 25 }, (_, i) =>
+        sprayer.post('/api/account/bind-password', { account: `victim${i}`, password: 'Password1' }),
+      ),
+    );
+    expect(host.calls.length).toBeLessThanOrEqual(5);
+    expect(answers.filter((a) => a.status === 429).length).toBeGreaterThanOrEqual(20);
+  });
+
+  it('an answer larger than 64 KB is not read: 503, and the process does not hold it', async () => {
+    const host = await customHost(async () => [200, JSON.stringify({ customerId: 'C-1', pad: 'x'.repeat(200_000) })]);
+    const bff = await customBff(host.url);
+    const res = await (await loggedIn(bff)).post('/api/account/bind-password', { account: 'a', password: 'p' });
+    expect([res.status, (await body(res)).error.code]).toEqual([503, 'DIRECTORY_UNAVAILABLE']);
+  });
+});

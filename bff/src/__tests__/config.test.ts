@@ -128,6 +128,16 @@ describe("the host system's accounts", () => {
     });
   });
 
+  it.each([
+    'http://accounts:8080/wxauth',
+    'http://10.1.2.3/wxauth',
+    'http://192.168.0.9/x',
+    'http://127.0.0.1:9/x',
+    'http://[::1]:9/x',
+  ])('takes plain http to an address of your own network: %s', (url) => {
+    expect(problems({ ...webhook, HOST_SIGNING_SECRET: SECRET, DIRECTORY_URL: url })).toEqual([]);
+  });
+
   it('takes a webhook directory with its secret, both binding methods and an events URL', () => {
     const config = loadConfig({
       ...webhook,
@@ -181,6 +191,14 @@ describe("the host system's accounts", () => {
       'EVENTS_WEBHOOK_URL: expected an http(s) URL with no query, fragment or credentials (value not shown)',
     ],
     [{ DIRECTORY_URL: 'https://a.example.com' }, 'DIRECTORY_URL: only used when CUSTOMER_DIRECTORY is "webhook"'],
+    [
+      { ...webhook, HOST_SIGNING_SECRET: SECRET, DIRECTORY_URL: 'http://accounts.example.com/wxauth' },
+      'DIRECTORY_URL: must be https, or http to an address of your own network (value not shown)',
+    ],
+    [
+      { EVENTS_WEBHOOK_URL: 'http://203.0.113.5/events', HOST_SIGNING_SECRET: SECRET },
+      'EVENTS_WEBHOOK_URL: must be https, or http to an address of your own network (value not shown)',
+    ],
     [
       { ...webhook, HOST_SIGNING_SECRET: SECRET, DIRECTORY_UNKNOWN_PHONE: 'ignore' },
       'DIRECTORY_UNKNOWN_PHONE: expected "refuse" or "create", got "ignore"',

@@ -159,4 +159,35 @@ describe('startServer', () => {
     await db.destroy();
     await start({ DATABASE_URL: url, WXSIM_PORT: '0' });
   });
+
+  it('refuses a webhook directory while customers made by the built-in table have bare numeric ids', async () => {
+    const url = `sqlite:${join(dataDir(), 'wxauth.db')}`;
+    const { openDatabase, migrate } = await import('../store/db.js');
+    const db = openDatabase(url);
+    await migrate(db);
+    const t = Date.now();
+    await db
+      .insertInto('customers')
+      .values({ ref: '1', phone: '13800138000', display_name: null, created_at: t, updated_at: t })
+      .execute();
+    const env = {
+      ...REAL_ENV,
+      DATABASE_URL: url,
+      CUSTOMER_DIRECTORY: 'webhook',
+      DIRECTORY_URL: 'http://127.0.0.1:9/wxauth',
+      HOST_SIGNING_SECRET: 'h'.repeat(32),
+    };
+    await expect(start(env)).rejects.toThrow(
+      /^CUSTOMER_DIRECTORY=webhook: 1 customers made by the built-in table have numeric ids/,
+    );
+    // The README's statement renames them; then it starts.
+    await db
+      .updateTable('customers')
+      .set({ ref: 'wxauth-1' })
+      .where('origin', '=', 'local')
+      .where('ref', 'not like', 'wxauth-%')
+      .execute();
+    await db.destroy();
+    await start(env);
+  });
 });

@@ -5,6 +5,8 @@ export class HostUnreachable extends Error {
   constructor(
     readonly url: string,
     readonly reason: string,
+    /** False only when the request certainly never reached the host (the connection was refused). */
+    readonly reached = true,
   ) {
     super(`${new URL(url).origin}${new URL(url).pathname}: ${reason}`);
     this.name = 'HostUnreachable';
@@ -15,6 +17,27 @@ export interface HostAnswer {
   status: number;
   /** The parsed JSON body, or undefined when there is none or it is not JSON. */
   body: unknown;
+}
+
+/** An answer is read up to this much: a host that sends more is not believed, and cannot fill our memory. */
+export const MAX_ANSWER_BYTES = 64 * 1024;
+
+async function readCapped(res: Response): Promise<string | undefined> {
+  if (!res.body) return '';
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_ANSWER_BYTES) {
+      await reader.cancel().catch(() => undefined);
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 const refused = (err: unknown) => {
@@ -50,7 +73,7 @@ export function createHostClient(deps: {
       redirect: 'manual',
       signal: AbortSignal.timeout(deps.timeoutMs),
     });
-    const text = await res.text();
+    const text = await readCapped(res);
     let parsed: unknown;
     try {
       parsed = text ? JSON.parse(text) : undefined;
@@ -76,7 +99,7 @@ export function createHostClient(deps: {
             : refused(err)
               ? 'connection refused'
               : `request failed (${(err as { cause?: { code?: string } }).cause?.code ?? name})`;
-        throw new HostUnreachable(url, reason);
+        throw new HostUnreachable(url, reason, !refused(err));
       }
     }
   }

@@ -9,14 +9,21 @@ import { HostUnreachable } from './client.js';
 export const CUSTOMER_REF = /^[A-Za-z0-9._:-]{1,64}$/;
 
 const Found = v.object({
+  // A number only while JSON carries it exactly: a 64-bit id (a Java long) sent unquoted has already
+  // lost its last digits when parsed, and two customers would become one. Such an id must be a string.
   customerId: v.pipe(
-    v.union([v.string(), v.pipe(v.number(), v.integer(), v.transform(String))]),
+    v.union([v.string(), v.pipe(v.number(), v.safeInteger(), v.transform(String))]),
     v.regex(CUSTOMER_REF),
   ),
   displayName: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(100)))),
 });
 
-const unavailable = () => new AppError(503, 'DIRECTORY_UNAVAILABLE', undefined, {}, true);
+/** The directory gave no usable answer; `reached`: the request may have been seen there. */
+export class DirectoryDown extends AppError {
+  constructor(readonly reached: boolean) {
+    super(503, 'DIRECTORY_UNAVAILABLE', undefined, {}, true);
+  }
+}
 
 /** Which customer a proven phone or a host account is: the built-in table, or the host's directory. */
 export interface Directory {
@@ -47,13 +54,16 @@ export function createDirectory(
     } catch (err) {
       if (!(err instanceof HostUnreachable)) throw err;
       deps.log?.warn({ directory: path, reason: err.reason }, 'customer directory unreachable');
-      throw unavailable();
+      throw new DirectoryDown(err.reached);
     }
     if (refusals.includes(answer.status)) return null;
+    // The host keeps its own limit on the account (423 Locked, 429): the user waits, as for ours.
+    if (path === 'verify' && (answer.status === 423 || answer.status === 429))
+      throw new AppError(429, 'ACCOUNT_LOCKED', undefined, { retryAfterSeconds: 900 });
     const found = answer.status === 200 ? v.safeParse(Found, answer.body) : undefined;
     if (!found?.success) {
       deps.log?.warn({ directory: path, status: answer.status }, 'customer directory gave no usable answer');
-      throw unavailable();
+      throw new DirectoryDown(true);
     }
     return { ref: found.output.customerId, displayName: found.output.displayName ?? null };
   }
@@ -66,7 +76,8 @@ export function createDirectory(
       throw new AppError(403, 'PHONE_NOT_REGISTERED', config.unknownPhoneMessage);
     },
     async forPassword(account, password) {
-      const found = await ask('verify', { account, password }, [401, 403, 404]);
+      // 400 and 422 too: what a host says of an account or password it will not take is a wrong one.
+      const found = await ask('verify', { account, password }, [400, 401, 403, 404, 422]);
       return found && { ...found, phone: null, method: 'password' };
     },
   };

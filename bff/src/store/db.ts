@@ -6,6 +6,7 @@ import { createPool } from 'mysql2';
 import * as m001 from './migrations/001_initial.js';
 import * as m002 from './migrations/002_profile_tokens.js';
 import * as m003 from './migrations/003_host_accounts.js';
+import * as m004 from './migrations/004_customer_origin.js';
 import type { Database } from './schema.js';
 
 /** Migrations are listed here, not read from disk, so the built image needs no migration folder. */
@@ -13,6 +14,7 @@ const migrations: Record<string, Migration> = {
   '001_initial': m001,
   '002_profile_tokens': m002,
   '003_host_accounts': m003,
+  '004_customer_origin': m004,
 };
 
 /**

@@ -9,6 +9,8 @@ export interface CustomersTable {
   phone: string | null;
   /** The host directory's name for the customer. */
   display_name: string | null;
+  /** `local`: made here (the built-in directory, or an unknown phone with create); `host`: the directory named it. */
+  origin: Generated<'local' | 'host'>;
   created_at: number;
   updated_at: number;
 }

@@ -61,6 +61,11 @@ async function ownCustomer(
 ): Promise<Customer> {
   const find = () => trx.selectFrom('customers').selectAll().where('phone', '=', claim.phone).executeTakeFirst();
   let customer = await find();
+  if (customer?.origin === 'host') {
+    // The directory no longer knows this phone: the host's customer keeps its id but not the phone.
+    await trx.updateTable('customers').set({ phone: null, updated_at: t }).where('id', '=', customer.id).execute();
+    customer = undefined;
+  }
   if (!customer) {
     // Unique on the phone: of concurrent first bindings one inserts, the others find its row.
     const pending = `pending:${claim.phone}`;
@@ -79,6 +84,14 @@ async function ownCustomer(
   return customer;
 }
 
+/** A directory's customer id that is also the id of a customer made here: never taken as the same one. */
+export class CustomerIdCollision extends Error {
+  constructor(readonly ref: string) {
+    super(`the directory's customer id ${JSON.stringify(ref)} is also a customer made by wxauth itself`);
+    this.name = 'CustomerIdCollision';
+  }
+}
+
 /** The host's customer with this ref, made here on first sight; a proven phone moves to it. */
 async function hostCustomer(
   trx: Kysely<Database>,
@@ -87,9 +100,22 @@ async function hostCustomer(
 ): Promise<Customer> {
   await trx
     .insertInto('customers')
-    .values({ ref: claim.ref, phone: null, display_name: claim.displayName, created_at: t, updated_at: t })
+    .values({
+      ref: claim.ref,
+      phone: null,
+      display_name: claim.displayName,
+      origin: 'host',
+      created_at: t,
+      updated_at: t,
+    })
     .orIgnore()
     .execute();
+  const existing = await trx
+    .selectFrom('customers')
+    .select('origin')
+    .where('ref', '=', claim.ref)
+    .executeTakeFirstOrThrow();
+  if (existing.origin !== 'host') throw new CustomerIdCollision(claim.ref);
   if (claim.phone !== null)
     await trx
       .updateTable('customers')
@@ -373,6 +399,29 @@ export function createStore(
         .where('customer_id', '=', customerId)
         .execute();
       return bound.map((r) => r.id);
+    },
+
+    /** The identities bound to customers other than `exceptRef` that hold this phone: they are about to lose it. */
+    async phoneHolders(phone: string, exceptRef: string): Promise<number[]> {
+      const rows = await db
+        .selectFrom('wechat_identities')
+        .innerJoin('customers', 'customers.id', 'wechat_identities.customer_id')
+        .select('wechat_identities.id')
+        .where('customers.phone', '=', phone)
+        .where('customers.ref', '!=', exceptRef)
+        .execute();
+      return rows.map((r) => r.id);
+    },
+
+    /** Customers made here whose ids a host directory could also use (numbers): none may exist in webhook mode. */
+    async localCustomersWithBareIds(): Promise<number> {
+      const row = await db
+        .selectFrom('customers')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('origin', '=', 'local')
+        .where('ref', 'not like', 'wxauth-%')
+        .executeTakeFirstOrThrow();
+      return Number(row.n);
     },
 
     async ping(): Promise<void> {

@@ -1,13 +1,13 @@
-import { createHash } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { maskPhone, type BindMethod, type BindResult, type SessionInfo, type SmsSent } from '@wxauth/contract';
 import { AppError } from '../errors.js';
-import type { Directory } from '../host/directory.js';
+import { DirectoryDown, type Directory } from '../host/directory.js';
 import type { Kv } from '../kv/types.js';
 import type { Metrics } from '../metrics.js';
 import type { Profiles } from '../services/profiles.js';
 import { nextStep, type Outcome, type Session, type Sessions } from '../services/sessions.js';
 import type { SmsCodes } from '../services/smsCodes.js';
-import type { CustomerClaim, Store } from '../store/store.js';
+import { CustomerIdCollision, type CustomerClaim, type Store } from '../store/store.js';
 
 const alreadyBound = () => new AppError(409, 'ALREADY_BOUND');
 
@@ -15,9 +15,18 @@ const alreadyBound = () => new AppError(409, 'ALREADY_BOUND');
 export const PASSWORD_FAILURES = 5;
 export const PASSWORD_LOCK_MS = 15 * 60_000;
 
-/** The account as a key: case and width do not make a new one to guess against; never stored as typed. */
-const accountKey = (account: string) =>
-  createHash('sha256').update(account.normalize('NFKC').toLowerCase()).digest('base64url').slice(0, 22);
+/**
+ * The account folded the way a host's database may compare it (MySQL's *_ci and unicode collations
+ * ignore case, accents and some invisible characters): spellings that reach the same account share one
+ * budget. Folding too much only joins budgets. Keyed with a secret, so the state store holds no
+ * reversible account name.
+ */
+export const foldAccount = (account: string) =>
+  account
+    .normalize('NFKD')
+    .replace(/[\p{M}\p{Cf}\s]/gu, '')
+    .toLowerCase()
+    .normalize('NFKC');
 
 /** The signed-in user's account: who they are, and binding a phone to it or dropping it. */
 export function createAccount(deps: {
@@ -29,6 +38,9 @@ export function createAccount(deps: {
   bindMethods: readonly BindMethod[];
   kv: Kv;
   now: () => number;
+  /** Keys the password budgets' names (SESSION_SECRET). */
+  secret: string;
+  log?: { error(o: object, msg: string): void };
   metrics?: Metrics;
 }) {
   const { store, sessions, smsCodes, profiles, directory, kv, metrics } = deps;
@@ -40,12 +52,21 @@ export function createAccount(deps: {
   /** The binding itself, once the phone or the password proved the customer. */
   async function bindTo(session: Session, claim: CustomerClaim): Promise<Outcome<BindResult>> {
     const movingTo = session.identity;
-    // Whoever held that customer before loses it (store.bindCustomer): their sessions first.
-    await sessions.voidIdentities(
-      await store.boundIdentities({ ref: claim.ref, phone: claim.ref === null ? claim.phone : null, movingTo }),
-    );
+    // Whoever held that customer before loses it (store.bindCustomer): their sessions first. So do the
+    // sessions of a customer the host took the phone from: they must not go on naming it.
+    await sessions.voidIdentities([
+      ...(await store.boundIdentities({ ref: claim.ref, phone: claim.ref === null ? claim.phone : null, movingTo })),
+      ...(claim.ref !== null && claim.phone !== null ? await store.phoneHolders(claim.phone, claim.ref) : []),
+    ]);
     // One transaction: if the database fails part-way, nothing of it stays.
-    const bound = await store.bindCustomer(session.identity.id, claim);
+    let bound;
+    try {
+      bound = await store.bindCustomer(session.identity.id, claim);
+    } catch (err) {
+      if (!(err instanceof CustomerIdCollision)) throw err;
+      deps.log?.error({ customerId: err.ref }, err.message);
+      throw new DirectoryDown(true);
+    }
     // Binding raises what the session may do: it gets a new id.
     await sessions.destroy(session.id);
     const id = await sessions.create(session.identity.id, session.returnTo);
@@ -53,12 +74,37 @@ export function createAccount(deps: {
     return { body: { next, returnTo: session.returnTo }, session: { set: id } };
   }
 
-  /** The password limits' keys for this attempt: the account, the IP and the WeChat identity. */
-  const passwordKeys = (session: Session, account: string, ip: string) => ({
-    account: `pw:a:${accountKey(account)}`,
-    ip: `pw:i:${ip}`,
-    identity: `pw:u:${session.identity.id}`,
-  });
+  const hash = (text: string) => createHmac('sha256', deps.secret).update(text).digest('base64url').slice(0, 22);
+  /** The password budgets this attempt draws on: the account, the IP and the WeChat identity. */
+  const passwordBudgets = (session: Session, account: string, ip: string) => [
+    `pw:a:${hash(foldAccount(account))}`,
+    `pw:i:${ip}`,
+    `pw:u:${session.identity.id}`,
+  ];
+
+  /**
+   * A failure budget: each try is counted before the host is asked (so parallel guesses cannot
+   * overrun it) and given back when it turned out no failure (the right password, or a host that was
+   * never reached). Counted in fixed 15-minute windows; reaching the limit locks the key for 15 minutes.
+   */
+  function budget(key: string) {
+    const window = Math.floor(deps.now() / PASSWORD_LOCK_MS);
+    const tries = `${key}:${window}:n`;
+    const refunds = `${key}:${window}:r`;
+    const failures = async (n: number) => n - ((await kv.get<number>(refunds)) ?? 0);
+    return {
+      key,
+      async reserve(): Promise<boolean> {
+        if ((await failures(await kv.incr(tries, PASSWORD_LOCK_MS))) <= PASSWORD_FAILURES) return true;
+        await kv.incr(refunds, PASSWORD_LOCK_MS);
+        return false;
+      },
+      refund: () => kv.incr(refunds, PASSWORD_LOCK_MS),
+      async failed(): Promise<void> {
+        if ((await failures((await kv.get<number>(tries)) ?? 0)) >= PASSWORD_FAILURES) await lock(key);
+      },
+    };
+  }
 
   async function lockedFor(keys: string[]): Promise<number> {
     const until = await Promise.all(keys.map((k) => kv.get<number>(`${k}:lock`)));
@@ -135,9 +181,9 @@ export function createAccount(deps: {
 
   /**
    * 账号密码登录: the host system checks the account and password (never kept or logged here). Wrong
-   * account and wrong password are one answer. Five failures lock the account, the IP and the WeChat
-   * identity for 15 minutes; the account's tries are counted before the host is asked, so parallel
-   * guesses cannot overrun the limit.
+   * account and wrong password are one answer. Five failures of one account, one IP or one WeChat
+   * identity lock it for 15 minutes. Every try is reserved against all three budgets before the host is
+   * asked, and given back when it was no failure: the right password, or a host never reached.
    */
   async function bindByPassword(
     session: Session,
@@ -147,29 +193,35 @@ export function createAccount(deps: {
   ): Promise<Outcome<BindResult>> {
     allowed('password');
     if (session.identity.customer_id !== null) throw alreadyBound();
-    const keys = passwordKeys(session, account, ip);
-    const wait = await lockedFor(Object.values(keys));
+    const keys = passwordBudgets(session, account, ip);
+    const wait = await lockedFor(keys);
     if (wait > 0) throw locked(wait);
-    const tries = await kv.incr(`${keys.account}:n`, PASSWORD_LOCK_MS);
-    if (tries > PASSWORD_FAILURES) {
-      await lock(keys.account);
+    const budgets = keys.map(budget);
+    const reserved: typeof budgets = [];
+    for (const b of budgets) {
+      if (await b.reserve()) {
+        reserved.push(b);
+        continue;
+      }
+      await Promise.all(reserved.map((r) => r.refund()));
+      await lock(b.key);
       throw locked(PASSWORD_LOCK_MS);
     }
     let claim;
     try {
       claim = await directory.forPassword(account, password);
     } catch (err) {
-      // The host did not answer: this try was no guess.
-      if (tries === 1) await kv.del(`${keys.account}:n`);
+      // Nothing reached the host (the connection was refused): this try was no guess. Anything else
+      // (a timeout, an error answer) may have been checked there, and counts.
+      if (err instanceof DirectoryDown && !err.reached) await Promise.all(budgets.map((b) => b.refund()));
+      else await Promise.all(budgets.map((b) => b.failed()));
       throw err;
     }
     if (!claim) {
-      if (tries >= PASSWORD_FAILURES) await lock(keys.account);
-      for (const key of [keys.ip, keys.identity])
-        if ((await kv.incr(`${key}:n`, PASSWORD_LOCK_MS)) >= PASSWORD_FAILURES) await lock(key);
+      await Promise.all(budgets.map((b) => b.failed()));
       throw new AppError(401, 'CREDENTIALS_INVALID');
     }
-    await kv.del(`${keys.account}:n`);
+    await Promise.all(budgets.map((b) => b.refund()));
     return bindTo(session, claim);
   }
 }

@@ -35,17 +35,15 @@ export function createOperations(deps: { store: Store; kv: Kv; sessions: Session
       type: 'customer.password_changed' | 'customer.revoke_wechat';
       customerId: string;
     }): Promise<{ received: string; duplicate: boolean }> {
-      if (!(await kv.setIfAbsent(`hostevt:${event.id}`, 1, EVENT_MEMORY_MS)))
-        return { received: event.id, duplicate: true };
+      // Marked done only once done: a retry that comes while the first try runs (or after it failed)
+      // is acted on again, which a revoke allows.
+      if ((await kv.get(`hostevt:${event.id}`)) !== undefined) return { received: event.id, duplicate: true };
       try {
         await revoke(event.customerId, event.type === 'customer.password_changed' ? 'password_changed' : 'revoked');
       } catch (err) {
-        if (!(err instanceof AppError && err.code === 'CUSTOMER_NOT_FOUND')) {
-          // Not done: the host's retry of the same id must be acted on.
-          await kv.del(`hostevt:${event.id}`);
-          throw err;
-        }
+        if (!(err instanceof AppError && err.code === 'CUSTOMER_NOT_FOUND')) throw err;
       }
+      await kv.set(`hostevt:${event.id}`, 1, EVENT_MEMORY_MS);
       return { received: event.id, duplicate: false };
     },
   };
