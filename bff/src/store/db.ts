@@ -1,7 +1,15 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, MysqlDialect, SqliteDialect, type Migration, type SqliteDatabase } from 'kysely';
+import {
+  Kysely,
+  Migrator,
+  MysqlDialect,
+  SqliteDialect,
+  type Compilable,
+  type Migration,
+  type SqliteDatabase,
+} from 'kysely';
 import { createPool } from 'mysql2';
 import * as m001 from './migrations/001_initial.js';
 import * as m002 from './migrations/002_profile_tokens.js';
@@ -49,6 +57,27 @@ export function beforeStoreWrites(db: Kysely<Database>, flush: () => void): () =
   const hooks = writeHooks.get(db);
   hooks?.add(flush);
   return () => void hooks?.delete(flush);
+}
+
+/**
+ * A query built and compiled once, then run with each call's values: Kysely builds and compiles a
+ * query anew on every call, which was most of its cost on the login path. `build` runs once, with
+ * placeholders for its arguments; each argument must reach the query as a parameter of its own (a
+ * `where` value), never decide its shape (`if (id) …`), since the compiled SQL is kept.
+ */
+export function precompiled<A extends Array<string | number>, R>(
+  db: Kysely<Database>,
+  build: (...args: A) => Compilable<R>,
+): (...args: A) => Promise<R[]> {
+  const marks = Array.from({ length: build.length }, (_, i) => `\u0000wxauth-arg-${i}\u0000`);
+  const compiled = build(...(marks as A)).compile();
+  const slots = compiled.parameters.map((p) => marks.indexOf(p as string));
+  if (marks.some((_, i) => !slots.includes(i)))
+    throw new Error(`precompiled: every argument must be a parameter of ${compiled.sql}`);
+  return async (...args) => {
+    const parameters = slots.map((slot, i) => (slot < 0 ? compiled.parameters[i] : args[slot]));
+    return (await db.executeQuery<R>({ ...compiled, parameters })).rows;
+  };
 }
 
 /** The file of a `sqlite:<path>` URL; null for MySQL and for SQLite in memory. */

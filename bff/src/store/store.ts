@@ -1,5 +1,6 @@
 import type { Kysely, Selectable, Updateable } from 'kysely';
 import { enqueueEvents, type EventType } from './outbox.js';
+import { precompiled } from './db.js';
 import type { CustomersTable, Database, WechatIdentitiesTable } from './schema.js';
 
 export type Identity = Selectable<WechatIdentitiesTable>;
@@ -170,25 +171,26 @@ export function createStore(
    */
   const tx = () => db.transaction().setIsolationLevel('read committed');
 
-  const identityById = (id: number) =>
-    db.selectFrom('wechat_identities').selectAll().where('id', '=', id).executeTakeFirst();
+  // The reads of every login and session check, compiled once.
+  const identityRow = precompiled(db, (id: number) =>
+    db.selectFrom('wechat_identities').selectAll().where('id', '=', id),
+  );
+  const customerRow = precompiled(db, (id: number) => db.selectFrom('customers').selectAll().where('id', '=', id));
+  const identityOf = precompiled(db, (appid: string, openid: string) =>
+    db.selectFrom('wechat_identities').selectAll().where('appid', '=', appid).where('openid', '=', openid),
+  );
+  const identityById = async (id: number): Promise<Identity | undefined> => (await identityRow(id))[0];
 
   return {
     identityById,
-    customerById: (id: number) => db.selectFrom('customers').selectAll().where('id', '=', id).executeTakeFirst(),
+    customerById: async (id: number): Promise<Customer | undefined> => (await customerRow(id))[0],
 
     /**
      * The identity for (appid, openid), created on first sight. Insert-or-ignore then read, so any
      * number of concurrent first logins of one openid make exactly one row and no error.
      */
     async upsertIdentity(input: IdentityInput): Promise<Identity> {
-      const find = () =>
-        db
-          .selectFrom('wechat_identities')
-          .selectAll()
-          .where('appid', '=', input.appid)
-          .where('openid', '=', input.openid)
-          .executeTakeFirst();
+      const find = async () => (await identityOf(input.appid, input.openid))[0];
       const t = now();
       const existing = await find();
       if (!existing) {
