@@ -14,6 +14,16 @@
 ARG NODE_IMAGE=node:24-bookworm-slim
 ARG NGINX_IMAGE=nginx:stable-alpine
 
+# The workspace's manifests and lockfile alone, every package's wherever it lives: copied into the build
+# below, they leave its slow install layer cached whatever else changes.
+FROM ${NODE_IMAGE} AS manifests
+WORKDIR /src
+COPY . .
+RUN mkdir /manifests \
+ && find . -name node_modules -prune -o \( -name package.json -o -name pnpm-lock.yaml \
+      -o -name pnpm-workspace.yaml -o -name .npmrc \) -type f -print0 \
+    | tar --null -T - -c | tar -x -C /manifests
+
 FROM ${NODE_IMAGE} AS build
 # better-sqlite3 compiles from source when its prebuilt binary cannot be downloaded (GitHub), against
 # the headers that come with Node (npm_config_nodedir), so nothing is fetched from nodejs.org either.
@@ -23,14 +33,7 @@ RUN apt-get update \
 ENV npm_config_nodedir=/usr/local
 WORKDIR /src
 ARG NPM_REGISTRY=https://registry.npmjs.org/
-# The dependencies from the manifests and the lockfile alone: a change anywhere else leaves this layer,
-# the slow one, as it is.
-COPY package.json pnpm-lock.yaml pnpm-workspace.yaml .npmrc ./
-COPY contract/package.json contract/
-COPY bff/package.json bff/
-COPY wechat-sim/package.json wechat-sim/
-COPY web/package.json web/
-COPY e2e/package.json e2e/
+COPY --from=manifests /manifests/ ./
 RUN --mount=type=secret,id=extra_ca \
     if [ -s /run/secrets/extra_ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/extra_ca; fi \
  && export npm_config_registry="${NPM_REGISTRY:-https://registry.npmjs.org/}" \
