@@ -116,14 +116,7 @@ if [ ${#standins[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >/dev/null
   }
   say "no official ${standins[*]} image to be had: local stand-ins from Debian's packages"
-  # The node stand-in carries Node 24 from this machine: installed aside if the node here is another,
-  # for the stand-in only (the tests run on the Node this repository's modules were built for).
-  made=$(
-    # shellcheck source=node-24.sh
-    . scripts/node-24.sh
-    if [[ " ${standins[*]} " == *" node "* ]]; then use_node_24; fi
-    DOCKER=$DOCKER bash scripts/docker/standins.sh "${standins[@]}"
-  ) || die "the stand-in images did not build"
+  made=$(DOCKER=$DOCKER bash scripts/docker/standins.sh "${standins[@]}") || die "the stand-in images did not build"
   while IFS= read -r line; do export "${line?}"; done <<<"$made"
 fi
 say "bases: $NODE_IMAGE, $NGINX_IMAGE, $MYSQL_IMAGE, $REDIS_IMAGE"

@@ -9,7 +9,8 @@
 # Prints NAME=image for each one asked for (NODE_IMAGE=wxauth-standin/node:24, NGINX_IMAGE=…,
 # MYSQL_IMAGE=…, REDIS_IMAGE=…). Each image carries a hash of its recipe (this folder; for node, the
 # Node version): one whose recipe is unchanged is kept, so a second run builds nothing.
-#   node     Node 24 from this machine (node on PATH, which must be 24.x, with its headers) and its npm
+#   node     Node 24 with its headers, and npm, from this machine: the node on PATH when it is 24.x, else
+#            the npm registry's node@24 set aside under ~/.cache/wxauth (scripts/node-24.sh)
 #   nginx    Debian's nginx-light with the official image's start-up (templates, /docker-entrypoint.d)
 #   mariadb  MariaDB 10.11 for mysql:8.4, with the official image's MYSQL_* variables
 #   redis    Redis 7.0 for redis:7-alpine
@@ -59,6 +60,7 @@ build_base() {
   security=${security:-http://deb.debian.org/debian-security}
   hash=$(recipe_hash "$RECIPES/base/apt-docker.conf" "$mirror" "$security" minbase-bookworm)
   current "$BASE" "$hash" && return
+  [ "$(id -u)" -eq 0 ] || die "building $BASE with debootstrap needs root"
   say "debootstrap bookworm (minbase) from $mirror -> $BASE (a few minutes, once)"
   rootfs=$WORK/rootfs
   rm -rf "$rootfs"
@@ -106,6 +108,7 @@ build_recipe() { # name tag context [build args...]
 
 node_context() { # -> a build context with this machine's Node 24 and npm
   local node version real prefix npmdir ctx
+  use_node_24 || die "no Node 24 to put in the node stand-in"
   node=$(command -v node) || die "no node on PATH"
   version=$("$node" -p process.versions.node)
   case $version in 24.*) ;; *) die "the node stand-in needs Node 24 on PATH, found $version" ;; esac
