@@ -1,7 +1,7 @@
 import SQLite from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import { unavailable } from '../errors.js';
-import { beforeStoreWrites } from '../store/db.js';
+import { attachStateStore } from '../store/db.js';
 import type { Database } from '../store/schema.js';
 import type { Kv, Limit, LimitResult } from './types.js';
 
@@ -31,7 +31,7 @@ const isBusy = (err: unknown) => /^SQLITE_(BUSY|LOCKED)/.test((err as { code?: s
  *
  * Its own connection, so a kv write never joins (or rolls back with) one of the store's
  * transactions. `store`: the store's database on the same file, which takes the write lock only
- * after this connection has committed (its writes flush the open batch first); while a store
+ * after this connection has committed (its writes flush the open batch first; attachStateStore); while a store
  * transaction holds the lock, an operation here waits for it on a timer, never in busy_timeout,
  * which would block the very event loop that transaction needs to finish.
  */
@@ -162,7 +162,7 @@ export function openSqliteKv(
     }
   }, options.checkpointEveryMs ?? 1000);
   checkpointing.unref();
-  const unhook = options.store ? beforeStoreWrites(options.store, commit) : undefined;
+  const detach = options.store ? attachStateStore(options.store, commit) : undefined;
 
   return {
     get: <T>(key: string) => read(() => parse<T>(q.get.get(key, now()))),
@@ -195,7 +195,7 @@ export function openSqliteKv(
     async close() {
       clearInterval(purging);
       clearInterval(checkpointing);
-      unhook?.();
+      detach?.();
       commit();
       db.close();
     },

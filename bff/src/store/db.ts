@@ -42,21 +42,27 @@ export function openDatabase(url: string, poolSize = 10): Kysely<Database> {
   sqlite.pragma('busy_timeout = 5000');
   const hooks = new Set<() => void>();
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite, hooks) }) });
-  writeHooks.set(db, hooks);
+  attachable.set(db, { sqlite, hooks });
   return db;
 }
 
-const writeHooks = new WeakMap<Kysely<Database>, Set<() => void>>();
+const attachable = new WeakMap<Kysely<Database>, { sqlite: SQLite.Database; hooks: Set<() => void> }>();
 
 /**
- * Calls `flush` before each statement of the store's on SQLite that may take the write lock (a
- * write, a BEGIN): how the state store on the same file commits what it holds first (kv/sqlite.ts).
- * Returns the way to stop.
+ * The state store on the same SQLite file (kv/sqlite.ts) joins the store's connection: `flush` runs
+ * before each statement of the store's that may take the write lock (a write, a BEGIN), so the state
+ * store commits what it holds first; and checkpoints are left to it, or each of the store's rare
+ * writes would copy back a second of the state's busy WAL. Returns the way to detach.
  */
-export function beforeStoreWrites(db: Kysely<Database>, flush: () => void): () => void {
-  const hooks = writeHooks.get(db);
-  hooks?.add(flush);
-  return () => void hooks?.delete(flush);
+export function attachStateStore(db: Kysely<Database>, flush: () => void): () => void {
+  const found = attachable.get(db);
+  if (!found) return () => undefined;
+  found.hooks.add(flush);
+  found.sqlite.pragma('wal_autocheckpoint = 0');
+  return () => {
+    found.hooks.delete(flush);
+    if (!found.hooks.size && found.sqlite.open) found.sqlite.pragma('wal_autocheckpoint = 1000');
+  };
 }
 
 /**

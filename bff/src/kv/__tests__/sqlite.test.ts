@@ -1,7 +1,8 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
+import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrate, openDatabase } from '../../store/db.js';
 import { openSqliteKv } from '../sqlite.js';
@@ -162,5 +163,27 @@ describe('the SQLite store', () => {
     expect(count()).toBe(0);
     await Promise.all(writes);
     expect(count()).toBe(20);
+  });
+
+  it("checkpoints for both connections, so the store's writes never copy back the state's WAL", async () => {
+    const path = file();
+    const db = openDatabase(`sqlite:${path}`);
+    opened.push({ close: () => db.destroy() });
+    await migrate(db);
+    const autocheckpoint = async () =>
+      (await sql<{ wal_autocheckpoint: number }>`pragma wal_autocheckpoint`.execute(db)).rows[0]!.wal_autocheckpoint;
+    expect(await autocheckpoint()).toBe(1000);
+    const kv = open(path, { store: db, checkpointEveryMs: 20 });
+    expect(await autocheckpoint()).toBe(0);
+    const write = async (round: number) => {
+      for (let i = 0; i < 200; i++) await kv.set(`k${round}:${i}`, 'x'.repeat(500), 60_000);
+      return statSync(`${path}-wal`).size;
+    };
+    const first = await write(1);
+    await new Promise((r) => setTimeout(r, 100));
+    // Checkpointed meanwhile: the next writes start the WAL again from its beginning instead of growing it.
+    expect(await write(2)).toBeLessThan(first * 1.5);
+    await kv.close();
+    expect(await autocheckpoint()).toBe(1000);
   });
 });
