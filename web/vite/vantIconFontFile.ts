@@ -3,6 +3,9 @@ import type { Plugin } from 'vite';
 
 // How Vant's icon/index.css carries its font: inline, in every stylesheet that may show an icon.
 const INLINE_FONT = /url\(data:font\/woff2;charset=utf-8;base64,([A-Za-z0-9+/=]+)\)/g;
+// Its fallbacks on Alibaba's CDN: nginx's CSP (font-src 'self') refuses them, and Chromium still asks
+// for one, logging the refusal as an error on every page with Vant's style.
+const REMOTE_FONT = /,\s*url\((?:https?:)?\/\/[^)]*\)\s*format\([^)]*\)/g;
 
 /**
  * Moves Vant's icon font (34 KB, inlined by Vant in the style of every component that may show an
@@ -24,6 +27,7 @@ export function vantIconFontFile(): Plugin {
           );
           return `url(${posix.relative(posix.dirname(css.fileName), font)})`;
         });
+        css.source = css.source.replace(REMOTE_FONT, '');
       }
     },
   };

@@ -37,4 +37,6 @@ it('bundles the style of the Vant components in use only, and its icon font as a
         .toString(),
   ).toBe('wOF2');
   expect(css).toContain(`url(${font})`);
+  // No font from another host: the CSP refuses it, and the browser logs that as an error.
+  expect(css).not.toMatch(/url\((https?:)?\/\//);
 });
