@@ -33,8 +33,9 @@ export async function startSites({ proxyOrigin, simApi }) {
     { stdio: 'ignore' },
   );
   const [official, website] = demoApps('unused');
+  // An empty icon: a browser asks for /favicon.ico otherwise, and logs the 404 as an error.
   const page = (title, lines) =>
-    `<!doctype html><meta charset="utf-8"><title>${title}</title><h1>${title}</h1>${lines.map((l) => `<p>${l}</p>`).join('')}`;
+    `<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><title>${title}</title><h1>${title}</h1>${lines.map((l) => `<p>${l}</p>`).join('')}`;
 
   const server = createServer(
     { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) },

@@ -264,7 +264,8 @@ export async function startStack({
       proxy_server_name: proxy?.domain ?? 'proxy.invalid',
       root: webRoot,
       verify_root: verify,
-      avatar_hosts: `"'self' data: https://thirdwx.qlogo.cn https://wx.qlogo.cn ${simOrigin}"`,
+      // The simulator's headimgurl names the host the BFF asked it on (simApi), as WeChat's names its CDN.
+      avatar_hosts: `"'self' data: https://thirdwx.qlogo.cn https://wx.qlogo.cn ${simOrigin} ${simApi}"`,
       frame_hosts: `"https://open.weixin.qq.com ${simOrigin}"`,
     }),
   );

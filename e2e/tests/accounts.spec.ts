@@ -54,7 +54,9 @@ test.describe('the host directory and both ways to bind', () => {
   test('账号密码登录: a wrong password reads 账号或密码错误, the right one binds; home shows the name and no phone', async ({
     page,
     accounts,
+    consoleErrors,
   }) => {
+    consoleErrors.expectFailure(401, '/api/account/bind-password');
     const { user } = unique();
     accounts.host.customers.push({
       customerId: 'K-20931',
@@ -100,7 +102,9 @@ test.describe('the host directory and both ways to bind', () => {
   test('SMS: a phone the host does not know is refused with the operator’s message (DIRECTORY_UNKNOWN_PHONE=refuse)', async ({
     page,
     accounts,
+    consoleErrors,
   }) => {
+    consoleErrors.expectFailure(403, '/api/account/bind');
     const { user, phone } = unique();
     await toBindPage(page, accounts, user);
     await bind(page, phone, accounts.inbox);
@@ -111,7 +115,9 @@ test.describe('the host directory and both ways to bind', () => {
   test('SMS: the host down while binding reads 账号服务暂时不可用; back up, pressing again binds with the same code', async ({
     page,
     accounts,
+    consoleErrors,
   }) => {
+    consoleErrors.expectFailure(503, '/api/account/bind');
     const { user, phone } = unique();
     const customerId = `C-${phone}`;
     accounts.host.customers.push({ customerId, phone, displayName: '李四' });
@@ -143,7 +149,10 @@ test.describe('password lockout', () => {
   test('five wrong passwords lock the account: the next try, right or wrong, says how many minutes to wait', async ({
     page,
     lockout,
+    consoleErrors,
   }) => {
+    consoleErrors.expectFailure(401, '/api/account/bind-password');
+    consoleErrors.expectFailure(429, '/api/account/bind-password');
     const { user } = unique();
     lockout.host.customers.push({
       customerId: 'K-30077',

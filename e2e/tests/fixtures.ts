@@ -1,6 +1,14 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { test as base, expect, type Locator, type Page, type WorkerFixture } from '@playwright/test';
+import {
+  test as base,
+  expect,
+  type Browser,
+  type BrowserContext,
+  type Locator,
+  type Page,
+  type WorkerFixture,
+} from '@playwright/test';
 import { startCluster } from '../cluster.mjs';
 import { startHostService } from '../host-service.mjs';
 import { startSites } from '../sites.mjs';
@@ -126,7 +134,54 @@ export const unique = () => {
   return { user: `u${n}`, phone: `139${n}` };
 };
 
-export const test = base.extend<{ wechatUser: (user: string) => Promise<void> }, Stacks>({
+/**
+ * What the browser logged as an error during a test: console.error, a failed request (Chromium logs
+ * every 4xx and 5xx it is answered as "Failed to load resource"), an uncaught exception. A test fails
+ * on any of them but the answers it provokes on purpose and names with `expectFailure`.
+ */
+export interface ConsoleErrors {
+  /** `status` from the path `path` (the query left out) is the answer this test asks for, not a fault. */
+  expectFailure(status: number, path: string): void;
+}
+
+/**
+ * Every context a test's browser opens (the `context` fixture's, and any a test makes itself) is
+ * watched from its creation until the test ends.
+ */
+async function watchConsole({ browser }: { browser: Browser }, use: (errors: ConsoleErrors) => Promise<void>) {
+  const logged: { text: string; url: string }[] = [];
+  const expected: { status: number; path: string }[] = [];
+  const watched = new WeakSet<BrowserContext>();
+  const watch = (context: BrowserContext) => {
+    if (watched.has(context)) return;
+    watched.add(context);
+    context.on('console', (message) => {
+      if (message.type() === 'error') logged.push({ text: message.text(), url: message.location().url });
+    });
+    context.on('weberror', (error) => logged.push({ text: `uncaught: ${error.error().stack}`, url: '' }));
+  };
+  const newContext = browser.newContext;
+  browser.newContext = async (...args) => {
+    const context = await newContext.apply(browser, args);
+    watch(context);
+    return context;
+  };
+  for (const context of browser.contexts()) watch(context);
+  try {
+    await use({ expectFailure: (status, path) => expected.push({ status, path }) });
+  } finally {
+    browser.newContext = newContext;
+  }
+  const isExpected = ({ text, url }: { text: string; url: string }) =>
+    expected.some(
+      (e) => text.includes(`status of ${e.status} `) && URL.canParse(url) && new URL(url).pathname === e.path,
+    );
+  const unexpected = logged.filter((l) => !isExpected(l)).map((l) => (l.url ? `${l.text} (${l.url})` : l.text));
+  expect(unexpected, 'errors in the browser console').toEqual([]);
+}
+
+export const test = base.extend<{ wechatUser: (user: string) => Promise<void>; consoleErrors: ConsoleErrors }, Stacks>({
+  consoleErrors: [watchConsole, { auto: true }],
   // Who the simulated WeChat thinks this browser is: its wxsim_user cookie on the simulator's origin.
   wechatUser: async ({ context, real }, use) => {
     await use(async (user) => {

@@ -33,7 +33,14 @@ test.describe('in WeChat', () => {
     await expect(page.getByText('state: passport-h5')).toBeVisible();
   });
 
-  test('a link to a host that is not allowed stops at a page that says why', async ({ page, proxied }) => {
+  test('a link to a host that is not allowed stops at a page that says why', async ({
+    page,
+    proxied,
+    consoleErrors,
+  }) => {
+    // The refusal itself, and the icon the browser then asks the proxy's host for.
+    consoleErrors.expectFailure(400, '/');
+    consoleErrors.expectFailure(404, '/favicon.ico');
     const q = new URLSearchParams({
       appid: 'wx00000000000000de',
       redirect_uri: 'https://evil.example.org/steal',

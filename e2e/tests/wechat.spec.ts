@@ -129,7 +129,8 @@ test('an expired session: silent re-authorization, back to the same page', async
   await expect(page.getByRole('button', { name: '退出登录' })).toBeVisible();
 });
 
-test('a wrong SMS code, then the right one', async ({ page, real, wechatUser }) => {
+test('a wrong SMS code, then the right one', async ({ page, real, wechatUser, consoleErrors }) => {
+  consoleErrors.expectFailure(400, '/api/account/bind');
   const { user, phone } = unique();
   await wechatUser(user);
   // A clock the test holds still while the resend countdown shows, so the screenshot is the same on
@@ -156,7 +157,8 @@ test('a wrong SMS code, then the right one', async ({ page, real, wechatUser }) 
   await expect(page.getByRole('button', { name: '退出登录' })).toBeVisible();
 });
 
-test('a snapshot-page user is told to open the full page', async ({ page, wechatUser }) => {
+test('a snapshot-page user is told to open the full page', async ({ page, wechatUser, consoleErrors }) => {
+  consoleErrors.expectFailure(403, '/api/auth/wechat/login');
   await wechatUser(`snapshot-${unique().user}`);
   // /profile asks for snsapi_userinfo, which WeChat grants a snapshot page silently (快照页模式).
   await page.goto('/profile');
