@@ -59,9 +59,9 @@ describe('the SQLite store', () => {
     const path = file();
     let t = 1_000_000;
     const kv = open(path, { now: () => t, purgeEveryMs: 20 });
-    for (let i = 0; i < 500; i++) await kv.set(`login:${i}`, { i }, 1000);
+    for (let i = 0; i < 2500; i++) await kv.set(`login:${i}`, { i }, 1000);
     await kv.set('sess:kept', { i: 'kept' }, 60_000);
-    expect(rows(path)).toBe(501);
+    expect(rows(path)).toBe(2501);
     t += 1001;
     await new Promise((r) => setTimeout(r, 100));
     expect(rows(path)).toBe(1);
