@@ -24,13 +24,9 @@ RUN mkdir /manifests \
       -o -name pnpm-workspace.yaml -o -name .npmrc \) -type f -print0 \
     | tar --null -T - -c | tar -x -C /manifests
 
+# Nothing compiles: better-sqlite3 ships its binaries in its npm package, so the build needs the npm
+# registry alone (no compiler, no apt, no download from GitHub or nodejs.org).
 FROM ${NODE_IMAGE} AS build
-# better-sqlite3 compiles from source when its prebuilt binary cannot be downloaded (GitHub), against
-# the headers that come with Node (npm_config_nodedir), so nothing is fetched from nodejs.org either.
-RUN apt-get update \
- && apt-get install -y --no-install-recommends python3 make g++ \
- && rm -rf /var/lib/apt/lists/*
-ENV npm_config_nodedir=/usr/local
 WORKDIR /src
 ARG NPM_REGISTRY=https://registry.npmjs.org/
 COPY --from=manifests /manifests/ ./

@@ -217,6 +217,8 @@ const buildArgs = () => [
 
 test('both targets build with the Dockerfile, from the base images and registry given', async (t) => {
   for (const target of ['bff', 'web']) {
+    // The image this build replaces, if any: removed after it, so runs leave no dangling images behind.
+    const before = await docker(['image', 'inspect', '-f', '{{.Id}}', `wxauth-${target}`], { check: false });
     const started = Date.now();
     await logged(
       `build-${target}.log`,
@@ -227,6 +229,9 @@ test('both targets build with the Dockerfile, from the base images and registry 
       },
     );
     t.diagnostic(`${target}: built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    const now = await inspect('{{.Id}}', `wxauth-${target}`);
+    if (before.code === 0 && before.stdout.trim() !== now)
+      await docker(['rmi', before.stdout.trim()], { check: false });
   }
   const sizes = await docker(['image', 'inspect', '-f', '{{.Size}}', 'wxauth-bff', BASES.NODE_IMAGE, 'wxauth-web']);
   const [bff, node, web] = sizes.stdout.trim().split('\n').map(Number);
@@ -235,7 +240,7 @@ test('both targets build with the Dockerfile, from the base images and registry 
   t.diagnostic(`wxauth-bff ${mb(bff)} (${mb(bff - node)} over ${BASES.NODE_IMAGE}), wxauth-web ${mb(web)}`);
 });
 
-test('the bff image is lean: production dependencies only, no build leftovers', async () => {
+test('the bff image is lean: production dependencies only, one native binary, no build leftovers', async () => {
   // Over its Node base: the BFF and its dependencies, about 20 MB (a full install is over 300 MB).
   assert.ok(run.sizes.bff - run.sizes.node < 40e6, `the bff image adds ${run.sizes.bff - run.sizes.node} bytes`);
   const found = await docker([
@@ -249,6 +254,12 @@ test('the bff image is lean: production dependencies only, no build leftovers', 
   ]);
   const [leftovers, packages] = [found.stdout.split('\n').filter((l) => l.startsWith('./')), found.stdout];
   assert.deepEqual(leftovers, []);
+  // One native binary: better-sqlite3's for this platform, none of its others.
+  const binaries = await docker(['run', '--rm', '--entrypoint', 'find', 'wxauth-bff', '/app', '-name', '*.node']);
+  assert.match(
+    binaries.stdout.trim(),
+    /^\/app\/node_modules\/\.pnpm\/better-sqlite3@[^/]+\/node_modules\/better-sqlite3\/\S+\.node$/,
+  );
   // One line per package (a peer's version may follow a package's own, after an underscore).
   for (const dev of ['typescript@', 'vitest@', '@wxauth+wechat-sim', 'vite@', '@types+'])
     assert.ok(!packages.split('\n').some((l) => l.startsWith(dev)), `${dev} is in the bff image`);
@@ -282,7 +293,7 @@ test('neither image keeps the npm registry or the CA certificate of the build', 
       });
       assert.equal(hits, 0, `${image} contains the build's CA certificate`);
     } finally {
-      await docker(['rm', '-f', id]);
+      await docker(['rm', '-f', '-v', id]);
     }
   }
 });
@@ -531,7 +542,7 @@ test('both HEALTHCHECKs report healthy', async () => {
   );
 });
 
-test('the BFF logs reach docker logs within a second, and a SIGKILL loses none', async () => {
+test('the BFF logs reach docker logs within a second, and a SIGKILL loses none', async (t) => {
   const id = async () => (await get(`${web()}/api/meta`)).headers.get('x-request-id');
   const first = await id();
   assert.ok(first);
@@ -541,6 +552,7 @@ test('the BFF logs reach docker logs within a second, and a SIGKILL loses none',
     every: 50,
   });
   const seen = Date.now() - started;
+  t.diagnostic(`a request's log line was in docker logs after ${seen} ms`);
   const last = await id();
   await docker(['kill', '-s', 'KILL', BFF]);
   assert.ok((await docker(['logs', BFF])).stdout.includes(last), 'the last request before the kill is in the log');
