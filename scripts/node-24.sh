@@ -3,7 +3,8 @@
 # When the node on PATH is not 24.x, the npm registry's node@24 package (the official binary and its
 # headers) is installed once under ${WXAUTH_NODE_HOME:-~/.cache/wxauth/node-24} and put first on PATH;
 # the machine's own Node is left alone. npm_config_nodedir then points node-gyp at the headers of the
-# Node that runs, so better-sqlite3 compiles for it without downloading anything but packages.
+# Node that runs, so a native module that compiles does so for it without downloading headers (none
+# does today: better-sqlite3 13 ships its binaries).
 
 # The folder holding include/node for the node binary $1: beside it (/usr, /usr/local), or the
 # node-<os>-<arch> package that the npm package node@24 installs it from.
