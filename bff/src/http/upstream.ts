@@ -1,8 +1,36 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { Socket } from 'node:net';
 
 /** An idle kept-alive connection is closed after this (sooner when the server says so). */
 const IDLE_MS = 4000;
+
+const idleSince = Symbol('idleSince');
+const idleFor = Symbol('idleFor');
+type Idle = Socket & { [idleSince]?: number; [idleFor]?: number };
+
+/**
+ * Kept-alive connections closed once idle for IDLE_MS, or a second before the server's Keep-Alive
+ * hint runs out, so a request is not written to a connection the server is closing. Swept once a
+ * second rather than by a timeout on each socket, which Node refreshes on every read and write.
+ */
+function keptAlive<A extends HttpAgent>(agent: A): A {
+  const keep = agent.keepSocketAlive.bind(agent);
+  agent.keepSocketAlive = (socket: Idle) => {
+    const hint = /^timeout=(\d+)/.exec(
+      String((socket as { _httpMessage?: { res?: IncomingMessage } })._httpMessage?.res?.headers['keep-alive'] ?? ''),
+    )?.[1];
+    socket[idleSince] = performance.now();
+    socket[idleFor] = hint ? Math.min(IDLE_MS, Number(hint) * 1000 - 1000) : IDLE_MS;
+    return keep(socket);
+  };
+  setInterval(() => {
+    const t = performance.now();
+    for (const sockets of Object.values(agent.freeSockets))
+      for (const socket of (sockets ?? []) as Idle[]) if (t - socket[idleSince]! >= socket[idleFor]!) socket.destroy();
+  }, 1000).unref();
+  return agent;
+}
 
 /**
  * The part of fetch the WeChat client uses (a GET or a POST with headers and a string body, an
@@ -13,10 +41,8 @@ const IDLE_MS = 4000;
  * ECONNREFUSED…), or the signal's reason once it aborts. TLS is verified as by any https request.
  */
 export function createUpstreamFetch(options: { maxSockets?: number } = {}): typeof fetch {
-  // timeout: idle sockets end after IDLE_MS, or before the server's Keep-Alive hint, so a request is
-  // not written to a connection the server is closing.
-  const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 64, timeout: IDLE_MS };
-  const agents = { 'http:': new HttpAgent(agentOptions), 'https:': new HttpsAgent(agentOptions) };
+  const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 64 };
+  const agents = { 'http:': keptAlive(new HttpAgent(agentOptions)), 'https:': keptAlive(new HttpsAgent(agentOptions)) };
 
   const upstreamFetch = (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
     const url = new URL(String(input));

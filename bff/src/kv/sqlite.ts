@@ -98,14 +98,17 @@ export function openSqliteKv(
   const bump = (key: string, ttlMs: number, t: number) =>
     Number(q.incr.get({ key, expires: t + ttlMs, now: t })!.value);
 
-  // Looks first and counts only when no limit is used up; a savepoint within the batch.
-  const hit = db.transaction((limits: Limit[], t: number): LimitResult => {
+  // Looks first and counts only when no limit is used up. Several counts are one savepoint within
+  // the batch; one is one statement, atomic on its own.
+  const look = (limits: Limit[], t: number): LimitResult => {
     const entries = limits.map((l) => q.entry.get(l.key, t));
     const full = entries.flatMap((e, i) => (e && Number(e.value) >= limits[i]!.max ? [e.expires_at - t] : []));
     if (full.length) return { ok: false, retryAfterMs: Math.max(...full) };
     for (const l of limits) bump(l.key, l.windowMs, t);
     return { ok: true };
-  });
+  };
+  const lookAll = db.transaction(look);
+  const hit = (limits: Limit[], t: number) => (limits.length === 1 ? look(limits, t) : lookAll(limits, t));
 
   /** The open batch: how to settle each operation in it once it is committed (or failed). */
   let batch: Array<(err?: unknown) => void> | null = null;

@@ -48,9 +48,10 @@ export function validated<S extends Schemas>(
   handler: (ctx: Ctx, input: Input<S>) => Promise<void> | void,
 ): (ctx: Ctx) => Promise<void> {
   return async (ctx) => {
+    // ctx.query parses the query string: only for a route that has a schema for it.
     const input = {
       params: parse(schemas.params, (ctx as { params?: unknown }).params ?? {}, true),
-      query: parse(schemas.query, ctx.query),
+      query: schemas.query && parse(schemas.query, ctx.query),
       body: parse(schemas.body, ctx.state.body ?? {}),
     };
     await handler(ctx, input as Input<S>);

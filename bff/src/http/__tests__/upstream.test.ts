@@ -96,4 +96,20 @@ describe('the upstream fetch (node:http, kept-alive connections)', () => {
       .catch((e: unknown) => e as WechatError);
     expect(gone).toMatchObject({ code: 'WECHAT_UNREACHABLE', notSent: true });
   });
+
+  it("closes an idle connection a second before the server's Keep-Alive hint runs out", async () => {
+    const { origin } = await serve((_req, _body, res) => {
+      res.writeHead(200, { 'keep-alive': 'timeout=2' });
+      res.end('{}');
+    });
+    const server = servers.at(-1)!;
+    server.keepAliveTimeout = 60_000;
+    let closedAt = 0;
+    server.on('connection', (socket) => socket.on('close', () => (closedAt = performance.now())));
+    const started = performance.now();
+    await (await upstream(`${origin}/`)).text();
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(closedAt).toBeGreaterThan(started + 900);
+    expect(closedAt).toBeLessThan(started + 2100);
+  });
 });
