@@ -36,7 +36,8 @@ const freePort = () =>
       s.close(() => resolve(port));
     });
   });
-const [SIM_PORT, BFF_PORT, FLOOR_PORT, FLOOR_HTTP_PORT] = [
+const [SIM_PORT, BFF_PORT, FLOOR_PORT, FLOOR_HTTP_PORT, MINT_PORT] = [
+  await freePort(),
   await freePort(),
   await freePort(),
   await freePort(),
@@ -95,7 +96,7 @@ const userOf = (i) => `bench${i % 1000}`;
 
 /** A code and state for the BFF, as a browser would hold them on its way back from WeChat. */
 async function bffFlow(i) {
-  const start = await http('GET', `${BFF}/api/auth/wechat/authorize`, { headers: { 'x-forwarded-for': ipOf(i) } });
+  const start = await http('GET', `${MINT}/api/auth/wechat/authorize`, { headers: { 'x-forwarded-for': ipOf(i) } });
   const cookie = start.headers['set-cookie'].map((c) => c.split(';')[0]).join('; ');
   const simUrl = start.headers.location.replace(/#.*$/, '') + `&wxsim_user=${userOf(i)}`;
   const back = new URL((await http('GET', simUrl)).headers.location);
@@ -165,9 +166,7 @@ start(process.execPath, ['wechat-sim/dist/cli.js'], {
   WXSIM_CALLBACK_DOMAIN: 'localhost',
 });
 const bffNodeOptions = args['bff-node-options'].split(' ').filter(Boolean);
-// BENCH_PROF=<dir> writes a CPU profile of the BFF there.
-const profile = process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : [];
-const bff = start(process.execPath, [...bffNodeOptions, ...profile, 'bff/dist/server.js'], {
+const bffEnv = {
   PORT: String(BFF_PORT),
   PUBLIC_URL,
   WX_APPID: APPID,
@@ -181,7 +180,13 @@ const bff = start(process.execPath, [...bffNodeOptions, ...profile, 'bff/dist/se
   SMS_WEBHOOK_URL: 'http://127.0.0.1:9/unused',
   TRUST_PROXY: 'loopback',
   NODE_ENV: 'production',
-});
+};
+// BENCH_PROF=<dir> writes a CPU profile of the BFF there. So that it holds the logins alone, a second
+// BFF on the same SQLite file (its state included) mints the flows the logins finish.
+const profile = process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : [];
+const bff = start(process.execPath, [...bffNodeOptions, ...profile, 'bff/dist/server.js'], bffEnv);
+const MINT = profile.length ? `http://127.0.0.1:${MINT_PORT}` : BFF;
+if (profile.length) start(process.execPath, ['bff/dist/server.js'], { ...bffEnv, PORT: String(MINT_PORT) });
 // The floor as the issue defined it (fetch), and the same with node:http as its client, as the BFF's.
 const floorWith = (client, port) => {
   const child = fork('scripts/bench/floor.mjs', {
@@ -196,6 +201,7 @@ const floorHttp = floorWith('http', FLOOR_HTTP_PORT);
 await Promise.all([
   waitFor(`${SIM}/__sim/stats`),
   waitFor(`${BFF}/healthz`),
+  waitFor(`${MINT}/healthz`),
   waitFor(`${FLOOR}/`),
   waitFor(`${FLOOR_HTTP}/`),
 ]);
