@@ -10,7 +10,6 @@ import { createUpstreamFetch } from './http/upstream.js';
 import { createMemoryKv } from './kv/memory.js';
 import { logDestination } from './logDestination.js';
 import { createMetrics } from './metrics.js';
-import { connectRedis, createRedisKv } from './kv/redis.js';
 import { openSqliteKv } from './kv/sqlite.js';
 import type { Kv } from './kv/types.js';
 import { cryptoRandom } from './random.js';
@@ -72,8 +71,12 @@ export async function startServer(
   const state = config.redisUrl ? 'redis' : stateFile ? 'sqlite' : 'in-process';
   let kv: Kv;
   try {
-    kv = config.redisUrl
-      ? createRedisKv(await connectRedis(config.redisUrl, log), config.redisKeyPrefix)
+    // The Redis client is loaded only when configured: memory the embedded default does without.
+    const { redisUrl } = config;
+    kv = redisUrl
+      ? await import('./kv/redis.js').then(async (r) =>
+          r.createRedisKv(await r.connectRedis(redisUrl, log), config.redisKeyPrefix),
+        )
       : stateFile
         ? openSqliteKv(stateFile, { store: db })
         : createMemoryKv();
