@@ -231,6 +231,14 @@ const f = summary(results.floor);
 const fh = summary(results.floorHttp);
 const b = summary(results.bff);
 const rss = peakRss(bff.pid);
+// What the memory is, from the BFF's own metrics: V8's heap (used of its size), and outside it.
+const metric = (text, name) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN) / 2 ** 20;
+const metricsText = (await http('GET', `${BFF}/metrics`)).body;
+const heap = {
+  used: metric(metricsText, 'nodejs_heap_size_used_bytes'),
+  total: metric(metricsText, 'nodejs_heap_size_total_bytes'),
+  external: metric(metricsText, 'nodejs_external_memory_bytes'),
+};
 const rssNow = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${bff.pid}/status`, 'utf8'))[1]) / 1024;
 const row = (name, s) =>
   `| ${name} | ${s.rps.toFixed(0)} | ${s.p50.toFixed(2)} | ${s.p99.toFixed(2)} | ${s.cpuMs.toFixed(3)} | ${s.errors} |`;
@@ -246,6 +254,6 @@ ${row('BFF POST /api/auth/wechat/login', b)}
 - throughput ratio BFF / floor: **${(b.rps / f.rps).toFixed(2)}** (target ≥ 0.80); CPU per login BFF / floor: ${(b.cpuMs / f.cpuMs).toFixed(2)} (target ≤ 1.25)
 - the same against the floor with the BFF's client (node:http): throughput ${(b.rps / fh.rps).toFixed(2)}, CPU ${(b.cpuMs / fh.cpuMs).toFixed(2)}
 - p99 overhead: **${(b.p99 - f.p99).toFixed(2)} ms** (target ≤ 2 ms)
-- BFF peak RSS: **${rss.toFixed(0)} MB** (target ≤ 150 MB); at the end: ${rssNow.toFixed(0)} MB
+- BFF peak RSS: **${rss.toFixed(0)} MB** (target ≤ 150 MB); at the end: ${rssNow.toFixed(0)} MB (V8 heap ${heap.used.toFixed(0)} MB used of ${heap.total.toFixed(0)} MB, external ${heap.external.toFixed(0)} MB)
 `);
 process.exit(b.errors + f.errors + fh.errors > 0 ? 1 : 0);
