@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { freePorts, startStack } from '../stack.mjs';
@@ -54,6 +54,26 @@ test.describe('TLS terminated in front of nginx (X-Forwarded-Proto: https)', () 
     expect(await callback(https)).toEqual({ protocol: 'https:', pathname: '/wx-proxy/callback' });
     expect(await callback()).toEqual({ protocol: 'http:', pathname: '/wx-proxy/callback' });
   });
+});
+
+test("the authorization proxy's own domain serves MP_verify too: WeChat checks every 网页授权域名", async ({
+  request,
+  proxied,
+}) => {
+  const proxy = { host: 'proxy.example.test' };
+  const shipped = 'MP_verify_wxauthDemoVerifyToken0.txt';
+  const res = await request.get(`http://127.0.0.1:${proxied.port}/${shipped}`, { headers: proxy });
+  expect(res.status()).toBe(200);
+  expect(res.headers()['content-type']).toMatch(/^text\/plain/);
+  expect(await res.body()).toEqual(readFileSync(join(import.meta.dirname, '../../public', shipped)));
+  writeFileSync(join(proxied.verifyDir, 'MP_verify_ProxyDomain7.txt'), 'ProxyDomain7');
+  const mounted = await request.get(`http://127.0.0.1:${proxied.port}/MP_verify_ProxyDomain7.txt`, { headers: proxy });
+  expect(await mounted.text()).toBe('ProxyDomain7');
+  // Still nothing else of the H5 app there.
+  const other = await request.get(`http://127.0.0.1:${proxied.port}/assets/`, { headers: proxy });
+  expect(other.status()).toBe(404);
+  const missing = await request.get(`http://127.0.0.1:${proxied.port}/MP_verify_Missing.txt`, { headers: proxy });
+  expect(missing.status()).toBe(404);
 });
 
 test('no dot file or dot folder is served (the build manifest), /.well-known/ still falls through', async ({
