@@ -28,8 +28,8 @@ export async function checkRedis(deps: { redisUrl: string | null; timeoutMs: num
   if (!deps.redisUrl)
     return [
       finding('redis', 'skip', {
-        en: 'no REDIS_URL: state is in-process, for one instance only',
-        zh: '未设置 REDIS_URL：状态保存在进程内，只能运行一个实例',
+        en: 'no REDIS_URL: state is kept by this instance alone (in the SQLite file, or in memory on MySQL): run one instance',
+        zh: '未设置 REDIS_URL：状态只由本实例保存（SQLite 文件中；MySQL 时在内存中），只能运行一个实例',
       }),
     ];
   const where = shown(deps.redisUrl);
