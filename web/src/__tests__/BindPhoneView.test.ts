@@ -54,6 +54,27 @@ describe('the bind page', () => {
     expect(wrapper.text()).not.toContain(CODE_ERROR);
   });
 
+  it('a code sent: a screen reader hears it once, with the countdown, and is taken on to the code field', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'requestAnimationFrame', 'cancelAnimationFrame', 'Date'] });
+    try {
+      const { wrapper, phone, code, send } = await mountView();
+      const status = wrapper.get('[role="status"]');
+      expect(status.text()).toBe('');
+      await phone.setValue('13800138000');
+      await send();
+      await flushPromises();
+      expect(status.text()).toBe('验证码已发送，60 秒后可重新获取');
+      expect(document.activeElement).toBe(code.element);
+      // Not every second: the same words until the countdown ends, then that it has.
+      await vi.advanceTimersByTimeAsync(30_000);
+      expect(status.text()).toBe('验证码已发送，60 秒后可重新获取');
+      await vi.advanceTimersByTimeAsync(31_000);
+      expect(status.text()).toBe('现在可以重新获取验证码');
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('a submit without a code says so, and sending a code then clears that message', async () => {
     const { wrapper, phone, send } = await mountView();
     await phone.setValue('13800138000');
