@@ -45,6 +45,12 @@ export default defineConfig({
       use: { ...devices['iPhone 13'], defaultBrowserType: 'chromium', userAgent: WECHAT_UA },
     },
     {
+      // Every page of the H5 app in each of its states: axe's WCAG 2.1 A/AA rules, and 200 % text.
+      name: 'a11y',
+      testMatch: /a11y\.spec\.ts/,
+      use: { ...devices['iPhone 13'], defaultBrowserType: 'chromium', userAgent: WECHAT_UA },
+    },
+    {
       // pnpm preflight against stacks behind nginx.conf: green, and deliberate mistakes found.
       name: 'preflight',
       testMatch: /preflight\.spec\.ts/,
