@@ -60,7 +60,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['scripts/**', '**/cli.ts', '**/server.ts', '**/keygen.ts', 'bff/src/main.ts', 'e2e/**'],
+    files: ['scripts/**', '**/cli.ts', '**/server.ts', 'bff/src/run.ts', '**/keygen.ts', 'bff/src/main.ts', 'e2e/**'],
     rules: { 'no-console': 'off' },
   },
 );

@@ -39,7 +39,8 @@ export async function startHostStandIn(options) {
     if (req.method !== 'POST') return answer(res, 405, { error: 'method' });
     if (!verifyWxauthSignature(options.secret, req.headers['x-wxauth-signature'], raw)) {
       state.refused++;
-      return answer(res, 401, { error: 'signature' });
+      // As the README asks of a host: a refused signature is 403, never the 401 of a wrong password.
+      return answer(res, 403, { error: 'signature' });
     }
     const failing = state.failures.get(path) ?? 0;
     if (failing > 0) {

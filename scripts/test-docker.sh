@@ -65,7 +65,15 @@ if ! "$DOCKER" info >/dev/null 2>&1; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker.io iptables >/dev/null
   }
   say "starting dockerd (log: $WORK/dockerd.log)"
-  nohup dockerd >"$WORK/dockerd.log" 2>&1 &
+  # dockerd outlives this script: it keeps none of our descriptors open (a `flock` lock held by whoever
+  # ran the tests would otherwise stay held as long as the daemon runs).
+  (
+    for fd in /proc/$BASHPID/fd/*; do
+      fd=${fd##*/}
+      [ "$fd" -gt 2 ] 2>/dev/null && eval "exec $fd>&-"
+    done
+    exec nohup dockerd >"$WORK/dockerd.log" 2>&1 </dev/null
+  ) &
   for _ in $(seq 60); do "$DOCKER" info >/dev/null 2>&1 && break || sleep 0.5; done
   "$DOCKER" info >/dev/null 2>&1 || die "dockerd did not start: see $WORK/dockerd.log"
 fi

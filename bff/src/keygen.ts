@@ -9,7 +9,7 @@ import { keySetProblem, newSigningKey, type PrivateKeySet } from './services/tok
  * the old tokens have expired (JWT_TTL_SECONDS), delete the old key from the file and deploy again.
  */
 const file = process.argv[2];
-if (!file) {
+if (!file || file.startsWith('-')) {
   console.error('usage: pnpm keygen:jwt <file>   (a JWK Set of private keys, for JWT_KEYS_FILE)');
   process.exit(64);
 }

@@ -1,25 +1,10 @@
-import { ConfigError } from './config.js';
-import { startServer } from './main.js';
-import { startupHint } from './startupHint.js';
-
-let running;
-try {
-  running = await startServer(process.env);
-} catch (err) {
-  if (err instanceof ConfigError) {
-    console.error(err.message);
-    process.exit(78);
-  }
-  // A store that cannot be reached at start (the database, Redis): one clear line, then a non-zero exit.
-  const hint = startupHint(err, process.env);
-  console.error(`wxauth BFF could not start: ${(err as Error).message}${hint ? `\n${hint}` : ''}`);
+// The process's entry. The Node version is checked before anything else loads: the SQLite driver
+// (better-sqlite3 13) needs a newer Node and would crash on an older one without a word.
+const major = Number(process.versions.node.split('.')[0]);
+if (major < 24) {
+  console.error(
+    `wxauth needs Node.js 24 (LTS); this is ${process.version}. Get it with: . scripts/node-24.sh && use_node_24 (in the repository), or from nodejs.org / the npm registry's node@24.`,
+  );
   process.exit(1);
 }
-
-const shutdown = (signal: string) => {
-  console.error(`${signal}: shutting down`);
-  setTimeout(() => process.exit(1), 10_000).unref();
-  void running.close().then(() => process.exit(0));
-};
-process.on('SIGTERM', () => shutdown('SIGTERM'));
-process.on('SIGINT', () => shutdown('SIGINT'));
+await import('./run.js');

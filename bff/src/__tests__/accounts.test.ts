@@ -506,6 +506,17 @@ describe('what the security review found, kept fixed', () => {
     expect(answers.filter((a) => a.status === 429).length).toBeGreaterThanOrEqual(20);
   });
 
+  it("a directory that refuses our signature (another HOST_SIGNING_SECRET) is the operator's problem, not a wrong password", async () => {
+    const { host, bff } = await withHost({ HOST_SIGNING_SECRET: 'another-host-secret-0123456789abcdef-x' });
+    const browser = await loggedIn(bff);
+    for (let i = 0; i < 6; i++) {
+      const res = await browser.post('/api/account/bind-password', { account: 'zhangsan', password: 'Right-Pass-1' });
+      expect([res.status, (await body(res)).error.code]).toEqual([503, 'DIRECTORY_UNAVAILABLE']);
+    }
+    expect(host.state.refused).toBe(6);
+    expect(bff.logs.join('')).toMatch(/refused our signature \(403\): is HOST_SIGNING_SECRET the same on both sides/);
+  });
+
   it('an answer larger than 64 KB is not read: 503, and the process does not hold it', async () => {
     const host = await customHost(async () => [200, JSON.stringify({ customerId: 'C-1', pad: 'x'.repeat(200_000) })]);
     const bff = await customBff(host.url);

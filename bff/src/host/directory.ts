@@ -18,7 +18,10 @@ const Found = v.object({
   displayName: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(100)))),
 });
 
-/** The directory gave no usable answer; `reached`: the request may have been seen there. */
+/**
+ * The directory gave no usable answer. `reached`: a password in it may have been checked there (a
+ * timeout, an error answer); false when it certainly was not (a refused connection, a refused signature).
+ */
 export class DirectoryDown extends AppError {
   constructor(readonly reached: boolean) {
     super(503, 'DIRECTORY_UNAVAILABLE', undefined, {}, true);
@@ -35,7 +38,10 @@ export interface Directory {
 
 export function createDirectory(
   config: DirectoryConfig,
-  deps: { client: HostClient | null; log?: { warn(o: object, msg: string): void } },
+  deps: {
+    client: HostClient | null;
+    log?: { warn(o: object, msg: string): void; error(o: object, msg: string): void };
+  },
 ): Directory {
   if (config.kind === 'builtin')
     return {
@@ -55,6 +61,15 @@ export function createDirectory(
       if (!(err instanceof HostUnreachable)) throw err;
       deps.log?.warn({ directory: path, reason: err.reason }, 'customer directory unreachable');
       throw new DirectoryDown(err.reached);
+    }
+    // 403 is what a host answers a request whose signature it refuses: HOST_SIGNING_SECRET differs
+    // there. Never read as a wrong password (the user would be locked out for the operator's mistake).
+    if (answer.status === 403) {
+      deps.log?.error(
+        { directory: path },
+        'customer directory refused our signature (403): is HOST_SIGNING_SECRET the same on both sides?',
+      );
+      throw new DirectoryDown(false);
     }
     if (refusals.includes(answer.status)) return null;
     // The host keeps its own limit on the account (423 Locked, 429): the user waits, as for ours.
@@ -77,7 +92,7 @@ export function createDirectory(
     },
     async forPassword(account, password) {
       // 400 and 422 too: what a host says of an account or password it will not take is a wrong one.
-      const found = await ask('verify', { account, password }, [400, 401, 403, 404, 422]);
+      const found = await ask('verify', { account, password }, [400, 401, 404, 422]);
       return found && { ...found, phone: null, method: 'password' };
     },
   };

@@ -21,7 +21,7 @@ describe('the host client', () => {
     const found = await client.post(`${h.directoryUrl}/customers/lookup`, { phone: '13800138000' });
     expect(found).toEqual({ status: 200, body: { customerId: 'C-1' } });
     const wrongKey = createHostClient({ secret: 'another-secret-0123456789abcdef-xyz', timeoutMs: 1000 });
-    expect((await wrongKey.post(`${h.directoryUrl}/customers/lookup`, { phone: '13800138000' })).status).toBe(401);
+    expect((await wrongKey.post(`${h.directoryUrl}/customers/lookup`, { phone: '13800138000' })).status).toBe(403);
     expect(h.state.refused).toBe(1);
   });
 
