@@ -3,8 +3,8 @@
 // WeChat's user agent (the project's), another browser where the page is for one.
 import { devices, type Page } from '@playwright/test';
 import { startStack, UNIAPP_DIST } from '../stack.mjs';
-import { audit } from './accessibility';
-import { type AccountsStack, bind, expect, smsCodeFor, type Stack, test, unique } from './fixtures';
+import { audit, setTextSize } from './accessibility';
+import { type AccountsStack, bind, expect, shot, smsCodeFor, type Stack, test, unique } from './fixtures';
 
 const { defaultBrowserType: _browserType, userAgent: SAFARI_UA, ...IPHONE } = devices['iPhone 13'];
 
@@ -111,6 +111,9 @@ test.describe('in WeChat', () => {
     await page.goto('/');
     await expect(page.getByRole('heading', { name: '绑定手机号' })).toBeVisible();
     await audit(page, 'bind');
+    await setTextSize(page, 200);
+    await shot(page, 'large-text-bind');
+    await setTextSize(page, 100);
 
     await page.getByLabel('手机号').fill('12345');
     await page.getByRole('button', { name: '获取验证码' }).click();
@@ -136,6 +139,9 @@ test.describe('in WeChat', () => {
     await bind(page, phone, real.inbox);
     await expect(page.getByRole('button', { name: '退出登录' })).toBeVisible();
     await audit(page, 'home');
+    await setTextSize(page, 200);
+    await shot(page, 'large-text-home');
+    await setTextSize(page, 100);
     await page.getByRole('button', { name: '解绑手机号' }).click();
     await expect(page.getByRole('dialog')).toBeVisible();
     await audit(page, 'home-unbind-dialog');

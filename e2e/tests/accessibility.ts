@@ -147,6 +147,16 @@ export function layoutProblems(page: Page): Promise<string[]> {
  */
 export async function audit(page: Page, name: string, { exclude = [] }: { exclude?: string[] } = {}): Promise<void> {
   const out = join(test.info().project.outputDir, 'a11y');
+  // A dialog half faded in has colours of its own: the page as it comes to rest is audited (the
+  // spinner's endless turn aside).
+  await page.evaluate(() =>
+    Promise.all(
+      document
+        .getAnimations()
+        .filter((a) => a.effect?.getTiming().iterations !== Infinity)
+        .map((a) => a.finished.catch(() => undefined)),
+    ),
+  );
   await expect.soft(await violations(page, exclude), `axe: ${name}`).toEqual([]);
   await page.screenshot({ path: join(out, `${name}.png`), animations: 'disabled' });
   await setTextSize(page, 200);
