@@ -8,9 +8,16 @@ import { keySetProblem, newSigningKey, type PrivateKeySet } from './services/tok
  * for JWT_KEYS_FILE. Rotation: run it, deploy (the new key signs, the old still verifies), and once
  * the old tokens have expired (JWT_TTL_SECONDS), delete the old key from the file and deploy again.
  */
+const USAGE = 'usage: pnpm keygen:jwt <file>   (a JWK Set of private keys, for JWT_KEYS_FILE)';
 const file = process.argv[2];
-if (!file || file.startsWith('-')) {
-  console.error('usage: pnpm keygen:jwt <file>   (a JWK Set of private keys, for JWT_KEYS_FILE)');
+// Nothing or a request for help is answered with the usage alone (exit 0: pnpm adds an ELIFECYCLE
+// line to any other); an unknown flag is a mistake, never a file name.
+if (!file || file === '--help' || file === '-h') {
+  console.log(USAGE);
+  process.exit(0);
+}
+if (file.startsWith('-')) {
+  console.error(`unknown option ${file}\n${USAGE}`);
   process.exit(64);
 }
 let set: PrivateKeySet = { keys: [] };

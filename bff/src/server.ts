@@ -3,7 +3,7 @@
 const major = Number(process.versions.node.split('.')[0]);
 if (major < 24) {
   console.error(
-    `wxauth needs Node.js 24 (LTS); this is ${process.version}. Get it with: . scripts/node-24.sh && use_node_24 (in the repository), or from nodejs.org / the npm registry's node@24.`,
+    `wxauth needs Node.js 24 (LTS); this is ${process.version}. In the repository, run it through pnpm (pnpm start): pnpm install brings Node 24 and every pnpm script runs on it. Elsewhere, install Node 24.`,
   );
   process.exit(1);
 }

@@ -9,16 +9,14 @@
 # Prints NAME=image for each one asked for (NODE_IMAGE=wxauth-standin/node:24, NGINX_IMAGE=…,
 # MYSQL_IMAGE=…, REDIS_IMAGE=…). Each image carries a hash of its recipe (this folder; for node, the
 # Node version): one whose recipe is unchanged is kept, so a second run builds nothing.
-#   node     Node 24 with its headers, and npm, from this machine: the node on PATH when it is 24.x, else
-#            the npm registry's node@24 set aside under ~/.cache/wxauth (scripts/node-24.sh)
+#   node     Node 24 with its headers, and npm, from this machine: the node that runs this script's
+#            `node` (under pnpm, the workspace's node@24 devDependency, whatever the machine's Node is)
 #   nginx    Debian's nginx-light with the official image's start-up (templates, /docker-entrypoint.d)
 #   mariadb  MariaDB 10.11 for mysql:8.4, with the official image's MYSQL_* variables
 #   redis    Redis 7.0 for redis:7-alpine
 # All four start from wxauth-standin/debian:bookworm, a debootstrap'd minimal bookworm.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=../node-24.sh
-. "$HERE/../node-24.sh"
 RECIPES=$HERE/standin
 WORK=${WXAUTH_STANDIN_WORK:-/tmp/wxauth-standins}
 DOCKER=${DOCKER:-docker}
@@ -106,14 +104,27 @@ build_recipe() { # name tag context [build args...]
   echo "$tag"
 }
 
+# The folder holding include/node for the node binary $1: beside it (/usr, /usr/local), or the
+# node-<os>-<arch> package that the npm package node@24 installs it from.
+node_headers_prefix() {
+  local dir candidate
+  dir=$(dirname "$(dirname "$1")")
+  for candidate in "$dir" "$dir"/node_modules/node-*; do
+    if [ -f "$candidate/include/node/node_version.h" ]; then
+      echo "$candidate"
+      return 0
+    fi
+  done
+  return 1
+}
+
 node_context() { # -> a build context with this machine's Node 24 and npm
-  local node version real prefix npmdir ctx
-  use_node_24 || die "no Node 24 to put in the node stand-in"
-  node=$(command -v node) || die "no node on PATH"
-  version=$("$node" -p process.versions.node)
-  case $version in 24.*) ;; *) die "the node stand-in needs Node 24 on PATH, found $version" ;; esac
-  real=$(readlink -f "$node")
-  prefix=$(node_headers_prefix "$node") || die "no headers (include/node) found for $real"
+  local version real prefix npmdir ctx
+  # The binary itself: under pnpm, `node` on PATH is a shell script that runs the devDependency's binary.
+  real=$(readlink -f "$(node -p process.execPath)") || die "no node on PATH"
+  version=$("$real" -p process.versions.node)
+  case $version in 24.*) ;; *) die "the node stand-in needs Node 24 (run it through pnpm), found $version" ;; esac
+  prefix=$(node_headers_prefix "$real") || die "no headers (include/node) found for $real"
   npmdir=$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")
   [ -f "$npmdir/package.json" ] || die "npm not found beside $(command -v npm)"
   ctx=$WORK/node-context
@@ -123,7 +134,7 @@ node_context() { # -> a build context with this machine's Node 24 and npm
   cp "$real" "$ctx/node"
   cp -a "$prefix/include/node" "$ctx/include/node"
   cp -a "$npmdir" "$ctx/npm"
-  echo "$ctx" "$version" "$(sha256sum "$real" | cut -c1-16)" "$(node -p "require('$npmdir/package.json').version")"
+  echo "$ctx" "$version" "$(sha256sum "$real" | cut -c1-16)" "$("$real" -p "require('$npmdir/package.json').version")"
 }
 
 build_base

@@ -24,10 +24,24 @@ describe('pnpm keygen:jwt <file>', () => {
     expect(keys.every((k) => typeof k.d === 'string')).toBe(true);
   });
 
-  it.each([[], ['--help'], ['-h']])('%j is a usage message, and no file named after a flag', (...args) => {
+  it.each([[], ['--help'], ['-h']])('%j answers the usage alone, and makes no file', (...args) => {
     const run = keygen(...args);
-    expect(run.status).toBe(64);
-    expect(run.stderr).toMatch(/^usage: pnpm keygen:jwt <file>/);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/^usage: pnpm keygen:jwt <file>/);
     for (const a of args) expect(existsSync(join(cwd, a))).toBe(false);
+  });
+
+  it('an unknown flag is a usage error, and no file named after it', () => {
+    const run = keygen('--out');
+    expect(run.status).toBe(64);
+    expect(run.stderr).toMatch(/^unknown option --out\nusage: pnpm keygen:jwt <file>/);
+    expect(existsSync(join(cwd, '--out'))).toBe(false);
+  });
+
+  it('through pnpm with no file, says the usage and nothing else (no ELIFECYCLE, no update banner)', () => {
+    const run = spawnSync('pnpm', ['keygen:jwt'], { cwd: ROOT, encoding: 'utf8' });
+    expect(run.status).toBe(0);
+    const said = (run.stdout + run.stderr).split('\n').filter((l) => l.trim() && !l.startsWith('>'));
+    expect(said).toEqual([expect.stringMatching(/^usage: pnpm keygen:jwt <file>/)]);
   });
 });
