@@ -44,7 +44,7 @@ export default tseslint.config(
   },
   {
     // Routes only translate HTTP: what they need of the database or the state store, a use-case does.
-    files: ['bff/src/routes/**/*.ts'],
+    files: ['bff/src/features/*/routes.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -60,7 +60,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['scripts/**', '**/cli.ts', '**/server.ts', 'bff/src/run.ts', '**/keygen.ts', 'bff/src/main.ts', 'e2e/**'],
+    files: ['scripts/**', '**/cli.ts', '**/server.ts', '**/keygen.ts', 'bff/src/compose.ts', 'e2e/**'],
     rules: { 'no-console': 'off' },
   },
 );

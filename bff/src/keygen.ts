@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { keySetProblem, newSigningKey, type PrivateKeySet } from './services/tokens.js';
+import { keySetProblem, newSigningKey, type PrivateKeySet } from './features/site/tokens.js';
 
 /**
  * `pnpm keygen:jwt <file>`: puts a new signing key first in the JWK Set at <file> (made if missing),

@@ -1,6 +1,6 @@
-import { ConfigError } from './config.js';
-import { startServer } from './main.js';
-import { startupHint } from './startupHint.js';
+import { ConfigError } from './platform/config.js';
+import { startServer } from './compose.js';
+import { startupHint } from './platform/startupHint.js';
 
 let running;
 try {

@@ -156,7 +156,7 @@ describe('a key sent twice', () => {
   });
 
   it('nested objects and arrays keep their own keys', async () => {
-    const { repeatedKey } = await import('../http/body.js');
+    const { repeatedKey } = await import('../platform/http/body.js');
     expect(repeatedKey('{"a":{"a":1},"b":[{"a":1},{"a":2}],"c":"\\"a\\":"}')).toBeUndefined();
     expect(repeatedKey('{"a":{"x":1,"x":2}}')).toBe('x');
     expect(repeatedKey('[{"k":1},{"k":2,"\\u006b":3}]')).toBe('k');

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startServer, type Running } from '../main.js';
+import { startServer, type Running } from '../compose.js';
 
 const README = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
 
@@ -64,7 +64,7 @@ describe("the README's signature check for hosts", () => {
     const { verifyWxauthSignature } = (await import(file)) as {
       verifyWxauthSignature: (secret: string, header: unknown, body: string, now?: number) => boolean;
     };
-    const { sign } = await import('../host/signature.js');
+    const { sign } = await import('../adapters/host/signature.js');
     const secret = 'host-signing-secret-0123456789abcdef-test';
     const body = '{"id":"evt_1","type":"wechat.bound","data":{}}';
     const now = Date.now();

@@ -1,15 +1,15 @@
 import type Router from '@koa/router';
 import type { Middleware } from 'koa';
-import type { Config, WechatApps } from '../config.js';
-import type { AppState } from '../http/context.js';
-import type { SessionCookies } from './http.js';
-import type { Metrics } from '../metrics.js';
-import type { Jssdk } from '../services/jssdk.js';
-import type { Account } from '../usecases/account.js';
-import type { Login } from '../usecases/login.js';
-import type { Operations } from '../usecases/operations.js';
-import type { Proxy } from '../usecases/proxy.js';
-import type { SiteIdentity } from '../usecases/siteIdentity.js';
+import type { Config, WechatApps } from '../platform/config.js';
+import type { AppState } from '../platform/http/context.js';
+import type { SessionCookies } from '../features/session/cookies.js';
+import type { Metrics } from '../platform/metrics.js';
+import type { Jssdk } from '../features/jssdk/jssdk.js';
+import type { Account } from '../features/binding/account.js';
+import type { Login } from '../features/login/login.js';
+import type { Operations } from '../features/operations/operations.js';
+import type { Proxy } from '../features/proxy/proxy.js';
+import type { SiteIdentity } from '../features/site/siteIdentity.js';
 
 /** What the routes are given: use-cases to call and the HTTP side of the session, never a store. */
 export interface RouteDeps {

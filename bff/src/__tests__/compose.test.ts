@@ -1,0 +1,193 @@
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { ConfigError } from '../platform/config.js';
+import { startServer, type Running } from '../compose.js';
+import { newMysqlDatabase, REAL_ENV } from './harness.js';
+
+const running: Running[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((r) => r.close()));
+});
+
+const lines: string[] = [];
+const sink = { write: (line: string) => void lines.push(line) };
+const dataDir = () => mkdtempSync(join(tmpdir(), 'wxauth-main-'));
+
+async function start(env: Record<string, string>) {
+  const said: string[] = [];
+  const r = await startServer({ PORT: '0', ...env }, sink, (text) => said.push(text));
+  running.push(r);
+  return { r, said: said.join('\n') };
+}
+
+describe('startServer', () => {
+  it('demo mode: starts the seeded simulator, says so, and the journey reaches it', async () => {
+    const { r, said } = await start({ DATABASE_URL: `sqlite:${join(dataDir(), 'demo.db')}`, WXSIM_PORT: '0' });
+    expect(said).toContain('DEMO MODE');
+    expect(r.sim).toBeDefined();
+    const res = await fetch(`${r.url}/api/auth/wechat/authorize`, { redirect: 'manual' });
+    const wechat = new URL(res.headers.get('location')!.replace('#wechat_redirect', ''));
+    expect(wechat.origin).toBe(r.sim!.origin.replace('127.0.0.1', 'localhost'));
+    const back = await fetch(wechat, { redirect: 'manual' });
+    expect(back.status).toBe(302);
+    expect(back.headers.get('location')).toMatch(/\/auth\?code=\w{32}&state=\w{32}$/);
+    expect((await fetch(`${r.url}/api/dev/sms-inbox?phone=13800138000`)).status).toBe(404);
+    // The banner's 换个新用户 goes to the simulator, as the browser reaches it.
+    expect(await (await fetch(`${r.url}/api/meta`)).json()).toMatchObject({ demo: true, simulator: wechat.origin });
+  });
+
+  it("demo mode: the authorization proxy keeps the demo's port in its callback, so it works on pnpm start", async () => {
+    const { r } = await start({ DATABASE_URL: `sqlite:${join(dataDir(), 'demo.db')}`, WXSIM_PORT: '0' });
+    const port = new URL(r.url).port;
+    const link = new URLSearchParams({
+      appid: r.apps.official.appid,
+      redirect_uri: `http://localhost:${port}/landing`,
+    });
+    const res = await fetch(`http://localhost:${port}/wx-proxy/?${link}`, { redirect: 'manual' });
+    const wechat = new URL(res.headers.get('location')!.replace('#wechat_redirect', ''));
+    expect(wechat.searchParams.get('redirect_uri')).toBe(`http://localhost:${port}/wx-proxy/callback`);
+    const cookie = res.headers.getSetCookie()[0]!.split(';')[0]!;
+    const back = await fetch(wechat, { redirect: 'manual' });
+    const callback = new URL(back.headers.get('location')!);
+    expect(callback.origin).toBe(`http://localhost:${port}`);
+    const relayed = await fetch(callback, { redirect: 'manual', headers: { cookie } });
+    expect(relayed.headers.get('location')).toMatch(new RegExp(`^http://localhost:${port}/landing\\?code=\\w+$`));
+  });
+
+  it('NODE_ENV=production with no WX_APPID: refuses to start the demo unless WXAUTH_DEMO=1', async () => {
+    const env = { NODE_ENV: 'production', WX_APPID: '', PORT: '0', WXSIM_PORT: '0' };
+    await expect(startServer(env, sink, () => {})).rejects.toThrow(/WXAUTH_DEMO=1/);
+    const { r, said } = await start({ ...env, WXAUTH_DEMO: '1', DATABASE_URL: `sqlite:${join(dataDir(), 'demo.db')}` });
+    expect(said).toContain('DEMO MODE');
+    expect(r.config.sessionSecret).not.toBe('demo-only-secret-never-use-in-production-0000');
+  });
+
+  it('demo mode: makes one identity-token key in its data folder and keeps it across restarts', async () => {
+    const dir = dataDir();
+    const env = { DATABASE_URL: `sqlite:${join(dir, 'demo.db')}`, WXSIM_PORT: '0' };
+    const kids = async (r: Running) =>
+      ((await (await fetch(`${r.url}/.well-known/jwks.json`)).json()) as { keys: Array<{ kid: string }> }).keys.map(
+        (k) => k.kid,
+      );
+    const first = await start(env);
+    const before = await kids(first.r);
+    expect(before).toHaveLength(1);
+    expect(statSync(join(dir, 'jwt-keys.json')).mode & 0o777).toBe(0o600);
+    await running.pop()!.close();
+    expect(await kids((await start(env)).r)).toEqual(before);
+  });
+
+  it('a JWT_KEYS_FILE that cannot be used stops the start, naming the variable', async () => {
+    const dir = dataDir();
+    writeFileSync(join(dir, 'bad.json'), '{"keys": [{"kty": "RSA"}]}');
+    const env = { ...REAL_ENV, PORT: '0', DATABASE_URL: 'sqlite::memory:' };
+    await expect(startServer({ ...env, JWT_KEYS_FILE: join(dir, 'bad.json') }, sink, () => {})).rejects.toThrow(
+      /JWT_KEYS_FILE: every key must be a private EC P-256 key/,
+    );
+    await expect(startServer({ ...env, JWT_KEYS_FILE: join(dir, 'missing.json') }, sink, () => {})).rejects.toThrow(
+      /JWT_KEYS_FILE: cannot read/,
+    );
+  });
+
+  it('real mode never starts the simulator and points at WeChat', async () => {
+    const { r, said } = await start({
+      ...REAL_ENV,
+      DATABASE_URL: `sqlite:${join(dataDir(), 'real.db')}`,
+    });
+    expect(r.sim).toBeUndefined();
+    expect(said).toBe('');
+    const res = await fetch(`${r.url}/api/auth/wechat/authorize`, { redirect: 'manual' });
+    expect(res.headers.get('location')).toMatch(
+      /^https:\/\/open\.weixin\.qq\.com\/connect\/oauth2\/authorize\?appid=wx0123456789abcdef&/,
+    );
+    expect((await fetch(`${r.url}/api/dev/sms-inbox?phone=13800138000`)).status).toBe(404);
+  });
+
+  it('runs on MySQL and Redis: migrates, reports them ready, and two instances start on one database at once', async () => {
+    const env = { ...REAL_ENV, DATABASE_URL: await newMysqlDatabase(), REDIS_URL: inject('redisUrl') };
+    const [a, b] = await Promise.all([start(env), start(env)]);
+    for (const { r } of [a, b]) expect((await fetch(`${r.url}/readyz`)).status).toBe(200);
+    const listening = lines.filter((l) => l.includes('wxauth BFF listening')).at(-1)!;
+    expect(JSON.parse(listening)).toMatchObject({ database: 'mysql', state: 'redis' });
+    expect(lines.join('')).not.toContain('wxauth:wxauth@');
+  });
+
+  it('stops with a clear message when Redis or the database cannot be reached', async () => {
+    const dead = 'redis://127.0.0.1:9';
+    await expect(
+      startServer({ ...REAL_ENV, PORT: '0', DATABASE_URL: 'sqlite::memory:', REDIS_URL: dead }, sink, () => {}),
+    ).rejects.toThrow(/^REDIS_URL: cannot connect to Redis/);
+    await expect(
+      startServer({ ...REAL_ENV, PORT: '0', DATABASE_URL: 'mysql://u:p@127.0.0.1:9/wxauth' }, sink, () => {}),
+    ).rejects.toThrow(/^DATABASE_URL: cannot migrate the database \(connect ECONNREFUSED/);
+  });
+
+  it('stops before listening when the configuration is wrong, naming the variable', async () => {
+    await expect(startServer({ WX_APPID: 'wx0123456789abcdef' }, sink, () => {})).rejects.toThrow(ConfigError);
+    await expect(startServer({ WX_APPID: 'wx0123456789abcdef' }, sink, () => {})).rejects.toThrow(
+      /WX_APPSECRET: required/,
+    );
+  });
+
+  it('creates the SQLite file on first start and keeps its data across restarts', async () => {
+    const url = `sqlite:${join(dataDir(), 'nested', 'wxauth.db')}`;
+    const first = await start({ DATABASE_URL: url, WXSIM_PORT: '0' });
+    const res = await fetch(`${first.r.url}/api/auth/wechat/authorize`, { redirect: 'manual' });
+    const cookie = res.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
+    const back = new URL(
+      (await fetch(res.headers.get('location')!.replace('#wechat_redirect', ''), { redirect: 'manual' })).headers.get(
+        'location',
+      )!,
+    );
+    const login = await fetch(`${first.r.url}/api/auth/wechat/login`, {
+      method: 'POST',
+      headers: { cookie, 'content-type': 'application/json' },
+      body: JSON.stringify({ code: back.searchParams.get('code'), state: back.searchParams.get('state') }),
+    });
+    expect(login.status).toBe(200);
+    await running.pop()!.close();
+
+    const { openDatabase, migrate } = await import('../adapters/store/db.js');
+    const db = openDatabase(url);
+    await migrate(db);
+    expect(await db.selectFrom('wechat_identities').select('openid').execute()).toHaveLength(1);
+    await db.destroy();
+    await start({ DATABASE_URL: url, WXSIM_PORT: '0' });
+  });
+
+  it('refuses a webhook directory while customers made by the built-in table have bare numeric ids', async () => {
+    const url = `sqlite:${join(dataDir(), 'wxauth.db')}`;
+    const { openDatabase, migrate } = await import('../adapters/store/db.js');
+    const db = openDatabase(url);
+    await migrate(db);
+    const t = Date.now();
+    await db
+      .insertInto('customers')
+      .values({ ref: '1', phone: '13800138000', display_name: null, created_at: t, updated_at: t })
+      .execute();
+    const env = {
+      ...REAL_ENV,
+      DATABASE_URL: url,
+      CUSTOMER_DIRECTORY: 'webhook',
+      DIRECTORY_URL: 'http://127.0.0.1:9/wxauth',
+      HOST_SIGNING_SECRET: 'h'.repeat(32),
+    };
+    await expect(start(env)).rejects.toThrow(
+      /^CUSTOMER_DIRECTORY=webhook: 1 customers made by the built-in table have numeric ids/,
+    );
+    // The README's statement renames them; then it starts.
+    await db
+      .updateTable('customers')
+      .set({ ref: 'wxauth-1' })
+      .where('origin', '=', 'local')
+      .where('ref', 'not like', 'wxauth-%')
+      .execute();
+    await db.destroy();
+    await start(env);
+  });
+});

@@ -1,0 +1,62 @@
+import { AuthorizeQuery, LoginBody, QrLoginQuery, safeReturnTo } from '@wxauth/contract';
+import type { Middleware } from 'koa';
+import { badRequest } from '../../platform/errors.js';
+import type { AppState } from '../../platform/http/context.js';
+import { backToAuthPage } from '../../platform/http/navigation.js';
+import { validated } from '../session/cookies.js';
+import type { AppRouter, RouteDeps } from '../../routes/context.js';
+
+const MINUTE = 60_000;
+
+/** The state and code come once, in the body: never also in the query. */
+const bodyOnly: Middleware<AppState> = (ctx, next) => {
+  if ('state' in ctx.query || 'code' in ctx.query) throw badRequest('STATE_INVALID');
+  return next();
+};
+
+export function authRoutes(router: AppRouter, { config, apps, cookies, login, limit }: RouteDeps): void {
+  const publicUrl = config.publicUrl;
+  const websiteLogin = Boolean(apps.website?.secret);
+
+  router.get(
+    '/api/auth/wechat/authorize',
+    backToAuthPage,
+    limit('authorize', 60, MINUTE),
+    validated({ query: AuthorizeQuery }, async (ctx, { query }) => {
+      const browser = cookies.holdBrowser(ctx);
+      const asked = {
+        scope: query.scope,
+        returnTo: safeReturnTo(query.returnTo, publicUrl),
+        website: query.platform === 'website',
+      };
+      const flow = (query.again && (await login.again(query.again, browser))) || asked;
+      if (flow.website && !websiteLogin) throw badRequest('PLATFORM_UNAVAILABLE');
+      ctx.redirect(await login.start({ ...flow, browser }));
+    }),
+  );
+
+  router.get(
+    '/api/auth/wechat/qr-login',
+    limit('authorize', 60, MINUTE),
+    validated({ query: QrLoginQuery }, async (ctx, { query }) => {
+      if (!websiteLogin) throw badRequest('PLATFORM_UNAVAILABLE');
+      const returnTo = safeReturnTo(query.returnTo, publicUrl);
+      ctx.body = await login.qrLogin({ returnTo, browser: cookies.holdBrowser(ctx) });
+    }),
+  );
+
+  router.post(
+    '/api/auth/wechat/login',
+    limit('login', 60, MINUTE),
+    bodyOnly,
+    validated({ body: LoginBody }, async (ctx, { body }) => {
+      const browser = cookies.browser(ctx);
+      if (!browser) throw badRequest('STATE_INVALID');
+      cookies.answer(ctx, await login.finish({ ...body, browser, held: cookies.held(ctx) }));
+    }),
+  );
+
+  router.post('/api/auth/logout', async (ctx) => {
+    cookies.answer(ctx, await login.logout(cookies.held(ctx)));
+  });
+}

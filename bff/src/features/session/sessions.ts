@@ -1,0 +1,163 @@
+import { createHmac } from 'node:crypto';
+import type { Kv } from '../../adapters/kv/types.js';
+import type { Random } from '../../platform/random.js';
+import type { Identity, Store } from '../../adapters/store/store.js';
+
+/** Who a bound session is, as the site's own services are told (forward-auth, identity tokens). */
+export interface SignedIn {
+  /** The customer id the world knows (the host's, with a webhook directory). */
+  customerId: string;
+  /** Null for a customer bound by account and password. */
+  phone: string | null;
+  appid: string;
+  openid: string;
+  unionid: string | null;
+}
+
+export interface SessionRecord {
+  identityId: number;
+  createdAt: number;
+  lastSeenAt: number;
+  /** Where to go once bound. */
+  returnTo: string;
+  /**
+   * Kept once a bound session was first checked: later checks need no database. Anything that voids
+   * a binding marks the identity first (`voidIdentities`), and a mark newer than the session wins.
+   */
+  signedIn?: SignedIn;
+}
+
+export interface Session extends SessionRecord {
+  /** The id the browser holds (never stored as is). */
+  id: string;
+  /** The key the server files it under: an HMAC of the id, also used to bind SMS codes to it. */
+  key: string;
+  identity: Identity;
+}
+
+const TOUCH_EVERY_MS = 60_000;
+
+/**
+ * Opaque 256-bit session ids, stored under their HMAC so a dump of the store holds no usable id.
+ * Idle timeout via the store's TTL, absolute timeout via createdAt, revocation via the identity's
+ * revoked_at: unbinding or a host-system revoke voids every older session at once.
+ */
+export function createSessions(deps: {
+  kv: Kv;
+  store: Store;
+  random: Random;
+  now: () => number;
+  secret: string;
+  idleMs: number;
+  absoluteMs: number;
+}) {
+  const { kv, store, now } = deps;
+  const keyOf = (id: string) => createHmac('sha256', deps.secret).update(id).digest('base64url');
+  const kvKey = (key: string) => `sess:${key}`;
+  const voidKey = (identityId: number) => `voided:${identityId}`;
+  const validId = (id: string | undefined): id is string => id !== undefined && /^[A-Za-z0-9_-]{43}$/.test(id);
+
+  /** Keeps the record alive (idle timeout), at most once a minute, never past its absolute end. */
+  async function touch(key: string, record: SessionRecord, t: number): Promise<void> {
+    if (t - record.lastSeenAt <= TOUCH_EVERY_MS) return;
+    record.lastSeenAt = t;
+    await kv.set(kvKey(key), record, Math.min(deps.idleMs, record.createdAt + deps.absoluteMs - t));
+  }
+
+  async function load(id: string | undefined): Promise<Session | undefined> {
+    if (!validId(id)) return undefined;
+    const key = keyOf(id);
+    const record = await kv.get<SessionRecord>(kvKey(key));
+    if (!record) return undefined;
+    const t = now();
+    const identity = await store.identityById(record.identityId);
+    const revoked = !identity || (identity.revoked_at !== null && identity.revoked_at >= record.createdAt);
+    if (revoked || t - record.createdAt > deps.absoluteMs) {
+      await kv.del(kvKey(key));
+      return undefined;
+    }
+    await touch(key, record, t);
+    return { ...record, id, key, identity };
+  }
+
+  return {
+    async create(identityId: number, returnTo: string): Promise<string> {
+      const id = deps.random.token(32);
+      const t = now();
+      const record: SessionRecord = { identityId, createdAt: t, lastSeenAt: t, returnTo };
+      await kv.set(kvKey(keyOf(id)), record, deps.idleMs);
+      return id;
+    },
+
+    load,
+
+    /**
+     * Who holds this session, for the checks of the site's other services: a bound session's
+     * who-is-who comes from the session itself once it was checked, so the database is asked once per
+     * session, not once per request. Unbound: the identity, with no customer. Undefined: signed out.
+     */
+    async signedIn(id: string | undefined): Promise<SignedIn | { bound: false; identity: Identity } | undefined> {
+      if (!validId(id)) return undefined;
+      const key = keyOf(id);
+      const record = await kv.get<SessionRecord>(kvKey(key));
+      if (!record) return undefined;
+      const t = now();
+      if (record.signedIn && t - record.createdAt <= deps.absoluteMs) {
+        const voidedAt = await kv.get<number>(voidKey(record.identityId));
+        if (voidedAt === undefined || voidedAt < record.createdAt) {
+          await touch(key, record, t);
+          // Sessions kept from before customer ids were strings (Redis outlives a deploy) held a number.
+          const { customerId } = record.signedIn;
+          return typeof customerId === 'string'
+            ? record.signedIn
+            : { ...record.signedIn, customerId: String(customerId) };
+        }
+      }
+      const session = await load(id);
+      if (!session) return undefined;
+      const { identity } = session;
+      const customer = identity.customer_id === null ? undefined : await store.customerById(identity.customer_id);
+      if (!customer) return { bound: false, identity };
+      const signedIn: SignedIn = {
+        customerId: customer.ref,
+        phone: customer.phone,
+        appid: identity.appid,
+        openid: identity.openid,
+        unionid: identity.unionid,
+      };
+      const { id: _id, key: _key, identity: _identity, ...kept } = session;
+      await kv.set(
+        kvKey(key),
+        { ...kept, signedIn } satisfies SessionRecord,
+        Math.min(deps.idleMs, record.createdAt + deps.absoluteMs - t),
+      );
+      return signedIn;
+    },
+
+    /**
+     * Marks identities whose bindings are about to end (unbind, revoke, a phone moved to another
+     * WeChat): their sessions' kept who-is-who is void from now on. Called before the database
+     * changes, so a failure between the two leaves sessions void rather than valid.
+     */
+    async voidIdentities(identityIds: number[]): Promise<void> {
+      const t = now();
+      await Promise.all(identityIds.map((identityId) => kv.set(voidKey(identityId), t, deps.absoluteMs)));
+    },
+
+    destroy: (id: string) => kv.del(kvKey(keyOf(id))),
+  };
+}
+
+export type Sessions = ReturnType<typeof createSessions>;
+
+/** What to do to the browser's session cookie: hold a new id, or drop it. Nothing else changes it. */
+export type SessionEffect = { set: string } | 'drop';
+
+/** What a use-case answers: the body for the client, and what becomes of its session. */
+export interface Outcome<T> {
+  body: T;
+  session?: SessionEffect;
+}
+
+/** Where a signed-in WeChat user goes next: the one place this is decided. */
+export const nextStep = (identity: Identity): 'home' | 'bind' => (identity.customer_id === null ? 'bind' : 'home');

@@ -1,0 +1,24 @@
+import type { ParameterizedContext } from 'koa';
+import type { Logger } from 'pino';
+import type { Session } from '../../features/session/sessions.js';
+
+export interface AppState {
+  log: Logger;
+  requestId: string;
+  session?: Session;
+  /**
+   * A request too frequent to log a line each when it succeeds: forward-auth's checks, one per
+   * request to a protected service, which nginx's access log records already.
+   */
+  quiet?: boolean;
+  body?: Record<string, unknown>;
+  /** The body as it came, for a signature over it (the host's events). */
+  rawBody?: string;
+  /**
+   * For routes a person's browser navigates to: shows an error as a page (or a redirect to one)
+   * instead of JSON. Given the error's status, code and the message fit to show.
+   */
+  renderError?: (ctx: Ctx, error: { status: number; code: string; message: string }) => void;
+}
+
+export type Ctx = ParameterizedContext<AppState>;
