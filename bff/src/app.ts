@@ -1,43 +1,32 @@
 import Router from '@koa/router';
 import Koa, { type Middleware } from 'koa';
 import type { Logger } from 'pino';
+import type { HostClient } from './adapters/host/client.js';
+import type { Kv } from './adapters/kv/types.js';
+import type { SmsProvider } from './adapters/sms/provider.js';
+import type { Store } from './adapters/store/store.js';
+import type { WechatClient } from './adapters/wechat/client.js';
+import { createDirectory } from './features/accounts/index.js';
+import { bindingRoutes, createAccount, createSmsCodes } from './features/binding/index.js';
+import { createJssdk, jssdkRoutes } from './features/jssdk/index.js';
+import { createLogin, createProfiles, loginRoutes } from './features/login/index.js';
+import { createOperations, operationsRoutes } from './features/operations/index.js';
+import { preflightRoutes } from './features/preflight/index.js';
+import { createProxy, proxyRoutes } from './features/proxy/index.js';
+import { createSessionCookies, createSessions } from './features/session/index.js';
+import { createSiteIdentity, siteRoutes, type Tokens } from './features/site/index.js';
 import type { Config, WechatApps } from './platform/config.js';
-import { createHostClient } from './adapters/host/client.js';
-import { createDirectory } from './features/accounts/directory.js';
 import { jsonBody } from './platform/http/body.js';
-import type { AppState } from './platform/http/context.js';
+import type { AppRouter, AppState } from './platform/http/context.js';
 import { errorHandler } from './platform/http/errorHandler.js';
 import { trustedProxyHeaders } from './platform/http/forwarded.js';
 import { limitPerIp } from './platform/http/limits.js';
 import { sameOriginWrites } from './platform/http/origin.js';
 import { unambiguousPaths } from './platform/http/path.js';
 import { requestLog } from './platform/http/requestLog.js';
-import { createSessionCookies } from './features/session/cookies.js';
-import type { Kv } from './adapters/kv/types.js';
 import { createMetrics, type Metrics } from './platform/metrics.js';
 import type { Random } from './platform/random.js';
-import { accountRoutes } from './features/binding/routes.js';
-import { authRoutes } from './features/login/routes.js';
-import type { AppRouter, RouteDeps } from './routes/context.js';
-import { jssdkRoutes } from './features/jssdk/routes.js';
-import { opsRoutes } from './features/operations/routes.js';
-import { preflightRoutes } from './features/preflight/routes.js';
-import { proxyRoutes } from './features/proxy/routes.js';
-import { siteRoutes } from './features/site/routes.js';
-import { createJssdk } from './features/jssdk/jssdk.js';
-import { createProfiles } from './features/login/profiles.js';
 import { createSealer } from './platform/sealer.js';
-import { createSessions } from './features/session/sessions.js';
-import { createSmsCodes } from './features/binding/smsCodes.js';
-import type { Tokens } from './features/site/tokens.js';
-import type { SmsProvider } from './adapters/sms/provider.js';
-import type { Store } from './adapters/store/store.js';
-import { createAccount } from './features/binding/account.js';
-import { createLogin } from './features/login/login.js';
-import { createOperations } from './features/operations/operations.js';
-import { createProxy } from './features/proxy/proxy.js';
-import { createSiteIdentity } from './features/site/siteIdentity.js';
-import type { WechatClient } from './adapters/wechat/client.js';
 
 export interface AppDeps {
   config: Config;
@@ -56,9 +45,14 @@ export interface AppDeps {
   tokens?: Tokens | null;
   /** This instance's Prometheus metrics (the WeChat client reports to it too); a new set if absent. */
   metrics?: Metrics;
+  /** The host's directory client (accounts' hostClients), when HOST_SIGNING_SECRET is set. */
+  hostDirectory?: HostClient | null;
 }
 
-/** Builds the Koa app from its dependencies; it never listens (server.ts does). */
+/**
+ * Builds the Koa app from the adapters: each feature's parts, then the middleware and every feature's
+ * routes. It never listens (compose.ts does).
+ */
 export function createApp(deps: AppDeps): Koa<AppState> {
   const { config, apps, kv, store, random, now, log, wechat } = deps;
   const metrics = deps.metrics ?? createMetrics();
@@ -81,65 +75,67 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   });
   const smsCodes = createSmsCodes({ kv, provider: deps.sms, random, secret: config.sessionSecret, now });
   const { accounts } = config;
-  const hostClient = accounts.hostSecrets[0]
-    ? createHostClient({
-        secret: accounts.hostSecrets[0],
-        timeoutMs: accounts.directory.kind === 'webhook' ? accounts.directory.timeoutMs : 3000,
-      })
-    : null;
-  const directory = createDirectory(accounts.directory, { client: hostClient, log });
+  const directory = createDirectory(accounts.directory, { client: deps.hostDirectory ?? null, log });
   const website = apps.website?.secret ? { appid: apps.website.appid, secret: apps.website.secret } : undefined;
 
-  const routeDeps: RouteDeps = {
-    config,
-    apps,
+  const cookies = createSessionCookies({
+    secure: config.secure,
+    absoluteMs: config.session.absoluteMs,
+    sessions,
+    random,
+  });
+  const limit = limitPerIp((budgets) => kv.hit(budgets));
+  const login = createLogin({
+    kv,
+    store,
+    sessions,
+    random,
+    wechat,
+    app: apps.official,
+    website,
+    redirectUri: `${config.publicUrl}/auth`,
+    log,
+    profiles,
     metrics,
-    cookies: createSessionCookies({ secure: config.secure, absoluteMs: config.session.absoluteMs, sessions, random }),
-    limit: limitPerIp((budgets) => kv.hit(budgets)),
-    login: createLogin({
-      kv,
-      store,
-      sessions,
-      random,
-      wechat,
-      app: apps.official,
-      website,
-      redirectUri: `${config.publicUrl}/auth`,
-      log,
-      profiles,
-      metrics,
-    }),
-    account: createAccount({
-      store,
-      sessions,
-      smsCodes,
-      profiles,
-      directory,
-      bindMethods: accounts.bindMethods,
-      kv,
-      now,
-      secret: config.sessionSecret,
-      log,
-      metrics,
-    }),
-    operations: createOperations({ store, kv, sessions }),
-    proxy: createProxy({ config, apps, kv, random, wechat }),
-    site: createSiteIdentity({ sessions, tokens: deps.tokens ?? null }),
-    jssdk: createJssdk({
-      wechat,
-      kv,
-      app: apps.official,
-      tokenApi: config.tokenApi,
-      origins: config.jssdkOrigins,
-      random,
-      now,
-      log,
-    }),
-  };
+  });
+  const account = createAccount({
+    store,
+    sessions,
+    smsCodes,
+    profiles,
+    directory,
+    bindMethods: accounts.bindMethods,
+    kv,
+    now,
+    secret: config.sessionSecret,
+    log,
+    metrics,
+  });
+  const jssdk = createJssdk({
+    wechat,
+    kv,
+    app: apps.official,
+    tokenApi: config.tokenApi,
+    origins: config.jssdkOrigins,
+    random,
+    now,
+    log,
+  });
 
   const router = new Router<AppState>();
-  for (const routes of [authRoutes, accountRoutes, jssdkRoutes, opsRoutes, proxyRoutes, siteRoutes, preflightRoutes])
-    routes(router, routeDeps);
+  loginRoutes(router, { config, apps, cookies, login, limit });
+  bindingRoutes(router, { cookies, account, limit });
+  jssdkRoutes(router, { config, jssdk });
+  operationsRoutes(router, { config, apps, operations: createOperations({ store, kv, sessions }), metrics });
+  proxyRoutes(router, { config, proxy: createProxy({ config, apps, kv, random, wechat }), limit });
+  siteRoutes(router, {
+    config,
+    cookies,
+    login,
+    site: createSiteIdentity({ sessions, tokens: deps.tokens ?? null }),
+    limit,
+  });
+  preflightRoutes(router, { config, apps, limit });
   deps.demo?.routes?.(router);
 
   // maxIpsCount 1: the client is the address nginx saw (the last X-Forwarded-For entry), never one a

@@ -1,24 +1,22 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino, type DestinationStream } from 'pino';
-import { createApp } from './app.js';
-import { loadConfig, type Config, type WechatApps } from './platform/config.js';
-import { startDemo, type RunningDemo } from './features/demo/start.js';
-import { countOutbox, createOutboxWorker, EVENT_TIMEOUT_MS } from './features/accounts/outbox.js';
-import { createHostClient } from './adapters/host/client.js';
-import { createUpstreamFetch } from './platform/http/upstream.js';
 import { createMemoryKv } from './adapters/kv/memory.js';
-import { logDestination } from './platform/logDestination.js';
-import { createMetrics } from './platform/metrics.js';
 import { openSqliteKv } from './adapters/kv/sqlite.js';
 import type { Kv } from './adapters/kv/types.js';
-import { cryptoRandom } from './platform/random.js';
-import { readKeySet } from './features/site/tokenKeys.js';
-import { createTokens } from './features/site/tokens.js';
 import { createWebhookSms, type SmsProvider } from './adapters/sms/provider.js';
 import { migrate, openDatabase, sqliteFile } from './adapters/store/db.js';
 import { createStore } from './adapters/store/store.js';
 import { createWechatClient } from './adapters/wechat/client.js';
+import { createApp } from './app.js';
+import { countOutbox, createOutboxWorker, hostClients } from './features/accounts/index.js';
+import { startDemo, type RunningDemo } from './features/demo/index.js';
+import { createTokens, readKeySet } from './features/site/index.js';
+import { loadConfig, type Config, type WechatApps } from './platform/config.js';
+import { createUpstreamFetch } from './platform/http/upstream.js';
+import { logDestination } from './platform/logDestination.js';
+import { createMetrics } from './platform/metrics.js';
+import { cryptoRandom } from './platform/random.js';
 
 export interface Running {
   config: Config;
@@ -32,8 +30,11 @@ export interface Running {
 }
 
 /**
- * Builds everything from the environment and listens. Demo mode (no WX_APPID) starts the simulator
- * (demo/); real mode never does. Throws ConfigError, naming each bad variable, before anything starts.
+ * The composition root: builds every part from the environment, in order, and listens. Each part that
+ * holds something open registers its close as it is made, so a failure at any step closes what was
+ * opened before it, once, in reverse order; `close()` does the same for a running server.
+ * Demo mode (no WX_APPID) starts the simulator; real mode never does. Throws ConfigError, naming each
+ * bad variable, before anything starts.
  */
 export async function startServer(
   env: Record<string, string | undefined>,
@@ -42,48 +43,43 @@ export async function startServer(
 ): Promise<Running> {
   const config = loadConfig(env);
   const log = pino({ level: config.logLevel, base: { service: 'wxauth-bff' } }, destination);
+  await using opened = new AsyncDisposableStack();
+  opened.defer(() => log.flush?.());
+
   const demo = config.demo ? await startDemo(config, log) : undefined;
+  if (demo) opened.defer(() => demo.close());
   const apps = config.demo ? demo!.apps : config.apps;
 
   const db = openDatabase(config.databaseUrl, config.databasePoolSize);
-  try {
-    // Several instances may start at once: the migrator takes a lock, so exactly one migrates.
-    await migrate(db);
-  } catch (err) {
-    await db.destroy();
-    await demo?.close();
-    throw err;
-  }
   const store = createStore(db, Date.now, { events: config.accounts.eventsUrl !== null });
+  // store.close() ends the database's pool, so it closes the migration's connections too.
+  opened.defer(() => store.close());
+  // Several instances may start at once: the migrator takes a lock, so exactly one migrates.
+  await migrate(db);
   if (config.accounts.directory.kind === 'webhook') {
     // Customers made by the built-in table have numbers for ids, which your directory may use too.
-    const bare = await store.localCustomersWithBareIds().catch(() => 0);
-    if (bare > 0) {
-      await Promise.all([store.close(), demo?.close()]);
+    const bare = await store.localCustomersWithBareIds();
+    if (bare > 0)
       throw new Error(
-        `CUSTOMER_DIRECTORY=webhook: ${bare} customers made by the built-in table have numeric ids that your directory's ids could repeat; rename them first (README, "Switching from the built-in table")`,
+        `CUSTOMER_DIRECTORY=webhook: ${bare} customers made by the built-in table have numeric ids that your directory's ids could repeat; rename them first (docs: "Switching from the built-in table")`,
       );
-    }
   }
+
   // Shared state: Redis when configured; else the SQLite file beside the database, so a restart keeps
   // it; else (MySQL without Redis, or SQLite in memory) this process's memory, lost on a restart.
   const stateFile = sqliteFile(config.databaseUrl);
   const state = config.redisUrl ? 'redis' : stateFile ? 'sqlite' : 'in-process';
-  let kv: Kv;
-  try {
-    // The Redis client is loaded only when configured: memory the embedded default does without.
-    const { redisUrl } = config;
-    kv = redisUrl
-      ? await import('./adapters/kv/redis.js').then(async (r) =>
-          r.createRedisKv(await r.connectRedis(redisUrl, log), config.redisKeyPrefix),
-        )
-      : stateFile
-        ? openSqliteKv(stateFile, { store: db })
-        : createMemoryKv();
-  } catch (err) {
-    await Promise.all([store.close(), demo?.close()]);
-    throw err;
-  }
+  const { redisUrl } = config;
+  // The Redis client is loaded only when configured: memory the embedded default does without.
+  const kv: Kv = redisUrl
+    ? await import('./adapters/kv/redis.js').then(async (r) =>
+        r.createRedisKv(await r.connectRedis(redisUrl, log), config.redisKeyPrefix),
+      )
+    : stateFile
+      ? openSqliteKv(stateFile, { store: db })
+      : createMemoryKv();
+  opened.defer(() => kv.close());
+
   const metrics = createMetrics();
   const wechat = createWechatClient({
     observe: metrics.wechat,
@@ -96,23 +92,18 @@ export async function startServer(
     config.sms.provider === 'webhook'
       ? createWebhookSms({ url: config.sms.webhookUrl, token: config.sms.webhookToken, fetch })
       : demo!.sms;
-
   const { keysFile } = config.jwt;
-  let tokens = null;
-  try {
-    if (keysFile)
-      tokens = await createTokens({
+  const tokens = keysFile
+    ? await createTokens({
         keys: await readKeySet(keysFile, config.demo),
         issuer: config.publicUrl,
         audience: config.jwt.audience,
         ttlSeconds: config.jwt.ttlSeconds,
         now: Date.now,
         random: cryptoRandom,
-      });
-  } catch (err) {
-    await Promise.all([store.close(), kv.close(), demo?.close()]);
-    throw err;
-  }
+      })
+    : null;
+  const hosts = hostClients(config.accounts);
 
   const app = createApp({
     tokens,
@@ -127,6 +118,7 @@ export async function startServer(
     now: Date.now,
     demo: demo?.parts,
     metrics,
+    hostDirectory: hosts.directory,
   });
   const server: Server = await new Promise((resolve, reject) => {
     // As much header as nginx lets through (large_client_header_buffers 4 × 8k): Node's own 16 KB
@@ -142,58 +134,38 @@ export async function startServer(
   server.on('request', (_req, res: ServerResponse) => {
     if (closing) res.shouldKeepAlive = false;
   });
+  opened.defer(
+    () =>
+      new Promise<void>((resolve) => {
+        closing = true;
+        // A connection busy now is idle after its answer: closed then, before it brings another.
+        const idle = setInterval(() => server.closeIdleConnections(), 50);
+        server.close(() => {
+          clearInterval(idle);
+          resolve();
+        });
+        server.closeIdleConnections();
+      }),
+  );
 
   // EVENTS_WEBHOOK_URL: the outbox the store writes is delivered from every instance (one event by
   // one instance at a time), until the server closes.
-  const { eventsUrl, hostSecrets } = config.accounts;
-  const events =
-    eventsUrl && hostSecrets[0]
-      ? createOutboxWorker({
-          db,
-          url: eventsUrl,
-          client: createHostClient({ secret: hostSecrets[0], timeoutMs: EVENT_TIMEOUT_MS }),
-          log,
-          metrics,
-        })
-      : null;
-  if (events) {
+  const { eventsUrl } = config.accounts;
+  if (eventsUrl && hosts.events) {
+    const events = createOutboxWorker({ db, url: eventsUrl, client: hosts.events, log, metrics });
     metrics.countEventsWith(() => countOutbox(db));
     events.start();
+    opened.defer(() => events.stop());
   }
+
   const url = `http://${config.host}:${(server.address() as AddressInfo).port}`;
   log.info(
-    {
-      url,
-      publicUrl: config.publicUrl,
-      database: config.databaseUrl.split(':')[0],
-      state,
-      demo: config.demo,
-    },
+    { url, publicUrl: config.publicUrl, database: config.databaseUrl.split(':')[0], state, demo: config.demo },
     'wxauth BFF listening',
   );
   if (demo) announce(demo.announce(url));
 
-  return {
-    config,
-    apps,
-    url,
-    sim: demo?.sim,
-    async close() {
-      await Promise.all([
-        new Promise<void>((resolve) => {
-          closing = true;
-          // A connection busy now is idle after its answer: closed then, before it brings another.
-          const idle = setInterval(() => server.closeIdleConnections(), 50);
-          server.close(() => {
-            clearInterval(idle);
-            resolve();
-          });
-          server.closeIdleConnections();
-        }),
-        events?.stop(),
-      ]);
-      await Promise.all([store.close(), kv.close(), demo?.close()]);
-      log.flush?.();
-    },
-  };
+  // Started: what was opened now belongs to the running server, closed by close() alone.
+  const running = opened.move();
+  return { config, apps, url, sim: demo?.sim, close: () => running.disposeAsync() };
 }

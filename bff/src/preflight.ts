@@ -1,4 +1,4 @@
-import { main } from './features/preflight/cli.js';
+import { preflightMain as main } from './features/preflight/index.js';
 
 // `pnpm preflight` (root package.json) builds the BFF and runs this file with the environment the BFF
 // would start with; in a container: `node dist/preflight.js`.

@@ -1,4 +1,5 @@
 import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
@@ -22,7 +23,41 @@ async function start(env: Record<string, string>) {
   return { r, said: said.join('\n') };
 }
 
+const listening = (port: number) =>
+  new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
+    const s = createServer().once('error', reject);
+    s.listen(port, '127.0.0.1', () => resolve(s));
+  });
+const freePort = async () => {
+  const s = await listening(0);
+  const { port } = s.address() as { port: number };
+  await new Promise((r) => s.close(r));
+  return port;
+};
+
 describe('startServer', () => {
+  it('a step that fails closes what the steps before it opened, once: the simulator, the database, the state', async () => {
+    const taken = await listening(0);
+    const port = (taken.address() as { port: number }).port;
+    const simPort = await freePort();
+    const db = `sqlite:${join(dataDir(), 'demo.db')}`;
+    const env = { PORT: String(port), WXSIM_PORT: String(simPort), DATABASE_URL: db };
+    // Listening is the last step: the simulator, the SQLite file and its state store are open by then.
+    await expect(startServer(env, sink, () => {})).rejects.toThrow(/EADDRINUSE/);
+    await new Promise((r) => taken.close(r));
+    // The simulator's port is free again, and the same file opens and migrates in a new start.
+    await new Promise((r) => listening(simPort).then((s) => s.close(r)));
+    const { r } = await start({ WXSIM_PORT: '0', DATABASE_URL: db });
+    expect((await fetch(`${r.url}/readyz`)).status).toBe(200);
+  });
+
+  it('closing twice closes once', async () => {
+    const { r } = await start({ DATABASE_URL: `sqlite:${join(dataDir(), 'demo.db')}`, WXSIM_PORT: '0' });
+    await r.close();
+    await r.close();
+    await expect(fetch(`${r.url}/healthz`)).rejects.toThrow();
+  });
+
   it('demo mode: starts the seeded simulator, says so, and the journey reaches it', async () => {
     const { r, said } = await start({ DATABASE_URL: `sqlite:${join(dataDir(), 'demo.db')}`, WXSIM_PORT: '0' });
     expect(said).toContain('DEMO MODE');

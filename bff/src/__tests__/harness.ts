@@ -5,6 +5,7 @@ import { createSimulator, type RunningSimulator, type Simulator } from '@wxauth/
 import type { Kysely } from 'kysely';
 import { pino } from 'pino';
 import { afterEach, expect, inject } from 'vitest';
+import { hostClients } from '../features/accounts/index.js';
 import { createApp } from '../app.js';
 import { serveWebApp } from '../features/demo/webApp.js';
 import { loadConfig } from '../platform/config.js';
@@ -156,6 +157,7 @@ export async function startBff(options: TestOptions = {}) {
     // The demo's web server, on a real-mode BFF: how the demo serves the H5 app.
     demo: options.webRoot ? { fallback: serveWebApp(options.webRoot) } : undefined,
     metrics,
+    hostDirectory: hostClients(config.accounts).directory,
     wechat: createWechatClient({
       observe: metrics.wechat,
       fetch,

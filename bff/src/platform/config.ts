@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { BIND_METHODS, type BindMethod } from '@wxauth/contract';
 import { isIP } from 'node:net';
 import { parseAllowedHosts } from './hosts.js';
-import { DEMO_PROFILE_KEY, DEMO_SECRET, demoJwtKeysFile } from '../features/demo/settings.js';
+import { DEMO_PROFILE_KEY, DEMO_SECRET, demoJwtKeysFile } from './demoDefaults.js';
 import { parseKey } from './sealer.js';
 
 /** Who the BFF is to WeChat, and where WeChat is: the operator's settings, or the demo's simulator. */

@@ -1,6 +1,7 @@
 import { MysqlAdapter, type Kysely, type Selectable } from 'kysely';
 import type { Logger } from 'pino';
-import { HostUnreachable, type HostClient } from '../../adapters/host/client.js';
+import { createHostClient, HostUnreachable, type HostClient } from '../../adapters/host/client.js';
+import type { AccountsConfig } from '../../platform/config.js';
 import type { Database, EventsOutboxTable } from '../../adapters/store/schema.js';
 
 /** The header naming the event, so a receiver can drop one it has seen before reading the body. */
@@ -255,4 +256,18 @@ export async function countOutbox(db: Kysely<Database>): Promise<{ pending: numb
     .select((eb) => [eb.fn.count('next_attempt_at').as('pending'), eb.fn.count('failed_at').as('failed')])
     .executeTakeFirstOrThrow();
   return { pending: Number(row.pending), failed: Number(row.failed) };
+}
+
+/**
+ * The host's two clients, both signed with HOST_SIGNING_SECRET: the directory's (its own timeout, the
+ * customer waiting) and the events' (EVENT_TIMEOUT_MS, nobody waiting). None without a secret.
+ */
+export function hostClients(accounts: AccountsConfig): { directory: HostClient | null; events: HostClient | null } {
+  const secret = accounts.hostSecrets[0];
+  if (!secret) return { directory: null, events: null };
+  const directoryTimeoutMs = accounts.directory.kind === 'webhook' ? accounts.directory.timeoutMs : 3000;
+  return {
+    directory: createHostClient({ secret, timeoutMs: directoryTimeoutMs }),
+    events: createHostClient({ secret, timeoutMs: EVENT_TIMEOUT_MS }),
+  };
 }

@@ -1,11 +1,11 @@
 import { createHmac } from 'node:crypto';
 import { maskPhone, type BindMethod, type BindResult, type SessionInfo, type SmsSent } from '@wxauth/contract';
 import { AppError } from '../../platform/errors.js';
-import { DirectoryDown, type Directory } from '../accounts/directory.js';
+import { DirectoryDown, type Directory } from '../accounts/index.js';
 import type { Kv } from '../../adapters/kv/types.js';
 import type { Metrics } from '../../platform/metrics.js';
-import type { Profiles } from '../login/profiles.js';
-import { nextStep, type Outcome, type Session, type Sessions } from '../session/sessions.js';
+import type { Profiles } from '../login/index.js';
+import { nextStep, type Outcome, type Session, type Sessions } from '../session/index.js';
 import type { SmsCodes } from './smsCodes.js';
 import { CustomerIdCollision, type CustomerClaim, type Store } from '../../adapters/store/store.js';
 

@@ -1,9 +1,15 @@
 import { BindBody, BindPasswordBody, SmsSendBody } from '@wxauth/contract';
 import { AppError } from '../../platform/errors.js';
-import { validated } from '../session/cookies.js';
-import type { AppRouter, RouteDeps } from '../../routes/context.js';
+import { validated } from '../../platform/http/validated.js';
+import type { AppRouter } from '../../platform/http/context.js';
+import type { Limit } from '../../platform/http/limits.js';
+import type { SessionCookies } from '../session/index.js';
+import type { Account } from './account.js';
 
-export function accountRoutes(router: AppRouter, { cookies, account, limit }: RouteDeps): void {
+export function bindingRoutes(
+  router: AppRouter,
+  { cookies, account, limit }: { cookies: SessionCookies; account: Account; limit: Limit },
+): void {
   const signedIn = cookies.require;
 
   // ?optional=1 is a page asking whether anyone is signed in: nobody is 204, not the 401 a browser logs

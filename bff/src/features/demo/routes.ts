@@ -1,7 +1,7 @@
 import { SmsInboxQuery } from '@wxauth/contract';
 import { AppError } from '../../platform/errors.js';
-import { validated } from '../session/cookies.js';
-import type { AppRouter } from '../../routes/context.js';
+import { validated } from '../../platform/http/validated.js';
+import type { AppRouter } from '../../platform/http/context.js';
 
 /** Demo mode only: the last SMS code "sent" to a phone, since the demo sends none. */
 export function smsInboxRoute(router: AppRouter, inbox: ReadonlyMap<string, string>): void {

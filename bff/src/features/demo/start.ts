@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type * as Simulator from '@wxauth/wechat-sim';
 import type { Logger } from 'pino';
 import type { DemoConfig, WechatApps } from '../../platform/config.js';
-import type { AppRouter } from '../../routes/context.js';
+import type { AppRouter } from '../../platform/http/context.js';
 import { createConsoleSms } from '../../adapters/sms/provider.js';
 import { smsInboxRoute } from './routes.js';
 import { serveWebApp } from './webApp.js';

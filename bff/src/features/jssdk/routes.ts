@@ -1,8 +1,10 @@
 import { JssdkQuery } from '@wxauth/contract';
-import { validated } from '../session/cookies.js';
-import type { AppRouter, RouteDeps } from '../../routes/context.js';
+import { validated } from '../../platform/http/validated.js';
+import type { AppRouter } from '../../platform/http/context.js';
+import type { Config } from '../../platform/config.js';
+import type { Jssdk } from './jssdk.js';
 
-export function jssdkRoutes(router: AppRouter, { config, jssdk }: RouteDeps): void {
+export function jssdkRoutes(router: AppRouter, { config, jssdk }: { config: Config; jssdk: Jssdk }): void {
   router.get(
     '/api/wechat/jssdk-config',
     validated({ query: JssdkQuery }, async (ctx, { query }) => {

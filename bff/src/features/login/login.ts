@@ -6,7 +6,7 @@ import type { Kv } from '../../adapters/kv/types.js';
 import type { Metrics } from '../../platform/metrics.js';
 import type { Random } from '../../platform/random.js';
 import type { Profiles } from './profiles.js';
-import { nextStep, type Outcome, type Sessions } from '../session/sessions.js';
+import { nextStep, type Outcome, type Sessions } from '../session/index.js';
 import type { Store } from '../../adapters/store/store.js';
 import type { WechatClient } from '../../adapters/wechat/client.js';
 import type { OAuthTokens, UserInfo } from '../../adapters/wechat/types.js';

@@ -3,8 +3,12 @@ import type { Middleware } from 'koa';
 import { badRequest } from '../../platform/errors.js';
 import type { AppState } from '../../platform/http/context.js';
 import { backToAuthPage } from '../../platform/http/navigation.js';
-import { validated } from '../session/cookies.js';
-import type { AppRouter, RouteDeps } from '../../routes/context.js';
+import { validated } from '../../platform/http/validated.js';
+import type { AppRouter } from '../../platform/http/context.js';
+import type { Config, WechatApps } from '../../platform/config.js';
+import type { Limit } from '../../platform/http/limits.js';
+import type { SessionCookies } from '../session/index.js';
+import type { Login } from './login.js';
 
 const MINUTE = 60_000;
 
@@ -14,7 +18,11 @@ const bodyOnly: Middleware<AppState> = (ctx, next) => {
   return next();
 };
 
-export function authRoutes(router: AppRouter, { config, apps, cookies, login, limit }: RouteDeps): void {
+export function loginRoutes(
+  router: AppRouter,
+  deps: { config: Config; apps: WechatApps; cookies: SessionCookies; login: Login; limit: Limit },
+): void {
+  const { config, apps, cookies, login, limit } = deps;
   const publicUrl = config.publicUrl;
   const websiteLogin = Boolean(apps.website?.secret);
 

@@ -1,6 +1,6 @@
 import { AppError } from '../../platform/errors.js';
 import type { Kv } from '../../adapters/kv/types.js';
-import type { Sessions } from '../session/sessions.js';
+import type { Sessions } from '../session/index.js';
 import type { Store } from '../../adapters/store/store.js';
 
 /** What operators and the host system ask of the BFF itself: readiness, and revoking a customer. */

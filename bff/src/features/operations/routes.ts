@@ -1,12 +1,19 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { AppError } from '../../platform/errors.js';
-import { CUSTOMER_REF } from '../accounts/directory.js';
+import { CUSTOMER_REF } from '../accounts/index.js';
 import { SIGNATURE_HEADER, verify } from '../../adapters/host/signature.js';
-import type { AppRouter, RouteDeps } from '../../routes/context.js';
+import type { AppRouter } from '../../platform/http/context.js';
+import type { Config, WechatApps } from '../../platform/config.js';
+import type { Metrics } from '../../platform/metrics.js';
+import type { Operations } from './operations.js';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
-export function opsRoutes(router: AppRouter, { config, apps, operations, metrics }: RouteDeps): void {
+export function operationsRoutes(
+  router: AppRouter,
+  deps: { config: Config; apps: WechatApps; operations: Operations; metrics: Metrics },
+): void {
+  const { config, apps, operations, metrics } = deps;
   const expected = digest(`Bearer ${config.internalApiToken}`);
 
   // What the H5 app needs to know before it can choose a path: demo mode, PC QR login, and whether a

@@ -2,7 +2,9 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { AppError } from '../../platform/errors.js';
 import { ECHO_HEADER, ECHO_PATH, validEchoProof, type Echo } from './echo.js';
 import { createPreflight } from './run.js';
-import type { AppRouter, RouteDeps } from '../../routes/context.js';
+import type { AppRouter } from '../../platform/http/context.js';
+import type { Config, WechatApps } from '../../platform/config.js';
+import type { Limit } from '../../platform/http/limits.js';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
@@ -16,7 +18,10 @@ function rawHeader(raw: string[], name: string): string | null {
  * The operators' preflight (`GET /internal/preflight`, bearer INTERNAL_API_TOKEN; nginx answers 404 for
  * /internal/ from outside), and the echo preflight asks through PUBLIC_URL to see what reaches the BFF.
  */
-export function preflightRoutes(router: AppRouter, { config, apps, limit }: RouteDeps): void {
+export function preflightRoutes(
+  router: AppRouter,
+  { config, apps, limit }: { config: Config; apps: WechatApps; limit: Limit },
+): void {
   const expected = digest(`Bearer ${config.internalApiToken}`);
   const trusted = new Set(config.trustedProxies);
   const preflight = createPreflight({ config, apps });

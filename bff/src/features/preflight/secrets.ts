@@ -1,5 +1,5 @@
 import type { Config } from '../../platform/config.js';
-import { DEMO_PROFILE_KEY, DEMO_SECRET } from '../demo/settings.js';
+import { DEMO_PROFILE_KEY, DEMO_SECRET } from '../../platform/demoDefaults.js';
 import { judged, type Problem } from './problems.js';
 import { finding, type Finding } from './types.js';
 

@@ -1,8 +1,10 @@
 import type { Middleware } from 'koa';
 import type { AppState, Ctx } from '../../platform/http/context.js';
-import { setCookie } from '../session/cookies.js';
-import type { ProxyAnswer } from './proxy.js';
-import type { AppRouter, RouteDeps } from '../../routes/context.js';
+import { setCookie } from '../../platform/http/cookie.js';
+import type { Proxy, ProxyAnswer } from './proxy.js';
+import type { AppRouter } from '../../platform/http/context.js';
+import type { Config } from '../../platform/config.js';
+import type { Limit } from '../../platform/http/limits.js';
 
 /** Each browser's own cookie on the proxy's origin, as php_weixin_proxy had: a callback comes back to it. */
 const BROWSER_COOKIE = 'wxproxy_b';
@@ -21,7 +23,10 @@ const follow = (ctx: Ctx, answer: ProxyAnswer) =>
   'refused' in answer ? errorPage(ctx, 400, answer.refused) : ctx.redirect(answer.redirect);
 
 /** The authorization proxy's links and WeChat's callback to it (the rules are the use-case's). */
-export function proxyRoutes(router: AppRouter, { config, proxy, limit }: RouteDeps): void {
+export function proxyRoutes(
+  router: AppRouter,
+  { config, proxy, limit }: { config: Config; proxy: Proxy; limit: Limit },
+): void {
   /**
    * The proxy's own origin: WX_PROXY_PUBLIC_URL, else the request's host (X-Forwarded-* only from a
    * trusted proxy). Never http when the site is https: a TLS terminator in front of nginx must not

@@ -3,6 +3,13 @@ import type { Kv } from '../../adapters/kv/types.js';
 import type { Random } from '../../platform/random.js';
 import type { Identity, Store } from '../../adapters/store/store.js';
 
+declare module '../../platform/http/context.js' {
+  interface AppState {
+    /** The signed-in session, once a route's `cookies.require` has loaded it. */
+    session?: Session;
+  }
+}
+
 /** Who a bound session is, as the site's own services are told (forward-auth, identity tokens). */
 export interface SignedIn {
   /** The customer id the world knows (the host's, with a webhook directory). */

@@ -2,15 +2,24 @@ import { ForwardAuthParams, needsProfile, safeReturnTo } from '@wxauth/contract'
 import { sessionRequired } from '../../platform/errors.js';
 import type { Ctx } from '../../platform/http/context.js';
 import { backToAuthPage, inWechat, isNavigation } from '../../platform/http/navigation.js';
-import { validated } from '../session/cookies.js';
-import type { AppRouter, RouteDeps } from '../../routes/context.js';
+import { validated } from '../../platform/http/validated.js';
+import type { AppRouter } from '../../platform/http/context.js';
+import type { Config } from '../../platform/config.js';
+import type { Limit } from '../../platform/http/limits.js';
+import type { Login } from '../login/index.js';
+import type { SessionCookies } from '../session/index.js';
+import type { SiteIdentity } from './siteIdentity.js';
 
 /**
  * What the rest of the site asks: nginx's auth_request (forward-auth) and where it sends a request
  * that failed it, deep links that leave for WeChat with no page in between, identity tokens and the
  * keys to verify them. The /internal/ routes are reached only through nginx's internal locations.
  */
-export function siteRoutes(router: AppRouter, { config, cookies, login, site, limit }: RouteDeps): void {
+export function siteRoutes(
+  router: AppRouter,
+  deps: { config: Config; cookies: SessionCookies; login: Login; site: SiteIdentity; limit: Limit },
+): void {
+  const { config, cookies, login, site, limit } = deps;
   // nginx passes the address the browser asked for; whatever it holds, returnTo stays on this origin.
   const original = (ctx: Ctx) => safeReturnTo(ctx.get('x-original-uri'), config.publicUrl);
 

@@ -1,6 +1,6 @@
 import { maskPhone } from '@wxauth/contract';
 import { AppError, sessionRequired } from '../../platform/errors.js';
-import type { Sessions } from '../session/sessions.js';
+import type { Sessions } from '../session/index.js';
 import type { Tokens } from './tokens.js';
 
 /** What a protected location asks: any signed-in WeChat user, or only one bound to a customer. */

@@ -1,7 +1,7 @@
 import type { IdentityToken } from '@wxauth/contract';
 import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
 import type { Random } from '../../platform/random.js';
-import type { SignedIn } from '../session/sessions.js';
+import type { SignedIn } from '../session/index.js';
 
 const ALG = 'ES256';
 

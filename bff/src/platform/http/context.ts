@@ -1,11 +1,11 @@
+import type Router from '@koa/router';
 import type { ParameterizedContext } from 'koa';
 import type { Logger } from 'pino';
-import type { Session } from '../../features/session/sessions.js';
 
+/** What a request carries through the middleware. Features add their own (the session: features/session). */
 export interface AppState {
   log: Logger;
   requestId: string;
-  session?: Session;
   /**
    * A request too frequent to log a line each when it succeeds: forward-auth's checks, one per
    * request to a protected service, which nginx's access log records already.
@@ -22,3 +22,5 @@ export interface AppState {
 }
 
 export type Ctx = ParameterizedContext<AppState>;
+
+export type AppRouter = Router<AppState>;

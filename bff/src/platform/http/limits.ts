@@ -7,10 +7,13 @@ export type Hit = (
   budgets: Array<{ key: string; max: number; windowMs: number }>,
 ) => Promise<{ ok: true } | { ok: false; retryAfterMs: number }>;
 
+/** A route's per-IP budget: its name, how many requests, in what window. */
+export type Limit = (name: string, max: number, windowMs: number) => Middleware<AppState>;
+
 /** A per-IP budget for endpoints that write state for anonymous callers. */
 export const limitPerIp =
-  (hit: Hit) =>
-  (name: string, max: number, windowMs: number): Middleware<AppState> =>
+  (hit: Hit): Limit =>
+  (name, max, windowMs) =>
   async (ctx, next) => {
     const result = await hit([{ key: `rl:${name}:${ctx.ip}`, max, windowMs }]);
     if (!result.ok) {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../platform/config.js';
-import { DEMO_SECRET } from '../../demo/settings.js';
+import { DEMO_SECRET } from '../../../platform/demoDefaults.js';
 import { checkSecrets } from '../secrets.js';
 import { PRODUCTION_ENV, STRONG } from './env.js';
 
