@@ -1,10 +1,8 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { AppError } from '../errors.js';
+import { requireInternalToken } from '../http/internalToken.js';
 import { ECHO_HEADER, ECHO_PATH, validEchoProof, type Echo } from '../preflight/echo.js';
 import { createPreflight } from '../preflight/run.js';
 import type { AppRouter, RouteDeps } from './context.js';
-
-const digest = (s: string) => createHash('sha256').update(s).digest();
 
 /** The first value of a header as the client sent it, before TRUST_PROXY dropped it or not. */
 function rawHeader(raw: string[], name: string): string | null {
@@ -17,7 +15,6 @@ function rawHeader(raw: string[], name: string): string | null {
  * /internal/ from outside), and the echo preflight asks through PUBLIC_URL to see what reaches the BFF.
  */
 export function preflightRoutes(router: AppRouter, { config, apps, limit }: RouteDeps): void {
-  const expected = digest(`Bearer ${config.internalApiToken}`);
   const trusted = new Set(config.trustedProxies);
   const preflight = createPreflight({ config, apps });
 
@@ -37,8 +34,12 @@ export function preflightRoutes(router: AppRouter, { config, apps, limit }: Rout
     ctx.body = echo;
   });
 
-  router.get('/internal/preflight', limit('preflight', 10, 60_000), async (ctx) => {
-    if (!timingSafeEqual(digest(ctx.get('authorization')), expected)) throw new AppError(401, 'UNAUTHORIZED');
-    ctx.body = await preflight();
-  });
+  router.get(
+    '/internal/preflight',
+    limit('preflight', 10, 60_000),
+    requireInternalToken(config.internalApiToken),
+    async (ctx) => {
+      ctx.body = await preflight();
+    },
+  );
 }
