@@ -81,6 +81,29 @@ export const BindPasswordBody = v.object({
   ),
 });
 
+/** A customer id the host gives: 1 to 64 of letters, digits and `. _ : -` (a number is taken as text). */
+export const CUSTOMER_REF = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/** What the host system's events may tell us. */
+export const HOST_EVENT_TYPES = ['customer.password_changed', 'customer.revoke_wechat'] as const;
+
+/** A host's reference in an event, its own id included: the shape of a customer id. */
+const HostRef = v.pipe(v.string(code('EVENT_INVALID')), v.regex(CUSTOMER_REF, code('EVENT_INVALID')));
+
+/**
+ * The host system's event to `POST /internal/events` (signed, as the BFF's calls to it are). Every
+ * failure, a missing key too, is EVENT_INVALID; keys beyond these are ignored.
+ */
+export const HostEvent = v.object(
+  {
+    id: HostRef,
+    type: v.picklist(HOST_EVENT_TYPES, code('EVENT_INVALID')),
+    data: v.object({ customerId: HostRef }, code('EVENT_INVALID')),
+  },
+  code('EVENT_INVALID'),
+);
+export type HostEvent = v.InferOutput<typeof HostEvent>;
+
 export const JssdkQuery = v.object({ url: single('URL_INVALID') });
 export const SmsInboxQuery = v.object({ phone: Phone });
 

@@ -136,6 +136,38 @@ test("the access log keeps the path, never the query string with WeChat's code a
   expect(readFileSync(real.accessLog, 'utf8')).not.toContain(marker);
 });
 
+/** A chunked POST of `size` bytes of JSON through nginx: the status and the body of the answer. */
+async function chunkedPost(origin: string, size: number): Promise<{ status: number; body: string }> {
+  const { request } = await import('node:http');
+  return new Promise((resolve, reject) => {
+    const req = request(`${origin}/api/sms/send`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
+    });
+    req.on('response', async (res) => {
+      let body = '';
+      for await (const chunk of res) body += String(chunk);
+      resolve({ status: res.statusCode ?? 0, body });
+    });
+    // nginx may answer and close before the body is all sent: the answer is what counts.
+    req.on('error', (err) => (req.destroyed ? undefined : reject(err)));
+    req.write('{"phone":"');
+    for (let sent = 0; sent < size; sent += 8192) req.write('1'.repeat(8192));
+    req.end('"}');
+  });
+}
+
+test('a chunked body over the limit is 413 through nginx: the BFF past 16 KiB, nginx past its own 1 MB', async ({
+  real,
+}) => {
+  const over = await chunkedPost(real.origin, 20_000);
+  expect([over.status, JSON.parse(over.body)]).toEqual([
+    413,
+    { error: { code: 'BODY_TOO_LARGE', message: '请求体过大' } },
+  ]);
+  expect((await chunkedPost(real.origin, 2_000_000)).status).toBe(413);
+});
+
 test('/internal/ stays unreachable through nginx, encoded slashes included', async ({ request }) => {
   const authorization = 'Bearer e2e-internal-token-0123456789abcdefghij';
   const direct = await request.post('/internal/customers/1/revoke-wechat', { headers: { authorization } });

@@ -185,6 +185,63 @@ describe('a client that hangs up mid-body', () => {
   });
 });
 
+/**
+ * Sends a POST whose body never ends (chunked, or a Content-Length far past the limit) and returns what
+ * came back and how long after the first byte of the answer the connection closed.
+ */
+async function endlessBody(bff: Bff, framing: 'chunked' | 'length') {
+  const { port } = new URL(bff.origin);
+  const header = framing === 'chunked' ? 'Transfer-Encoding: chunked' : `Content-Length: ${2 ** 40}`;
+  const piece = Buffer.alloc(64 * 1024, 'a');
+  const chunk = framing === 'chunked' ? Buffer.concat([Buffer.from('10000\r\n'), piece, Buffer.from('\r\n')]) : piece;
+  return new Promise<{ answer: string; closedAfterMs: number }>((resolve, reject) => {
+    let answer = '';
+    let answeredAt = 0;
+    const socket = connect(Number(port), '127.0.0.1', () => {
+      const start = '{"phone":"';
+      socket.write(`POST /api/sms/send HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n${header}\r\n\r\n`);
+      socket.write(framing === 'chunked' ? `${start.length.toString(16)}\r\n${start}\r\n` : start);
+      // As fast as the server takes it, for as long as the connection is open.
+      const pump = () => {
+        while (!socket.destroyed && socket.writable && socket.write(chunk));
+      };
+      socket.on('drain', pump);
+      pump();
+    });
+    const giveUp = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`no close 5 s on; answer so far: ${JSON.stringify(answer.slice(0, 200))}`));
+    }, 5000);
+    socket.on('data', (data: Buffer) => {
+      answeredAt ||= Date.now();
+      answer += data.toString('utf8');
+    });
+    // Its writes fail once the server has closed: that is the point, not a failure of the test.
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      clearTimeout(giveUp);
+      resolve({ answer, closedAfterMs: answeredAt ? Date.now() - answeredAt : -1 });
+    });
+  });
+}
+
+describe('a body over the limit', () => {
+  it.each(['chunked', 'length'] as const)(
+    'gets 413 BODY_TOO_LARGE, framed by %s, and nothing more of it is read',
+    async (framing) => {
+      const bff = await startBff();
+      const { answer, closedAfterMs } = await endlessBody(bff, framing);
+      expect(answer).toMatch(/^HTTP\/1\.1 413 /);
+      expect(answer).toMatch(/\r\nconnection: close\r\n/i);
+      const body = answer.slice(answer.indexOf('\r\n\r\n') + 4);
+      expect(JSON.parse(body)).toEqual({ error: { code: 'BODY_TOO_LARGE', message: '请求体过大' } });
+      // An endless body read on to its end would keep the connection open until the test gave up.
+      expect(closedAfterMs).toBeGreaterThanOrEqual(0);
+      expect(closedAfterMs).toBeLessThan(1000);
+    },
+  );
+});
+
 describe('paths that mean one thing to nginx and another to the router', () => {
   it.each([
     '/internal/customers/..%2F..%2Fapi/revoke-wechat',

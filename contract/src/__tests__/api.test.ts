@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
-import { AuthorizeQuery, BindBody, LoginBody, SmsSendBody } from '../api.js';
+import { AuthorizeQuery, BindBody, HostEvent, LoginBody, SmsSendBody } from '../api.js';
 
 /** What the BFF answers: the first failing rule's code, or the parsed value. */
 function check<S extends v.GenericSchema>(schema: S, input: unknown): string | v.InferOutput<S> {
@@ -52,5 +52,32 @@ describe('AuthorizeQuery', () => {
     expect(check(AuthorizeQuery, { scope: 'snsapi_login' })).toBe('SCOPE_INVALID');
     expect(check(AuthorizeQuery, { scope: ['snsapi_base', 'snsapi_base'] })).toBe('SCOPE_INVALID');
     expect(check(AuthorizeQuery, { platform: 'pc' })).toBe('PLATFORM_INVALID');
+  });
+});
+
+describe('HostEvent', () => {
+  const event = { id: 'evt-1', type: 'customer.password_changed', data: { customerId: 'C-1001' } };
+  it.each([
+    [{}],
+    [{ ...event, id: undefined }],
+    [{ ...event, id: 1 }],
+    [{ ...event, id: 'a b' }],
+    [{ ...event, type: 'customer.deleted' }],
+    [{ ...event, data: undefined }],
+    [{ ...event, data: null }],
+    [{ ...event, data: {} }],
+    [{ ...event, data: { customerId: 1001 } }],
+    [{ ...event, data: { customerId: 'x'.repeat(65) } }],
+  ])('%j → EVENT_INVALID, whichever rule fails', (body) => {
+    expect(check(HostEvent, body)).toBe('EVENT_INVALID');
+  });
+
+  it('passes a good one, and nothing else it was sent', () => {
+    const revoke = { ...event, type: 'customer.revoke_wechat', at: 1, data: { customerId: 'C:1.0_x', by: 'ops' } };
+    expect(check(HostEvent, revoke)).toEqual({
+      id: 'evt-1',
+      type: 'customer.revoke_wechat',
+      data: { customerId: 'C:1.0_x' },
+    });
   });
 });

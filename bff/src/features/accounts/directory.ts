@@ -1,12 +1,10 @@
+import { CUSTOMER_REF } from '@wxauth/contract';
 import * as v from 'valibot';
 import type { DirectoryConfig } from '../../platform/config.js';
 import { AppError } from '../../platform/errors.js';
 import type { CustomerClaim } from '../../adapters/store/store.js';
 import type { HostClient } from '../../adapters/host/client.js';
 import { HostUnreachable } from '../../adapters/host/client.js';
-
-/** A customer id the host gives: 1 to 64 of letters, digits and `. _ : -` (a number is taken as text). */
-export const CUSTOMER_REF = /^[A-Za-z0-9._:-]{1,64}$/;
 
 const Found = v.object({
   // A number only while JSON carries it exactly: a 64-bit id (a Java long) sent unquoted has already

@@ -1,3 +1,4 @@
+import type { HostEvent } from '@wxauth/contract';
 import { AppError } from '../../platform/errors.js';
 import type { Kv } from '../../adapters/kv/types.js';
 import type { Sessions } from '../session/index.js';
@@ -32,7 +33,7 @@ export function createOperations(deps: { store: Store; kv: Kv; sessions: Session
      */
     async receive(event: {
       id: string;
-      type: 'customer.password_changed' | 'customer.revoke_wechat';
+      type: HostEvent['type'];
       customerId: string;
     }): Promise<{ received: string; duplicate: boolean }> {
       // Marked done only once done: a retry that comes while the first try runs (or after it failed)

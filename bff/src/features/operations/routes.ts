@@ -1,21 +1,18 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
-import { AppError } from '../../platform/errors.js';
-import { CUSTOMER_REF } from '../accounts/index.js';
-import { SIGNATURE_HEADER, verify } from '../../adapters/host/signature.js';
-import type { AppRouter } from '../../platform/http/context.js';
+import { CUSTOMER_REF, HostEvent } from '@wxauth/contract';
 import type { Config, WechatApps } from '../../platform/config.js';
+import { AppError } from '../../platform/errors.js';
+import type { AppRouter } from '../../platform/http/context.js';
+import { requireInternalToken } from '../../platform/http/internalToken.js';
+import { validated } from '../../platform/http/validated.js';
 import type { Metrics } from '../../platform/metrics.js';
+import { requireHostSignature } from '../accounts/index.js';
 import type { Operations } from './operations.js';
-
-const digest = (s: string) => createHash('sha256').update(s).digest();
 
 export function operationsRoutes(
   router: AppRouter,
   deps: { config: Config; apps: WechatApps; operations: Operations; metrics: Metrics },
 ): void {
   const { config, apps, operations, metrics } = deps;
-  const expected = digest(`Bearer ${config.internalApiToken}`);
-
   // What the H5 app needs to know before it can choose a path: demo mode, PC QR login, and whether a
   // new user gives the profile before binding (only worth it when the PC app can use the unionid).
   router.get('/api/meta', (ctx) => {
@@ -44,8 +41,7 @@ export function operationsRoutes(
     ctx.body = await operations.ready();
   });
 
-  router.post('/internal/customers/:id/revoke-wechat', async (ctx) => {
-    if (!timingSafeEqual(digest(ctx.get('authorization')), expected)) throw new AppError(401, 'UNAUTHORIZED');
+  router.post('/internal/customers/:id/revoke-wechat', requireInternalToken(config.internalApiToken), async (ctx) => {
     const id = ctx.params.id ?? '';
     if (!CUSTOMER_REF.test(id)) throw new AppError(400, 'CUSTOMER_ID_INVALID');
     await operations.revoke(id);
@@ -55,22 +51,11 @@ export function operationsRoutes(
   // The host system's events to us, signed with HOST_SIGNING_SECRET as ours to it are: after a
   // password change, `customer.password_changed` drops the customer's WeChat bindings. A replay (the
   // same id again) is answered as done and changes nothing; an old signature is refused.
-  router.post('/internal/events', async (ctx) => {
-    const secrets = config.accounts.hostSecrets;
-    if (!secrets.length) throw new AppError(404, 'NOT_FOUND');
-    const verdict = verify(secrets, ctx.get(SIGNATURE_HEADER) || undefined, ctx.state.rawBody ?? '');
-    if (!verdict.ok) throw new AppError(401, 'SIGNATURE_INVALID', undefined, { reason: verdict.reason });
-    const event = ctx.state.body ?? {};
-    const { id, type, data } = event as { id?: unknown; type?: unknown; data?: { customerId?: unknown } };
-    const customerId = data?.customerId;
-    if (
-      typeof id !== 'string' ||
-      !/^[A-Za-z0-9._:-]{1,64}$/.test(id) ||
-      (type !== 'customer.password_changed' && type !== 'customer.revoke_wechat') ||
-      typeof customerId !== 'string' ||
-      !CUSTOMER_REF.test(customerId)
-    )
-      throw new AppError(400, 'EVENT_INVALID');
-    ctx.body = await operations.receive({ id, type, customerId });
-  });
+  router.post(
+    '/internal/events',
+    requireHostSignature(config.accounts.hostSecrets),
+    validated({ body: HostEvent }, async (ctx, { body: { id, type, data } }) => {
+      ctx.body = await operations.receive({ id, type, customerId: data.customerId });
+    }),
+  );
 }

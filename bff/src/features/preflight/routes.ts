@@ -1,12 +1,10 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Config, WechatApps } from '../../platform/config.js';
 import { AppError } from '../../platform/errors.js';
+import type { AppRouter } from '../../platform/http/context.js';
+import { requireInternalToken } from '../../platform/http/internalToken.js';
+import type { Limit } from '../../platform/http/limits.js';
 import { ECHO_HEADER, ECHO_PATH, validEchoProof, type Echo } from './echo.js';
 import { createPreflight } from './run.js';
-import type { AppRouter } from '../../platform/http/context.js';
-import type { Config, WechatApps } from '../../platform/config.js';
-import type { Limit } from '../../platform/http/limits.js';
-
-const digest = (s: string) => createHash('sha256').update(s).digest();
 
 /** The first value of a header as the client sent it, before TRUST_PROXY dropped it or not. */
 function rawHeader(raw: string[], name: string): string | null {
@@ -22,7 +20,6 @@ export function preflightRoutes(
   router: AppRouter,
   { config, apps, limit }: { config: Config; apps: WechatApps; limit: Limit },
 ): void {
-  const expected = digest(`Bearer ${config.internalApiToken}`);
   const trusted = new Set(config.trustedProxies);
   const preflight = createPreflight({ config, apps });
 
@@ -42,8 +39,12 @@ export function preflightRoutes(
     ctx.body = echo;
   });
 
-  router.get('/internal/preflight', limit('preflight', 10, 60_000), async (ctx) => {
-    if (!timingSafeEqual(digest(ctx.get('authorization')), expected)) throw new AppError(401, 'UNAUTHORIZED');
-    ctx.body = await preflight();
-  });
+  router.get(
+    '/internal/preflight',
+    limit('preflight', 10, 60_000),
+    requireInternalToken(config.internalApiToken),
+    async (ctx) => {
+      ctx.body = await preflight();
+    },
+  );
 }

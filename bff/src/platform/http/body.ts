@@ -1,11 +1,20 @@
 import type { IncomingMessage } from 'node:http';
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
 import { AppError, badRequest } from '../errors.js';
 import type { AppState } from './context.js';
 
 const LIMIT = 16 * 1024;
 
 const aborted = () => new AppError(499, 'CLIENT_CLOSED_REQUEST', '请求未完整送达');
+
+/**
+ * 413, and the connection closes once it is sent: otherwise Node would read the rest of the body
+ * (endless, for all it knows) to keep the connection alive for a next request.
+ */
+function tooLarge(ctx: Context): AppError {
+  ctx.set('Connection', 'close');
+  return new AppError(413, 'BODY_TOO_LARGE', '请求体过大');
+}
 
 /**
  * Parses a small JSON object body into `ctx.state.body`; anything else is a clear 4xx. Every POST must
@@ -28,8 +37,10 @@ export function jsonBody(): Middleware<AppState> {
       ctx.state.body = {};
       return next();
     }
-    if (length > LIMIT) throw new AppError(413, 'BODY_TOO_LARGE', '请求体过大');
-    const raw = await readBody(ctx.req);
+    if (length > LIMIT) throw tooLarge(ctx);
+    const raw = await readBody(ctx.req).catch((err: unknown) => {
+      throw err === TOO_LARGE ? tooLarge(ctx) : err;
+    });
     let parsed: unknown;
     try {
       parsed = JSON.parse(raw);
@@ -47,8 +58,10 @@ export function jsonBody(): Middleware<AppState> {
   };
 }
 
+const TOO_LARGE = new Error('body too large');
+
 /**
- * The body as text, at most LIMIT bytes. Read with listeners rather than `for await`, whose async
+ * The body as text, at most LIMIT bytes (rejects with TOO_LARGE past it). Read with listeners rather than `for await`, whose async
  * iterator costs more than the rest of a small body's parsing.
  */
 function readBody(req: IncomingMessage): Promise<string> {
@@ -63,9 +76,10 @@ function readBody(req: IncomingMessage): Promise<string> {
       size += chunk.length;
       chunks.push(chunk);
       if (size <= LIMIT) return;
-      done(new AppError(413, 'BODY_TOO_LARGE', '请求体过大'));
-      // No more of it is read: as when the body is abandoned, the connection ends.
-      req.destroy();
+      // No more of it is read; the connection stays open only to carry the 413 (a chunked body has
+      // no length to refuse it by before reading).
+      req.pause();
+      done(TOO_LARGE);
     };
     const onEnd = () => {
       done();

@@ -333,6 +333,62 @@ describe('POST /internal/events: the host tells us of a password change', () => 
     const bad = await send(bff, { id: 'x', type: 'customer.deleted', data: { customerId: 'C-1' } });
     expect([bad.status, (await body(bad)).error.code]).toEqual([400, 'EVENT_INVALID']);
   });
+
+  it('a malformed signature header is refused as such, before the body is read', async () => {
+    const { bff } = await withHost();
+    for (const header of ['v1=abc', 't=1,v1=nothex', `v1=${'a'.repeat(64)}`, 'sha256=whatever']) {
+      const res = await send(bff, { not: 'an event' }, { header });
+      expect([res.status, (await body(res)).error]).toMatchObject([
+        401,
+        { code: 'SIGNATURE_INVALID', reason: 'malformed' },
+      ]);
+    }
+  });
+
+  it.each<[string, unknown]>([
+    ['an empty object', {}],
+    ['no id', { type: 'customer.password_changed', data: { customerId: 'C-1001' } }],
+    ['a numeric id', { ...changed('x'), id: 7 }],
+    ['an id of 65 characters', changed('e'.repeat(65))],
+    ['an id with a space', changed('evt 1')],
+    ['an empty id', changed('')],
+    ['no type', { id: 'evt-1', data: { customerId: 'C-1001' } }],
+    ['a type in other case', { ...changed('evt-1'), type: 'Customer.Password_Changed' }],
+    ['no data', { id: 'evt-1', type: 'customer.password_changed' }],
+    ['null data', { ...changed('evt-1'), data: null }],
+    ['data as text', { ...changed('evt-1'), data: 'C-1001' }],
+    ['data as a list', { ...changed('evt-1'), data: ['C-1001'] }],
+    ['no customerId', { ...changed('evt-1'), data: {} }],
+    ['a numeric customerId', { ...changed('evt-1'), data: { customerId: 1001 } }],
+    ['a customerId of 65 characters', changed('evt-1', 'c'.repeat(65))],
+    ['a customerId with a slash', changed('evt-1', 'C/1001')],
+  ])('a signed event with %s is 400 EVENT_INVALID', async (_what, event) => {
+    const { bff } = await withHost();
+    const res = await send(bff, event);
+    expect([res.status, (await body(res)).error.code]).toEqual([400, 'EVENT_INVALID']);
+  });
+
+  it('a signed empty body is 400 EVENT_INVALID', async () => {
+    const { bff } = await withHost();
+    const res = await fetch(`${bff.origin}/internal/events`, {
+      method: 'POST',
+      headers: { 'x-wxauth-signature': sign(SECRET, '') },
+    });
+    expect([res.status, (await body(res)).error.code]).toEqual([400, 'EVENT_INVALID']);
+  });
+
+  it('takes both event types, and ignores fields it does not know', async () => {
+    const { bff } = await withHost();
+    const revoke = { id: 'evt-r', type: 'customer.revoke_wechat', data: { customerId: 'C-1002', by: 'ops' }, v: 2 };
+    const res = await send(bff, revoke);
+    expect([res.status, await res.json()]).toEqual([200, { received: 'evt-r', duplicate: false }]);
+  });
+
+  it('does not exist where no HOST_SIGNING_SECRET is set', async () => {
+    const bff = await startBff();
+    const res = await send(bff, changed('evt-1'));
+    expect([res.status, (await body(res)).error.code]).toEqual([404, 'NOT_FOUND']);
+  });
 });
 
 /** A host directory whose /customers/verify and /customers/lookup answers are the test's own. */

@@ -349,6 +349,26 @@ describe('POST /internal/customers/:id/revoke-wechat', () => {
     expect((await revoke(bff, '1', 'wrong')).status).toBe(401);
   });
 
+  it('asks for the token before it looks at the id, and only the whole token as Bearer will do', async () => {
+    const bff = await startBff();
+    const token = bff.config.internalApiToken;
+    const tries: Array<Record<string, string>> = [
+      {},
+      { authorization: token },
+      { authorization: `Basic ${token}` },
+      { authorization: `Bearer ${token.slice(0, -1)}` },
+      { authorization: `Bearer ${token}x` },
+    ];
+    for (const headers of tries)
+      for (const id of ['1', 'x'.repeat(65)]) {
+        const res = await fetch(`${bff.origin}/internal/customers/${id}/revoke-wechat`, { method: 'POST', headers });
+        expect([res.status, await res.json()]).toEqual([
+          401,
+          { error: { code: 'UNAUTHORIZED', message: 'a valid bearer token is required' } },
+        ]);
+      }
+  });
+
   it('drops the bindings and sessions of a customer', async () => {
     const bff = await startBff();
     const browser = await loggedIn(bff);
