@@ -4,7 +4,7 @@
 #   docker build --target bff -t wxauth-bff .   the BFF on Node 24, port 8080, SQLite in /data
 # Both run as users of their own, never root. The build stage runs scripts/build.sh, as CI does.
 #
-# Where Docker Hub or the npm registry cannot be reached (see the README's "Deploying with Docker"):
+# Where Docker Hub or the npm registry cannot be reached (see docs/guide/docker.md):
 #   --build-arg NODE_IMAGE=…     the Node 24 image to build and run the BFF on  (node:24-bookworm-slim)
 #   --build-arg NGINX_IMAGE=…    the official nginx image, or a copy of it      (nginx:stable-alpine)
 #   --build-arg NPM_REGISTRY=…   the npm registry or a mirror of it             (https://registry.npmjs.org/)

@@ -1,6 +1,6 @@
 // The company's own system, as the tests meet it: its customer directory (lookup by phone, account and
 // password) and its event receiver, on loopback. It checks every request's X-Wxauth-Signature with the
-// README's example (docs/examples/verify-signature.mjs) and counts what it refuses. Events are kept once
+// docs' example (docs/examples/verify-signature.mjs) and counts what it refuses. Events are kept once
 // per id, as a real receiver must (at least once delivery): `deliveries` counts every arrival.
 import { createServer } from 'node:http';
 import { verifyWxauthSignature } from '../docs/examples/verify-signature.mjs';
@@ -39,7 +39,7 @@ export async function startHostStandIn(options) {
     if (req.method !== 'POST') return answer(res, 405, { error: 'method' });
     if (!verifyWxauthSignature(options.secret, req.headers['x-wxauth-signature'], raw)) {
       state.refused++;
-      // As the README asks of a host: a refused signature is 403, never the 401 of a wrong password.
+      // As docs/guide/your-accounts.md asks of a host: a refused signature is 403, never the 401 of a wrong password.
       return answer(res, 403, { error: 'signature' });
     }
     const failing = state.failures.get(path) ?? 0;

@@ -180,7 +180,7 @@ before(async () => {
   closers.push(() => new Promise((r) => gateway.close(r)));
   run.smsUrl = `http://${gw}:${gateway.address().port}/sms`;
 
-  // The README's walk needs the demo (its simulator, its SMS inbox), which the production bff image
+  // The journey page's curl walk needs the demo (its simulator, its SMS inbox), which the production bff image
   // leaves out: the repository's own BFF in demo mode, as `pnpm start` runs it, behind a web container.
   const demoBff = spawn(process.execPath, [join(ROOT, 'bff/dist/server.js')], {
     env: {
@@ -420,11 +420,11 @@ test('both run as users of their own, never root', async () => {
   assert.deepEqual([...owners], ['101']);
 });
 
-test("the README's curl walk, every → line, through the web image", async () => {
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-  const from = readme.indexOf('### Walk the journey with curl');
-  const script = /```sh\n([\s\S]*?)```/.exec(readme.slice(from))?.[1];
-  assert.ok(from >= 0 && script?.includes('B=http://localhost:8080\n'), 'README: the curl walk');
+test("the journey page's curl walk, every → line, through the web image", async () => {
+  const journey = readFileSync(join(ROOT, 'docs/guide/journey.md'), 'utf8');
+  const from = journey.indexOf('## Walk the journey with curl');
+  const script = /```sh\n([\s\S]*?)```/.exec(journey.slice(from))?.[1];
+  assert.ok(from >= 0 && script?.includes('B=http://localhost:8080\n'), 'docs/guide/journey.md: the curl walk');
   const out = await new Promise((resolve, reject) =>
     execFile(
       'bash',
@@ -626,7 +626,7 @@ test('compose: nginx starts after both BFFs are healthy, and its first answer is
       .join('\n') + '\n',
   );
   const started = Date.now();
-  // As the README says it (the images above are its build's cache, with the same arguments).
+  // As docs/guide/docker.md says it (the images above are its build's cache, with the same arguments).
   await compose(['up', '-d', '--build']);
   t.diagnostic(`compose up: ${((Date.now() - started) / 1000).toFixed(1)} s`);
   const statuses = [];

@@ -1,4 +1,4 @@
-// How a host system checks X-Wxauth-Signature in Node (the README shows this file; a test runs it).
+// How a host system checks X-Wxauth-Signature in Node (docs/guide/your-accounts.md shows this file; tests run it).
 // Verify against the raw body, before parsing it: re-serialised JSON would not match.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 

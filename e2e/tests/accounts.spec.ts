@@ -47,7 +47,7 @@ test.describe('the host directory and both ways to bind', () => {
     await expect
       .poll(() => accounts.host.events().filter((e) => e.type === 'wechat.bound' && e.data.customerId === customerId))
       .toEqual([expect.objectContaining({ data: expect.objectContaining({ method: 'sms', phone }) })]);
-    // The stand-in checks every request's signature with the README's example: none was refused.
+    // The stand-in checks every request's signature with docs/examples/verify-signature.mjs: none was refused.
     expect(accounts.host.state.refused).toBe(0);
   });
 

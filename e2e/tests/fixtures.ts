@@ -109,8 +109,8 @@ function worker<T extends { stop(): Promise<void> }>(
 const DOCS = join(import.meta.dirname, '..', '..', 'docs', 'screenshots');
 
 /**
- * The page as <name>.png: into docs/screenshots (the README's) when that file is missing or
- * UPDATE_SCREENSHOTS=1, else into the run's output folder (test-results/screenshots). Chromium's
+ * The page as <name>.png: into docs/screenshots (the README's and the docs site's) when that file is
+ * missing or UPDATE_SCREENSHOTS=1, else into the run's output folder (test-results/screenshots). Chromium's
  * rendering differs by a pixel or two between runs, so a plain test run never rewrites the committed
  * pictures.
  */

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,13 +7,16 @@ import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startServer, type Running } from '../compose.js';
 
-const README = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+// The docs site's pages (docs/, once the README's sections): their code blocks run here as written.
+const DOCS = new URL('../../../docs/', import.meta.url);
+const page = (path: string) => readFileSync(new URL(path, DOCS), 'utf8');
 
-/** The first ```sh block after `heading`. */
-function shellBlock(heading: string): string {
-  const from = README.indexOf(heading);
-  const block = /```sh\n([\s\S]*?)```/.exec(README.slice(from));
-  if (from < 0 || !block) throw new Error(`README: no sh block after "${heading}"`);
+/** The first ```sh block after `heading` on the page. */
+function shellBlock(path: string, heading: string): string {
+  const text = page(path);
+  const from = text.indexOf(heading);
+  const block = /```sh\n([\s\S]*?)```/.exec(text.slice(from));
+  if (from < 0 || !block) throw new Error(`docs/${path}: no sh block after "${heading}"`);
   return block[1]!;
 }
 
@@ -30,7 +33,7 @@ afterEach(async () => {
   await running?.close();
 });
 
-describe('the README', () => {
+describe('the journey page (docs/guide/journey.md)', () => {
   it('the curl walk works exactly as written, every → line included, against a fresh demo', async () => {
     const port = await freePort();
     running = await startServer(
@@ -42,7 +45,7 @@ describe('the README', () => {
       { write: () => undefined },
       () => undefined,
     );
-    const script = shellBlock('### Walk the journey with curl');
+    const script = shellBlock('guide/journey.md', '## Walk the journey with curl');
     expect(script).toContain('B=http://localhost:8080\n');
     const { stdout } = await promisify(execFile)('bash', [
       '-euc',
@@ -54,14 +57,17 @@ describe('the README', () => {
   });
 });
 
-describe("the README's signature check for hosts", () => {
-  it('runs as written, accepting what the BFF signs and refusing a tampered, old or unsigned body', async () => {
-    const from = README.indexOf('### Signatures: `X-Wxauth-Signature`');
-    const block = /```js\n([\s\S]*?)```/.exec(README.slice(from));
+describe("the accounts page's signature check for hosts (docs/guide/your-accounts.md)", () => {
+  it('shows the file that runs, which accepts what the BFF signs and refuses a tampered, old or unsigned body', async () => {
+    const text = page('guide/your-accounts.md');
+    const from = text.indexOf('## Signatures: `X-Wxauth-Signature`');
+    const section = text.slice(from, text.indexOf('\n## ', from + 1));
     expect(from).toBeGreaterThan(0);
-    const file = join(mkdtempSync(join(tmpdir(), 'wxauth-readme-')), 'verify.mjs');
-    writeFileSync(file, block![1]!);
-    const { verifyWxauthSignature } = (await import(file)) as {
+    // The page includes the file (VitePress's snippet import), rather than a copy that could drift.
+    const shown = /^<<< @\/(\S+\.mjs)$/m.exec(section)?.[1];
+    expect(shown).toBe('examples/verify-signature.mjs');
+    expect(section).not.toContain('```js');
+    const { verifyWxauthSignature } = (await import(new URL(shown!, DOCS).href)) as {
       verifyWxauthSignature: (secret: string, header: unknown, body: string, now?: number) => boolean;
     };
     const { sign } = await import('../adapters/host/signature.js');
