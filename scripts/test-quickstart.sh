@@ -78,5 +78,8 @@ wait "$PID" || code=$?
 PID=
 [ "$code" = 0 ] || fail "stopped with Ctrl-C, it exited $code (a stopped demo exits 0)"
 if grep -E 'ELIFECYCLE|Update available|ERR_PNPM' "$LOG" >&2; then fail "pnpm's noise in what it printed"; fi
+# pnpm's banner shows only once it has seen a newer release: the repository's .npmrc turns it off.
+notifier=$(cd "$SCRATCH/wxauth" && env -i "${ENV[@]}" pnpm config get update-notifier)
+[ "$notifier" = false ] || fail "pnpm's update banner is on in the clone (update-notifier=$notifier)"
 grep -q 'DEMO MODE' "$LOG" || fail "the demo did not say it is the demo"
 echo "test:quickstart: 1 passed, 0 failed ($(($(date +%s) - STARTED)) s, machine node $MACHINE_NODE)"
