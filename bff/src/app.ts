@@ -6,7 +6,7 @@ import type { Kv } from './adapters/kv/types.js';
 import type { SmsProvider } from './adapters/sms/provider.js';
 import type { Store } from './adapters/store/store.js';
 import type { WechatClient } from './adapters/wechat/client.js';
-import { createDirectory } from './features/accounts/index.js';
+import { accountsRoutes, createDirectory, createRevocation } from './features/accounts/index.js';
 import { bindingRoutes, createAccount, createSmsCodes } from './features/binding/index.js';
 import { createJssdk, jssdkRoutes } from './features/jssdk/index.js';
 import { createLogin, createProfiles, loginRoutes } from './features/login/index.js';
@@ -126,7 +126,8 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   loginRoutes(router, { config, apps, cookies, login, limit });
   bindingRoutes(router, { cookies, account, limit });
   jssdkRoutes(router, { config, jssdk });
-  operationsRoutes(router, { config, apps, operations: createOperations({ store, kv, sessions }), metrics });
+  operationsRoutes(router, { config, apps, operations: createOperations({ store, kv }), metrics });
+  accountsRoutes(router, { config, revocation: createRevocation({ store, kv, sessions }) });
   proxyRoutes(router, { config, proxy: createProxy({ config, apps, kv, random, wechat }), limit });
   siteRoutes(router, {
     config,

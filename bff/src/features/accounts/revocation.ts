@@ -1,0 +1,47 @@
+import type { HostEvent } from '@wxauth/contract';
+import { AppError } from '../../platform/errors.js';
+import type { Kv } from '../../adapters/kv/types.js';
+import type { Sessions } from '../session/index.js';
+import type { Store } from '../../adapters/store/store.js';
+
+/** How long a host event's id is remembered: longer than a signature stays valid (5 minutes). */
+const EVENT_MEMORY_MS = 15 * 60_000;
+
+/**
+ * The host ends a customer's WeChat bindings and sessions: by its operators' call, or by a signed event
+ * (after a password change, say).
+ */
+export function createRevocation(deps: { store: Store; kv: Kv; sessions: Sessions }) {
+  const { store, kv, sessions } = deps;
+  const revoke = async (customerId: string, reason?: string) => {
+    await sessions.voidIdentities(await store.boundIdentities({ ref: customerId }));
+    if (!(await store.revokeCustomer(customerId, reason))) throw new AppError(404, 'CUSTOMER_NOT_FOUND');
+  };
+  return {
+    /** The host system drops a customer's WeChat bindings and sessions (after a password change, say). */
+    revoke: (customerId: string) => revoke(customerId),
+
+    /**
+     * A signed event from the host. Each id is acted on once: a replay within the signature's life is
+     * answered as a duplicate. A customer wxauth has never bound is no error (nothing to drop).
+     */
+    async receive(event: {
+      id: string;
+      type: HostEvent['type'];
+      customerId: string;
+    }): Promise<{ received: string; duplicate: boolean }> {
+      // Marked done only once done: a retry that comes while the first try runs (or after it failed)
+      // is acted on again, which a revoke allows.
+      if ((await kv.get(`hostevt:${event.id}`)) !== undefined) return { received: event.id, duplicate: true };
+      try {
+        await revoke(event.customerId, event.type === 'customer.password_changed' ? 'password_changed' : 'revoked');
+      } catch (err) {
+        if (!(err instanceof AppError && err.code === 'CUSTOMER_NOT_FOUND')) throw err;
+      }
+      await kv.set(`hostevt:${event.id}`, 1, EVENT_MEMORY_MS);
+      return { received: event.id, duplicate: false };
+    },
+  };
+}
+
+export type Revocation = ReturnType<typeof createRevocation>;
