@@ -67,7 +67,7 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=10s \
 
 FROM ${NODE_IMAGE} AS bff
 # Node 24's young generation grows to 128 MB on a large host; 8 MB semi-spaces keep the BFF near 150 MB
-# after 60,000 logins at the same CPU (docs/BENCHMARKS.md). A NODE_OPTIONS of yours replaces this: keep it.
+# after 60,000 logins at the same CPU (docs/reference/benchmarks.md). A NODE_OPTIONS of yours replaces this: keep it.
 ENV NODE_ENV=production PORT=8080 HOST=0.0.0.0 DATABASE_URL=sqlite:/data/wxauth.db \
     NODE_OPTIONS=--max-semi-space-size=8
 WORKDIR /app

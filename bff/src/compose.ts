@@ -61,7 +61,7 @@ export async function startServer(
     const bare = await store.localCustomersWithBareIds();
     if (bare > 0)
       throw new Error(
-        `CUSTOMER_DIRECTORY=webhook: ${bare} customers made by the built-in table have numeric ids that your directory's ids could repeat; rename them first (docs: "Switching from the built-in table")`,
+        `CUSTOMER_DIRECTORY=webhook: ${bare} customers made by the built-in table have numeric ids that your directory's ids could repeat; rename them first (docs/guide/your-accounts.md, "Switching from the built-in table")`,
       );
   }
 

@@ -17,6 +17,11 @@ export default defineConfig({
       };
     },
   },
+  vite: {
+    // mermaid's layout engines are chunks of up to 1.5 MB, fetched only by a page that draws a diagram of
+    // their kind (the elk one by none of ours): no warning for them on every build.
+    build: { chunkSizeWarningLimit: 1600 },
+  },
   themeConfig: {
     nav: [
       { text: 'Guide', link: '/guide/getting-started' },

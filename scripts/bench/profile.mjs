@@ -1,6 +1,6 @@
 // Where a CPU profile's busy time went: `node scripts/bench/profile.mjs <file.cpuprofile> [top]`.
 // Self time by area (a package, a file of the BFF, Node's internals, native code, GC) and the top
-// functions, as shares of the busy (non-idle) samples. Used for docs/BENCHMARKS.md's breakdowns.
+// functions, as shares of the busy (non-idle) samples. Used for docs/reference/benchmarks.md's breakdowns.
 import { readFileSync } from 'node:fs';
 
 const [file, topArg = '25'] = process.argv.slice(2);

@@ -62,7 +62,7 @@ const MESSAGES: Record<ErrorCode, string> = {
 };
 
 /**
- * The one error type the BFF throws on purpose. `code` is one of the contract's (README, "Error
+ * The one error type the BFF throws on purpose. `code` is one of the contract's (docs/reference/http-api.md, "Error
  * codes"); `message` is shown to users when `expose` is true, and replaced by a generic one otherwise.
  */
 export class AppError extends Error {

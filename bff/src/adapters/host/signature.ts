@@ -10,7 +10,7 @@ const hmac = (secret: string, timestamp: number, body: string) =>
 
 /**
  * `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" with the shared secret>`: Stripe's rule, so a
- * host can verify it with the few lines the README shows in Node, Java or PHP.
+ * host can verify it with the few lines docs/guide/your-accounts.md shows in Node, Java or PHP.
  */
 export function sign(secret: string, body: string, nowMs: number = Date.now()): string {
   const t = Math.floor(nowMs / 1000);

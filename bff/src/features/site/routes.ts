@@ -57,7 +57,7 @@ export function siteRoutes(
 
   router.get('/.well-known/jwks.json', (ctx) => {
     ctx.body = site.jwks();
-    // Verifiers fetch it often; a new key is added well before it signs (README, rotation).
+    // Verifiers fetch it often; a new key is added well before it signs (docs/guide/your-services.md, rotation).
     ctx.set('Cache-Control', 'public, max-age=300');
   });
 }
