@@ -28,7 +28,7 @@ const MESSAGES: Record<ErrorCode, string> = {
   PHONE_INVALID: '请输入正确的中国大陆手机号',
   SMS_RATE_LIMITED: '发送太频繁，请稍后再试',
   SMS_SEND_FAILED: '短信发送失败，请稍后重试',
-  SMS_CODE_INVALID: '请输入6位数字验证码',
+  SMS_CODE_INVALID: '请输入 6 位数字验证码',
   SMS_CODE_EXHAUSTED: '验证码错误次数过多，请重新获取',
   SMS_CODE_EXPIRED: '验证码已失效，请重新获取',
   ALREADY_BOUND: '已绑定手机号',

@@ -11,7 +11,7 @@ vi.mock('@/api/auth', () => ({ getMeta: async () => ({ demo: false, websiteLogin
 const { default: BindPhoneView } = await import('../views/BindPhoneView.vue');
 const { useSessionStore } = await import('../stores/session');
 
-const CODE_ERROR = '请输入6位数字验证码';
+const CODE_ERROR = '请输入 6 位数字验证码';
 const PHONE_ERROR = '请输入正确的手机号';
 
 async function mountView(plugins: Plugin[] = []) {
