@@ -65,7 +65,7 @@ test('snsapi_userinfo: the user refuses, and is told so with a way to try again'
   await wechatUser(user);
   await page.goto('/profile');
   await page.getByRole('button', { name: '拒绝' }).click();
-  await expect(page.getByRole('alert')).toHaveText('你已拒绝授权，登录需要你的授权。');
+  await expect(page.getByRole('alert')).toHaveText('你已拒绝授权，登录需要你的授权');
   expect(page.url()).toMatch(/\/auth$/);
   await shot(page, 'auth-refused');
   await page.getByRole('button', { name: '重新登录' }).click();
@@ -163,7 +163,7 @@ test('a snapshot-page user is told to open the full page', async ({ page, wechat
   await wechatUser(`snapshot-${unique().user}`);
   // /profile asks for snsapi_userinfo, which WeChat grants a snapshot page silently (快照页模式).
   await page.goto('/profile');
-  await expect(page.getByRole('alert')).toHaveText('请点击"使用完整服务"打开完整页面后再登录。');
+  await expect(page.getByRole('alert')).toHaveText('请点击"使用完整服务"打开完整页面后再登录');
 });
 
 test('MP_verify: byte-exact as text/plain from dist/, and from the mounted folder without a rebuild', async ({
