@@ -5,7 +5,7 @@ import type { AppState } from './context.js';
 
 const LIMIT = 16 * 1024;
 
-const aborted = () => new AppError(499, 'CLIENT_CLOSED_REQUEST', '请求未完整送达');
+const aborted = () => new AppError(499, 'CLIENT_CLOSED_REQUEST');
 
 /**
  * Parses a small JSON object body into `ctx.state.body`; anything else is a clear 4xx. Every POST must
@@ -23,18 +23,18 @@ export function jsonBody(): Middleware<AppState> {
     }
     // The usual header as the app sends it, without parsing it; anything else as type-is reads it.
     if (ctx.req.headers['content-type'] !== 'application/json' && !ctx.is('application/json'))
-      throw new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', '请求体须为 JSON');
+      throw new AppError(415, 'UNSUPPORTED_MEDIA_TYPE');
     if (empty) {
       ctx.state.body = {};
       return next();
     }
-    if (length > LIMIT) throw new AppError(413, 'BODY_TOO_LARGE', '请求体过大');
+    if (length > LIMIT) throw new AppError(413, 'BODY_TOO_LARGE');
     const raw = await readBody(ctx.req);
     let parsed: unknown;
     try {
       parsed = JSON.parse(raw);
     } catch {
-      throw badRequest('BAD_JSON', '请求体不是合法的 JSON');
+      throw badRequest('BAD_JSON');
     }
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
       throw badRequest('BAD_JSON', '请求体须为 JSON 对象');
@@ -63,7 +63,7 @@ function readBody(req: IncomingMessage): Promise<string> {
       size += chunk.length;
       chunks.push(chunk);
       if (size <= LIMIT) return;
-      done(new AppError(413, 'BODY_TOO_LARGE', '请求体过大'));
+      done(new AppError(413, 'BODY_TOO_LARGE'));
       // No more of it is read: as when the body is abandoned, the connection ends.
       req.destroy();
     };

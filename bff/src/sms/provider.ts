@@ -7,7 +7,7 @@ export interface SmsProvider {
   send(phone: string, code: string): Promise<void>;
 }
 
-const sendFailed = () => new AppError(502, 'SMS_SEND_FAILED', '短信发送失败，请稍后重试');
+const sendFailed = () => new AppError(502, 'SMS_SEND_FAILED');
 
 /**
  * Demo only: keeps the last code per phone for `GET /api/dev/sms-inbox`. The code itself is never
