@@ -1,12 +1,13 @@
-import type {
-  BindResult,
-  ErrorBody,
-  JssdkConfig,
-  LoginResult,
-  Meta,
-  QrLogin,
-  SessionInfo,
-  SmsSent,
+import {
+  NETWORK_MESSAGE,
+  type BindResult,
+  type ErrorBody,
+  type JssdkConfig,
+  type LoginResult,
+  type Meta,
+  type QrLogin,
+  type SessionInfo,
+  type SmsSent,
 } from '@wxauth/contract';
 import { ApiError } from './errors.js';
 import { fetchTransport } from './fetch.js';
@@ -47,8 +48,6 @@ export interface WxauthClient {
   onUnauthorized: ((error: ApiError) => void) | undefined;
 }
 
-const NETWORK = '网络异常，请检查网络后重试';
-
 export function createClient({
   baseUrl = '',
   transport = fetchTransport(),
@@ -69,12 +68,16 @@ export function createClient({
         timeout,
       });
     } catch {
-      throw new ApiError(0, 'NETWORK', NETWORK);
+      throw new ApiError(0, 'NETWORK', NETWORK_MESSAGE);
     }
     const { status, data } = answer;
     if (status >= 200 && status < 300) return data as T;
     const reply = (data as Partial<ErrorBody> | null | undefined)?.error;
-    const { code = `HTTP_${status}` as const, message = NETWORK, ...details } = typeof reply === 'object' ? reply : {};
+    const {
+      code = `HTTP_${status}` as const,
+      message = NETWORK_MESSAGE,
+      ...details
+    } = typeof reply === 'object' ? reply : {};
     const error = new ApiError(status, code, message, details);
     if (code === 'SESSION_REQUIRED' && !probe) client.onUnauthorized?.(error);
     throw error;

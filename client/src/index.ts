@@ -7,3 +7,5 @@ export { fetchTransport, type FetchTransportOptions } from './fetch.js';
 export type { Transport, TransportRequest, TransportResponse } from './transport.js';
 export { uniTransport, type UniRequest, type UniRequestOptions, type UniTransportOptions } from './uni.js';
 export type { ErrorCode, ErrorDetails, LoginResult, Meta, Scope, SessionInfo } from '@wxauth/contract';
+// The words a front end shows for a failed call, owned with the codes: a uni-app page needs no copy of them.
+export { ERROR_MESSAGES, FAILED_MESSAGE, NETWORK_MESSAGE, userMessage } from '@wxauth/contract';

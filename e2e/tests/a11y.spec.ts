@@ -191,7 +191,9 @@ test.describe('both ways to bind (BIND_METHODS=sms,password)', () => {
     const focused = () =>
       page.evaluate(() => {
         const el = document.activeElement as HTMLInputElement;
-        const { outlineStyle, outlineWidth } = getComputedStyle(el);
+        // A field's ring is drawn around its row (the label, the input, a button), not the input alone.
+        const ringed = el.matches('.van-field__control') ? el.closest('.van-field')! : el;
+        const { outlineStyle, outlineWidth } = getComputedStyle(ringed);
         const name = el.getAttribute('aria-label') ?? el.labels?.[0]?.textContent ?? el.textContent;
         const role = el.getAttribute('role') ?? el.tagName.toLowerCase();
         // The panel's name would be all its text: its role says enough.

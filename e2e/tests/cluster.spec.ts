@@ -199,7 +199,7 @@ test('Redis stopped: the H5 app says the login service is unavailable, and the r
   try {
     await page.goto(`${cluster.origin}/`);
     // The app sends the visitor through /auth; the BFF cannot start a flow and sends them back.
-    await expect(page.getByRole('alert')).toHaveText('登录服务暂时不可用，请稍后重试。');
+    await expect(page.getByRole('alert')).toHaveText('服务暂时不可用，请稍后重试');
     await expect(page).toHaveURL(/\/auth\?error=SERVICE_UNAVAILABLE$/);
     await shot(page, 'auth-unavailable');
   } finally {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { BIND_METHODS, type BindMethod } from '@wxauth/contract';
+import { BIND_METHODS, ERROR_MESSAGES, type BindMethod } from '@wxauth/contract';
 import { isIP } from 'node:net';
 import { parseAllowedHosts } from './hosts.js';
 import { DEMO_PROFILE_KEY, DEMO_SECRET, demoJwtKeysFile } from './demoDefaults.js';
@@ -322,7 +322,7 @@ export function internalHost(hostname: string): boolean {
   return a === 127 || a === 10 || (a === 172 && b! >= 16 && b! <= 31) || (a === 192 && b === 168);
 }
 
-const DEFAULT_UNKNOWN_PHONE_MESSAGE = '该手机号尚未注册，请先注册或使用账号密码登录';
+const DEFAULT_UNKNOWN_PHONE_MESSAGE = ERROR_MESSAGES.PHONE_NOT_REGISTERED;
 
 function accountsConfig(
   get: (name: string) => string | undefined,

@@ -1,4 +1,4 @@
-import { ApiError, createClient, uniTransport, type SessionInfo } from '@wxauth/client';
+import { ApiError, createClient, NETWORK_MESSAGE, uniTransport, userMessage, type SessionInfo } from '@wxauth/client';
 import { AUTH_PAGE } from './boot';
 
 /**
@@ -41,6 +41,11 @@ export async function guard(page: 'home' | 'bind'): Promise<SessionInfo | null> 
   return null;
 }
 
-/** Words fit to show for a failed call: the BFF's own message (in Chinese), or the network's. */
-export const messageOf = (error: unknown): string =>
-  error instanceof ApiError ? error.message : '网络异常，请检查网络后重试';
+/**
+ * Words fit to show for a failed call: the contract's for its code, as the H5 app shows them (the
+ * operator's own for an unknown phone); `fallback` for a code no user can act on.
+ */
+export const messageOf = (error: unknown, fallback?: string): string =>
+  error instanceof ApiError
+    ? userMessage(error.code, { details: error.details, fallback, serverMessage: error.message })
+    : NETWORK_MESSAGE;

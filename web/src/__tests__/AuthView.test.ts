@@ -44,7 +44,7 @@ describe('the auth page after a refusal', () => {
     sessionStorage.setItem('wxauth.flow', JSON.stringify({ returnTo: '/profile', scope: 'snsapi_userinfo' }));
     callback = { code: null, state: STATE };
     const wrapper = await mountAuth();
-    expect(wrapper.get('[role="alert"]').text()).toBe('你已拒绝授权，登录需要你的授权。');
+    expect(wrapper.get('[role="alert"]').text()).toBe('你已拒绝授权，登录需要你的授权');
     expect(wrapper.find('a.skip').exists()).toBe(false);
   });
 
@@ -115,6 +115,6 @@ describe("the auth page for a signed-in user, from WeChat's consent page again (
     callback = { code: 'C0DE', state: STATE };
     const wrapper = await mountAuth();
     expect(replace).not.toHaveBeenCalled();
-    expect(wrapper.get('[role="alert"]').text()).toBe('登录请求已失效，请重新登录。');
+    expect(wrapper.get('[role="alert"]').text()).toBe('登录请求已失效，请重新登录');
   });
 });

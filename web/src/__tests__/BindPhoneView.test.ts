@@ -10,8 +10,9 @@ vi.mock('@/api/account', () => ({ sendSms: () => sendSms(), bindPhone: vi.fn() }
 vi.mock('@/api/auth', () => ({ getMeta: async () => ({ demo: false, websiteLogin: false }) }));
 const { default: BindPhoneView } = await import('../views/BindPhoneView.vue');
 const { useSessionStore } = await import('../stores/session');
+const { ApiError } = await import('../api/http');
 
-const CODE_ERROR = '请输入6位数字验证码';
+const CODE_ERROR = '请输入 6 位数字验证码';
 const PHONE_ERROR = '请输入正确的手机号';
 
 async function mountView(plugins: Plugin[] = []) {
@@ -79,6 +80,7 @@ describe('the bind page', () => {
     const { wrapper, phone, send } = await mountView();
     await phone.setValue('13800138000');
     await wrapper.get('form').trigger('submit');
+    await flushPromises();
     expect(wrapper.text()).toContain(CODE_ERROR);
     await send();
     await flushPromises();
@@ -96,6 +98,7 @@ describe('the bind page', () => {
     expect(wrapper.text()).toContain(CODE_ERROR);
     await code.setValue('');
     await wrapper.get('form').trigger('submit');
+    await flushPromises();
     expect(wrapper.text()).toContain(CODE_ERROR);
   });
 
@@ -145,6 +148,25 @@ describe('the bind page', () => {
     await flushPromises();
     expect(fresh.wrapper.text()).toContain(PHONE_ERROR);
     expect(sendSms).not.toHaveBeenCalled();
+  });
+
+  it('a wrong code: said in the one region below the card, the code emptied and focused for the right one', async () => {
+    const pinia = createTestingPinia({ createSpy: vi.fn, stubActions: (_action, store) => store.$id === 'session' });
+    const { wrapper, phone, code } = await mountView([pinia]);
+    vi.mocked(useSessionStore().bind).mockRejectedValueOnce(
+      new ApiError(400, 'SMS_CODE_INVALID', '验证码错误，还可尝试 4 次', { triesLeft: 4 }),
+    );
+    await phone.setValue('13800138000');
+    await code.setValue('123456');
+    await wrapper.get('form').trigger('submit');
+    await flushPromises();
+    expect(wrapper.findAll('[role="alert"]').map((a) => a.text())).toEqual(['验证码错误，还可尝试 4 次']);
+    expect(wrapper.get('.van-cell-group').text()).not.toContain('验证码错误');
+    expect((code.element as HTMLInputElement).value).toBe('');
+    expect(document.activeElement).toBe(code.element);
+    // Empty again, the field is no mistake until the next submit: the server's words stay.
+    await code.trigger('blur');
+    expect(wrapper.get('[role="alert"]').text()).toBe('验证码错误，还可尝试 4 次');
   });
 
   it('counts the resend cooldown down by the second, the button disabled until it is over', async () => {

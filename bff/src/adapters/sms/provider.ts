@@ -7,7 +7,7 @@ export interface SmsProvider {
   send(phone: string, code: string): Promise<void>;
 }
 
-const sendFailed = () => new AppError(502, 'SMS_SEND_FAILED', '短信发送失败，请稍后重试');
+const sendFailed = () => new AppError(502, 'SMS_SEND_FAILED');
 
 /**
  * Demo only: keeps the last code per phone for `GET /api/dev/sms-inbox`. The code itself is never
@@ -41,7 +41,7 @@ export function createWebhookSms(options: {
             'content-type': 'application/json',
             ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
           },
-          body: JSON.stringify({ phone, code, ttlSeconds: 300, text: `您的验证码是${code}，5分钟内有效。` }),
+          body: JSON.stringify({ phone, code, ttlSeconds: 300, text: `您的验证码是 ${code}，5 分钟内有效。` }),
           signal: AbortSignal.timeout(options.timeoutMs ?? 5000),
         });
         await res.arrayBuffer();

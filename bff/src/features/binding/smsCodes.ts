@@ -51,9 +51,7 @@ export function createSmsCodes(deps: {
       ]);
       if (!limit.ok) {
         const retryAfterSeconds = Math.ceil(limit.retryAfterMs / 1000);
-        throw new AppError(429, 'SMS_RATE_LIMITED', `发送太频繁，请 ${retryAfterSeconds} 秒后再试`, {
-          retryAfterSeconds,
-        });
+        throw new AppError(429, 'SMS_RATE_LIMITED', undefined, { retryAfterSeconds });
       }
       const code = deps.random.digits(6);
       const record: CodeRecord = {
@@ -96,9 +94,7 @@ export function createSmsCodes(deps: {
         await kv.del(codeKey(p.sessionKey));
         throw badRequest('SMS_CODE_EXHAUSTED');
       }
-      throw badRequest('SMS_CODE_INVALID', `验证码错误，还可尝试 ${MAX_TRIES - tries} 次`, {
-        triesLeft: MAX_TRIES - tries,
-      });
+      throw badRequest('SMS_CODE_INVALID', undefined, { triesLeft: MAX_TRIES - tries });
     },
   };
 }

@@ -75,10 +75,9 @@ export function createJssdk(deps: {
       try {
         url = new URL(String(rawUrl));
       } catch {
-        throw badRequest('URL_INVALID', 'url 须为本站页面的完整地址');
+        throw badRequest('URL_INVALID');
       }
-      if (typeof rawUrl !== 'string' || !origins.has(url.origin))
-        throw badRequest('URL_INVALID', 'url 须为本站页面的完整地址');
+      if (typeof rawUrl !== 'string' || !origins.has(url.origin)) throw badRequest('URL_INVALID');
       const pageUrl = rawUrl.split('#')[0]!;
       const nonceStr = deps.random.alnum(16);
       const timestamp = Math.floor(now() / 1000);

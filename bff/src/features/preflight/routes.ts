@@ -26,7 +26,7 @@ export function preflightRoutes(
   router.get(ECHO_PATH, (ctx) => {
     // Without a proof this path is like any other unknown one.
     if (!validEchoProof(config.internalApiToken, ctx.get(ECHO_HEADER), Date.now()))
-      throw new AppError(404, 'NOT_FOUND', '没有这个接口');
+      throw new AppError(404, 'NOT_FOUND');
     const peer = (ctx.req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
     const echo: Echo = {
       ip: ctx.ip.replace(/^::ffff:/, ''),

@@ -5,7 +5,7 @@ import type { AppState } from './context.js';
 
 const LIMIT = 16 * 1024;
 
-const aborted = () => new AppError(499, 'CLIENT_CLOSED_REQUEST', '请求未完整送达');
+const aborted = () => new AppError(499, 'CLIENT_CLOSED_REQUEST');
 
 /**
  * 413, and the connection closes once it is sent: otherwise Node would read the rest of the body
@@ -13,7 +13,7 @@ const aborted = () => new AppError(499, 'CLIENT_CLOSED_REQUEST', '请求未完�
  */
 function tooLarge(ctx: Context): AppError {
   ctx.set('Connection', 'close');
-  return new AppError(413, 'BODY_TOO_LARGE', '请求体过大');
+  return new AppError(413, 'BODY_TOO_LARGE');
 }
 
 /**
@@ -32,7 +32,7 @@ export function jsonBody(): Middleware<AppState> {
     }
     // The usual header as the app sends it, without parsing it; anything else as type-is reads it.
     if (ctx.req.headers['content-type'] !== 'application/json' && !ctx.is('application/json'))
-      throw new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', '请求体须为 JSON');
+      throw new AppError(415, 'UNSUPPORTED_MEDIA_TYPE');
     if (empty) {
       ctx.state.body = {};
       return next();
@@ -45,7 +45,7 @@ export function jsonBody(): Middleware<AppState> {
     try {
       parsed = JSON.parse(raw);
     } catch {
-      throw badRequest('BAD_JSON', '请求体不是合法的 JSON');
+      throw badRequest('BAD_JSON');
     }
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
       throw badRequest('BAD_JSON', '请求体须为 JSON 对象');

@@ -10,9 +10,8 @@ export function errorHandler(): Middleware<AppState> {
   return async (ctx, next) => {
     try {
       await next();
-      if (ctx.status === 404 && ctx.body === undefined) throw new AppError(404, 'NOT_FOUND', '没有这个接口');
-      if (ctx.status === 405 && ctx.body === undefined)
-        throw new AppError(405, 'METHOD_NOT_ALLOWED', '不支持该请求方法');
+      if (ctx.status === 404 && ctx.body === undefined) throw new AppError(404, 'NOT_FOUND');
+      if (ctx.status === 405 && ctx.body === undefined) throw new AppError(405, 'METHOD_NOT_ALLOWED');
     } catch (caught) {
       const err = asAppError(caught);
       const known = err instanceof AppError;

@@ -19,7 +19,7 @@ export function sameOriginWrites(origins: string[]): Middleware<AppState> {
     const site = ctx.get('sec-fetch-site');
     const origin = ctx.get('origin');
     const fromHere = site === 'same-origin' || (origin ? allowed.has(origin) : !site);
-    if (!fromHere) throw new AppError(403, 'CROSS_ORIGIN_REQUEST', '请求来源不是本站页面，已拒绝');
+    if (!fromHere) throw new AppError(403, 'CROSS_ORIGIN_REQUEST');
     return next();
   };
 }

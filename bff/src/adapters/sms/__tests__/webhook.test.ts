@@ -28,7 +28,7 @@ describe('webhook SMS provider', () => {
       {
         auth: 'Bearer T0KEN',
         type: 'application/json',
-        body: { phone: '13800138000', code: '123456', ttlSeconds: 300, text: '您的验证码是123456，5分钟内有效。' },
+        body: { phone: '13800138000', code: '123456', ttlSeconds: 300, text: '您的验证码是 123456，5 分钟内有效。' },
       },
     ]);
   });
