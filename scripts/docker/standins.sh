@@ -9,8 +9,8 @@
 # Prints NAME=image for each one asked for (NODE_IMAGE=wxauth-standin/node:24, NGINX_IMAGE=…,
 # MYSQL_IMAGE=…, REDIS_IMAGE=…). Each image carries a hash of its recipe (this folder; for node, the
 # Node version): one whose recipe is unchanged is kept, so a second run builds nothing.
-#   node     Node 24 with its headers, and npm, from this machine: the node that runs this script's
-#            `node` (under pnpm, the workspace's node@24 devDependency, whatever the machine's Node is)
+#   node     Node 24 with its headers, and npm, from this machine: the node on PATH when it is 24, else
+#            the repository's node@24 devDependency (pnpm install brings it, whatever the machine's Node)
 #   nginx    Debian's nginx-light with the official image's start-up (templates, /docker-entrypoint.d)
 #   mariadb  MariaDB 10.11 for mysql:8.4, with the official image's MYSQL_* variables
 #   redis    Redis 7.0 for redis:7-alpine
@@ -120,10 +120,15 @@ node_headers_prefix() {
 
 node_context() { # -> a build context with this machine's Node 24 and npm
   local version real prefix npmdir ctx
-  # The binary itself: under pnpm, `node` on PATH is a shell script that runs the devDependency's binary.
-  real=$(readlink -f "$(node -p process.execPath)") || die "no node on PATH"
-  version=$("$real" -p process.versions.node)
-  case $version in 24.*) ;; *) die "the node stand-in needs Node 24 (run it through pnpm), found $version" ;; esac
+  # The binary itself: the node on PATH when it is 24 (under pnpm, a shell script that runs the
+  # devDependency's binary), else the repository's node@24 devDependency that pnpm install brought.
+  real=$(readlink -f "$(node -p process.execPath 2>/dev/null)" 2>/dev/null || true)
+  case $("${real:-false}" -p process.versions.node 2>/dev/null) in
+    24.*) ;;
+    *) real=$(readlink -f "$HERE/../../node_modules/node/bin/node" 2>/dev/null || true) ;;
+  esac
+  version=$("${real:-false}" -p process.versions.node 2>/dev/null || true)
+  case $version in 24.*) ;; *) die "the node stand-in needs Node 24: run pnpm install in the repository first" ;; esac
   prefix=$(node_headers_prefix "$real") || die "no headers (include/node) found for $real"
   npmdir=$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")
   [ -f "$npmdir/package.json" ] || die "npm not found beside $(command -v npm)"
