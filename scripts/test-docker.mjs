@@ -253,6 +253,7 @@ before(async () => {
     return { subnet, gateway, web: hostAt(subnet, 10), webDemo: hostAt(subnet, 11) };
   });
   const gw = run.net.gateway;
+  console.error(`test:docker: run ${RUN.id}: test network ${NET} on ${run.net.subnet}`);
   [run.webPort, run.webDemoPort, run.demoSimPort] = await freePorts(3);
   [run.demoBffPort] = await freePorts(1, gw);
 
