@@ -300,13 +300,13 @@ before(async () => {
 });
 
 after(async () => {
-  if (process.env.WXAUTH_DOCKER_KEEP === '1') {
-    console.error(`test:docker: kept what run ${RUN.id} made (label ${RUN_LABEL}=${RUN.id})`);
-    return;
-  }
-  await removeLeftovers();
+  // Kept: what Docker has of the run, and its folder; its servers and the demo BFF stop all the same (the
+  // run would not end while they listen).
+  const keep = process.env.WXAUTH_DOCKER_KEEP === '1';
+  if (keep) console.error(`test:docker: kept what run ${RUN.id} made (label ${RUN_LABEL}=${RUN.id}), and ${WORK}`);
+  else await removeLeftovers();
   for (const close of closers.reverse()) await close();
-  rmSync(WORK, { recursive: true, force: true });
+  if (!keep) rmSync(WORK, { recursive: true, force: true });
 });
 
 // ------------------------------------------------------------------------------------------ images
