@@ -12,6 +12,8 @@ export default defineConfig({
   test: {
     projects: [
       { test: { name: 'contract', root: 'contract', include: ['src/**/*.test.ts'] } },
+      // The repository's scripts' own helpers (plain ESM, as the scripts run them).
+      { test: { name: 'scripts', root: 'scripts', include: ['**/*.test.mjs'] } },
       { resolve: { alias }, test: { name: 'client', root: 'client', include: ['src/**/*.test.ts'] } },
       { resolve: { alias }, test: { name: 'wechat-sim', root: 'wechat-sim', include: ['src/**/*.test.ts'] } },
       {

@@ -5,16 +5,31 @@
 //
 // Containers reach this machine's test services (WeChat's simulator, an SMS gateway, a demo BFF) on the
 // test network's gateway address, the host's side of the bridge; everything published is on 127.0.0.1.
+//
+// Runs may share a daemon (two clones, CI beside a developer): each names what it makes after a run id
+// (containers, images, volumes, networks, the compose project), labels it with the id and its owner, and
+// removes only its own and those of runs whose process is gone (scripts/docker/runs.mjs). Its networks
+// are on subnets Docker picks; its published ports are free ones.
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, request } from 'node:http';
 import { createServer as createTcpServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
+import { RUN_LABEL, hostAt, hostRoutes, newRun, toRemove, unfit } from './docker/runs.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DOCKER = process.env.DOCKER ?? 'docker';
@@ -31,10 +46,12 @@ const BASES = {
 };
 const NPM_REGISTRY = env('NPM_REGISTRY');
 const EXTRA_CA_FILE = env('EXTRA_CA_FILE');
-/** Every container, network and volume this run makes carries this label, and its names this prefix. */
-const LABEL = 'org.wxauth.test=docker';
-const P = 'wxauth-test';
+/** Every container, image, network and volume this run makes carries its labels, and its names its prefix. */
+const RUN = newRun();
+const P = RUN.prefix;
+const LABELS = Object.entries(RUN.labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]);
 const NET = `${P}-net`;
+const IMAGES = { bff: `wxauth-bff:test-${RUN.id}`, web: `wxauth-web:test-${RUN.id}` };
 const WORK = mkdtempSync(join(tmpdir(), 'wxauth-docker-'));
 chmodSync(WORK, 0o755);
 
@@ -126,15 +143,100 @@ const json = (body) => ({
   body: JSON.stringify(body),
 });
 
-/** What an earlier run left (one that was killed, or WXAUTH_DOCKER_KEEP=1), and this run's. */
+const gone = (stderr) => /no such|not found/i.test(stderr);
+
+/**
+ * This run's containers, images, volumes and networks, and those a run whose process is gone left (killed,
+ * or WXAUTH_DOCKER_KEEP=1); never another live run's. Docker's error, when a removal fails, is the error.
+ */
 async function removeLeftovers() {
-  const ids = async (label) =>
-    (await docker(['ps', '-aq', '--filter', `label=${label}`])).stdout.split('\n').filter(Boolean);
-  const containers = [...(await ids(LABEL)), ...(await ids(`com.docker.compose.project=${P}`))];
-  if (containers.length) await docker(['rm', '-f', '-v', ...containers]);
-  for (const network of [NET, `${P}_wxauth`]) await docker(['network', 'rm', network], { check: false });
-  for (const volume of [`${P}-data`, `${P}_mysql`, `${P}_redis`])
-    await docker(['volume', 'rm', volume], { check: false });
+  const kinds = {
+    container: [
+      ['ps', '-aq'],
+      ['inspect', '--type', 'container', '-f', '{{.Id}} {{json .Config.Labels}}'],
+    ],
+    image: [
+      ['images', '-q'],
+      ['image', 'inspect', '-f', '{{.Id}} {{json .Config.Labels}}'],
+    ],
+    volume: [
+      ['volume', 'ls', '-q'],
+      ['volume', 'inspect', '-f', '{{.Name}} {{json .Labels}}'],
+    ],
+    network: [
+      ['network', 'ls', '-q'],
+      ['network', 'inspect', '-f', '{{.Id}} {{json .Labels}}'],
+    ],
+  };
+  const listed = [];
+  for (const [kind, [ls, inspectArgs]] of Object.entries(kinds)) {
+    const ids = [...new Set((await docker([...ls, '--filter', `label=${RUN_LABEL}`])).stdout.split('\n'))];
+    if (!ids.some(Boolean)) continue;
+    // Gone between the two calls: left out, with its "No such" error; any other error is an error.
+    const found = await docker([...inspectArgs, ...ids.filter(Boolean)], { check: false });
+    if (found.code && !gone(found.stderr)) throw new Error(`docker ${kind} inspect: ${found.stderr}`);
+    for (const line of found.stdout.split('\n').filter(Boolean)) {
+      const at = line.indexOf(' ');
+      listed.push({ kind, id: line.slice(0, at), labels: JSON.parse(line.slice(at + 1)) ?? {} });
+    }
+  }
+  const remove = {
+    container: (ids) => ['rm', '-f', '-v', ...ids],
+    image: (ids) => ['rmi', ...ids],
+    volume: (ids) => ['volume', 'rm', ...ids],
+    network: (ids) => ['network', 'rm', ...ids],
+  };
+  const chosen = toRemove(listed, RUN.id);
+  const failed = [];
+  for (const kind of Object.keys(remove)) {
+    const ids = chosen.filter((r) => r.kind === kind).map((r) => r.id);
+    if (!ids.length) continue;
+    const res = await docker(remove[kind](ids), { check: false });
+    // Another run may be removing the same dead run's leftovers: what is already gone is done.
+    const errors = res.stderr.split('\n').filter((l) => l.trim() && !gone(l));
+    if (res.code && errors.length) failed.push(`docker ${remove[kind](ids).join(' ')}:\n${errors.join('\n')}`);
+  }
+  const others = new Set(chosen.map((r) => r.labels[RUN_LABEL]).filter((id) => id !== RUN.id));
+  if (others.size) console.error(`test:docker: removed what runs no longer running left (${[...others].join(', ')})`);
+  if (failed.length) throw new Error(`leftovers not removed:\n${failed.join('\n')}`);
+}
+
+/**
+ * A subnet Docker picks, for a network that needs fixed addresses (which Docker gives only on a subnet
+ * named when the network is made). A probe network without one gets Docker's pick from its address pools;
+ * the pick must be private and routed nowhere else here (else the next probe gets the next pool). `make`
+ * then makes the real network on it; if another run took the subnet in between, Docker says it overlaps,
+ * and a new probe picks again. Docker's own error is the error when none will do.
+ */
+async function onFreeSubnet(what, make) {
+  const routes = existsSync('/proc/net/route') ? hostRoutes(readFileSync('/proc/net/route', 'utf8')) : [];
+  const probes = [];
+  const problems = [];
+  try {
+    for (let attempt = 1; attempt <= 8; attempt++) {
+      const probe = `${P}-probe-${attempt}`;
+      await docker(['network', 'create', ...LABELS, probe]);
+      probes.push(probe);
+      const subnet = (await inspect('{{range .IPAM.Config}}{{.Subnet}} {{end}}', probe))
+        .split(' ')
+        .find((s) => s.includes('.'));
+      const why = unfit(subnet, routes);
+      if (why) {
+        problems.push(why);
+        continue;
+      }
+      await docker(['network', 'rm', probes.pop()]);
+      try {
+        return await make(subnet);
+      } catch (err) {
+        if (!/overlap/i.test(err.message)) throw err;
+        problems.push(err.message);
+      }
+    }
+    throw new Error(`${what}: no subnet Docker picked would do:\n${problems.join('\n')}`);
+  } finally {
+    if (probes.length) await docker(['network', 'rm', ...probes]);
+  }
 }
 
 // ------------------------------------------------------------------------------------------ the run
@@ -143,19 +245,16 @@ const run = {};
 const closers = [];
 
 before(async () => {
+  console.error(`test:docker: run ${RUN.id}: what it makes is named after it and labelled ${RUN_LABEL}=${RUN.id}`);
   await removeLeftovers();
-  // The test network, on the first of a few subnets that is free here.
-  for (const third of [77, 78, 79, 87, 97]) {
-    const subnet = `172.31.${third}.0/24`;
-    const made = await docker(['network', 'create', '--label', LABEL, '--subnet', subnet, NET], { check: false });
-    if (made.code === 0) {
-      run.net = { gateway: `172.31.${third}.1`, web: `172.31.${third}.10`, webDemo: `172.31.${third}.11` };
-      break;
-    }
-  }
-  assert.ok(run.net, 'no free subnet for the test network (172.31.{77,78,79,87,97}.0/24)');
+  run.net = await onFreeSubnet('the test network', async (subnet) => {
+    const gateway = hostAt(subnet, 1);
+    await docker(['network', 'create', ...LABELS, '--subnet', subnet, '--gateway', gateway, NET]);
+    return { subnet, gateway, web: hostAt(subnet, 10), webDemo: hostAt(subnet, 11) };
+  });
   const gw = run.net.gateway;
-  [run.webPort, run.webDemoPort, run.composePort, run.demoSimPort] = await freePorts(4);
+  console.error(`test:docker: run ${RUN.id}: test network ${NET} on ${run.net.subnet}`);
+  [run.webPort, run.webDemoPort, run.demoSimPort] = await freePorts(3);
   [run.demoBffPort] = await freePorts(1, gw);
 
   // WeChat for the bff image (real mode): the simulator, on the gateway address.
@@ -201,10 +300,13 @@ before(async () => {
 });
 
 after(async () => {
-  if (process.env.WXAUTH_DOCKER_KEEP === '1') return;
-  await removeLeftovers();
+  // Kept: what Docker has of the run, and its folder; its servers and the demo BFF stop all the same (the
+  // run would not end while they listen).
+  const keep = process.env.WXAUTH_DOCKER_KEEP === '1';
+  if (keep) console.error(`test:docker: kept what run ${RUN.id} made (label ${RUN_LABEL}=${RUN.id}), and ${WORK}`);
+  else await removeLeftovers();
   for (const close of closers.reverse()) await close();
-  rmSync(WORK, { recursive: true, force: true });
+  if (!keep) rmSync(WORK, { recursive: true, force: true });
 });
 
 // ------------------------------------------------------------------------------------------ images
@@ -217,23 +319,19 @@ const buildArgs = () => [
 
 test('both targets build with the Dockerfile, from the base images and registry given', async (t) => {
   for (const target of ['bff', 'web']) {
-    // The image this build replaces, if any: removed after it, so runs leave no dangling images behind.
-    const before = await docker(['image', 'inspect', '-f', '{{.Id}}', `wxauth-${target}`], { check: false });
     const started = Date.now();
+    // Tagged and labelled for this run, which removes them: a run beside it builds and removes its own.
     await logged(
       `build-${target}.log`,
       DOCKER,
-      ['build', '--target', target, '-t', `wxauth-${target}`, ...buildArgs(), '.'],
+      ['build', '--target', target, '-t', IMAGES[target], ...LABELS, ...buildArgs(), '.'],
       {
         DOCKER_BUILDKIT: '1',
       },
     );
     t.diagnostic(`${target}: built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    const now = await inspect('{{.Id}}', `wxauth-${target}`);
-    if (before.code === 0 && before.stdout.trim() !== now)
-      await docker(['rmi', before.stdout.trim()], { check: false });
   }
-  const sizes = await docker(['image', 'inspect', '-f', '{{.Size}}', 'wxauth-bff', BASES.NODE_IMAGE, 'wxauth-web']);
+  const sizes = await docker(['image', 'inspect', '-f', '{{.Size}}', IMAGES.bff, BASES.NODE_IMAGE, IMAGES.web]);
   const [bff, node, web] = sizes.stdout.trim().split('\n').map(Number);
   const mb = (n) => `${(n / 1e6).toFixed(0)} MB`;
   run.sizes = { bff, node, web };
@@ -246,16 +344,27 @@ test('the bff image is lean: production dependencies only, one native binary, no
   const found = await docker([
     'run',
     '--rm',
+    ...LABELS,
     '--entrypoint',
     'sh',
-    'wxauth-bff',
+    IMAGES.bff,
     '-c',
     "cd /app && find . \\( -name '*.a' -o -name obj -o -name obj.target -o -name test_extension.node -o -name config.gypi -o -name .modules.yaml \\) -print; ls node_modules/.pnpm",
   ]);
   const [leftovers, packages] = [found.stdout.split('\n').filter((l) => l.startsWith('./')), found.stdout];
   assert.deepEqual(leftovers, []);
   // One native binary: better-sqlite3's for this platform, none of its others.
-  const binaries = await docker(['run', '--rm', '--entrypoint', 'find', 'wxauth-bff', '/app', '-name', '*.node']);
+  const binaries = await docker([
+    'run',
+    '--rm',
+    ...LABELS,
+    '--entrypoint',
+    'find',
+    IMAGES.bff,
+    '/app',
+    '-name',
+    '*.node',
+  ]);
   assert.match(
     binaries.stdout.trim(),
     /^\/app\/node_modules\/\.pnpm\/better-sqlite3@[^/]+\/node_modules\/better-sqlite3\/\S+\.node$/,
@@ -270,7 +379,7 @@ test('neither image keeps the npm registry or the CA certificate of the build', 
   const ca = readFileSync(EXTRA_CA_FILE, 'utf8');
   // A line from the middle of each certificate: base64 that no other file has.
   const marks = [...ca.matchAll(/-----BEGIN CERTIFICATE-----\n(?:.*\n){3}(.*)\n/g)].map((m) => m[1]);
-  for (const image of ['wxauth-bff', 'wxauth-web']) {
+  for (const image of [IMAGES.bff, IMAGES.web]) {
     const history = (await docker(['history', '--no-trunc', '--format', '{{.CreatedBy}}', image])).stdout;
     const config = await inspect('{{json .Config.Env}} {{json .Config.Labels}}', image);
     for (const text of [history, config]) {
@@ -279,7 +388,7 @@ test('neither image keeps the npm registry or the CA certificate of the build', 
     }
     if (marks.length === 0) continue;
     // Every file of the image, as a tar stream, searched for the certificate.
-    const id = (await docker(['create', image])).stdout.trim();
+    const id = (await docker(['create', ...LABELS, image])).stdout.trim();
     try {
       const hits = await new Promise((resolve, reject) => {
         const exported = spawn(DOCKER, ['export', id], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -310,21 +419,19 @@ test('the images start: the bff in real mode on a volume, nginx in front of it a
   mkdirSync(verifyDir, { mode: 0o755 });
   writeFileSync(join(verifyDir, 'MP_verify_dockerMounted1.txt'), 'dockerMountedToken', { mode: 0o644 });
   const [official] = run.apps;
+  await docker(['volume', 'create', ...LABELS, `${P}-data`]);
   await docker([
     'run',
     '-d',
     '--name',
     BFF,
-    '--label',
-    LABEL,
+    ...LABELS,
     '--network',
     NET,
     '--network-alias',
     'bff',
     '-v',
     `${P}-data:/data`,
-    '--label',
-    LABEL,
     '-e',
     `PUBLIC_URL=${web()}`,
     '-e',
@@ -345,7 +452,7 @@ test('the images start: the bff in real mode on a volume, nginx in front of it a
     'SMS_PROVIDER=webhook',
     '-e',
     `SMS_WEBHOOK_URL=${run.smsUrl}`,
-    'wxauth-bff',
+    IMAGES.bff,
   ]);
   await until(
     'the bff container',
@@ -368,8 +475,7 @@ test('the images start: the bff in real mode on a volume, nginx in front of it a
     '-d',
     '--name',
     WEB,
-    '--label',
-    LABEL,
+    ...LABELS,
     '--network',
     NET,
     '--ip',
@@ -382,15 +488,14 @@ test('the images start: the bff in real mode on a volume, nginx in front of it a
     `PUBLIC_URL=${web()}`,
     '-e',
     'WX_PROXY_PUBLIC_URL=https://proxy.example.test',
-    'wxauth-web',
+    IMAGES.web,
   ]);
   await docker([
     'run',
     '-d',
     '--name',
     WEB_DEMO,
-    '--label',
-    LABEL,
+    ...LABELS,
     '--network',
     NET,
     '--ip',
@@ -401,7 +506,7 @@ test('the images start: the bff in real mode on a volume, nginx in front of it a
     `PUBLIC_URL=http://localhost:${run.webDemoPort}`,
     '-e',
     `WXAUTH_UPSTREAM=${run.net.gateway}:${run.demoBffPort}`,
-    'wxauth-web',
+    IMAGES.web,
   ]);
   for (const port of [run.webPort, run.webDemoPort])
     await until(`nginx on ${port}`, async () => (await fetch(`http://127.0.0.1:${port}/nginx-health`)).ok);
@@ -523,7 +628,7 @@ test('server names from PUBLIC_URL and WX_PROXY_PUBLIC_URL; a URL that is not on
         .end(),
     );
   assert.deepEqual([await status('proxy.example.test'), await status('localhost')], [404, 200]);
-  const bad = await docker(['run', '--rm', '--label', LABEL, '-e', 'PUBLIC_URL=h5.example.com', 'wxauth-web'], {
+  const bad = await docker(['run', '--rm', ...LABELS, '-e', 'PUBLIC_URL=h5.example.com', IMAGES.web], {
     check: false,
     timeout: 30_000,
   });
@@ -568,8 +673,7 @@ test('a /data owned by root (a bind mount): the bff stops and says to chown it t
     [
       'run',
       '--rm',
-      '--label',
-      LABEL,
+      ...LABELS,
       '-v',
       `${data}:/data`,
       '-e',
@@ -584,7 +688,7 @@ test('a /data owned by root (a bind mount): the bff stops and says to chown it t
       'SMS_PROVIDER=webhook',
       '-e',
       `SMS_WEBHOOK_URL=${run.smsUrl}`,
-      'wxauth-bff',
+      IMAGES.bff,
     ],
     { check: false, timeout: 60_000 },
   );
@@ -596,10 +700,37 @@ test('a /data owned by root (a bind mount): the bff stops and says to chown it t
 // ------------------------------------------------------------------------------------------ compose
 
 const COMPOSE_FILE = join(ROOT, 'docs/docker-compose.yml');
+const COMPOSE_OVERRIDE = join(WORK, 'compose.run.yml');
 function compose(args, options) {
-  return docker(['compose', '-p', P, '-f', COMPOSE_FILE, '--env-file', join(WORK, 'compose.env'), ...args], options);
+  const files = ['-f', COMPOSE_FILE, '-f', COMPOSE_OVERRIDE, '--env-file', join(WORK, 'compose.env')];
+  return docker(['compose', '-p', P, ...files, ...args], options);
 }
 const composeUrl = () => `http://127.0.0.1:${run.composePort}`;
+
+/**
+ * What this run changes of the compose file, beside its project name: its labels on everything, its image
+ * tags, and the subnet (nginx's fixed address, and the BFFs' TRUST_PROXY, in it). `!override` replaces the
+ * file's subnet where a second file's list would be added to it (Compose 2.24.4 or later).
+ */
+function composeOverride(subnet) {
+  const labels = JSON.stringify(RUN.labels);
+  const nginx = hostAt(subnet, 10);
+  const bff = `{ image: ${IMAGES.bff}, labels: ${labels}, build: { labels: ${labels} }, environment: { TRUST_PROXY: ${nginx} } }`;
+  return [
+    'services:',
+    `  web: { image: ${IMAGES.web}, labels: ${labels}, build: { labels: ${labels} }, networks: { wxauth: { ipv4_address: ${nginx} } } }`,
+    `  bff-1: ${bff}`,
+    `  bff-2: ${bff}`,
+    `  mysql: { labels: ${labels} }`,
+    `  redis: { labels: ${labels} }`,
+    'networks:',
+    `  wxauth: { labels: ${labels}, ipam: { config: !override [{ subnet: ${subnet} }] } }`,
+    'volumes:',
+    `  mysql: { labels: ${labels} }`,
+    `  redis: { labels: ${labels} }`,
+    '',
+  ].join('\n');
+}
 
 test('compose: nginx starts after both BFFs are healthy, and its first answer is no 502', async (t) => {
   const secret = () =>
@@ -616,7 +747,8 @@ test('compose: nginx starts after both BFFs are healthy, and its first answer is
       SMS_WEBHOOK_TOKEN: secret(),
       MYSQL_PASSWORD: secret(),
       REDIS_PASSWORD: secret(),
-      WXAUTH_HTTP_PORT: `127.0.0.1:${run.composePort}`,
+      // 127.0.0.1::8080: a free port Docker picks.
+      WXAUTH_HTTP_PORT: '127.0.0.1:',
       WXAUTH_VERIFY_DIR: verifyDir,
       ...BASES,
       NPM_REGISTRY,
@@ -627,8 +759,13 @@ test('compose: nginx starts after both BFFs are healthy, and its first answer is
   );
   const started = Date.now();
   // As docs/guide/docker.md says it (the images above are its build's cache, with the same arguments).
-  await compose(['up', '-d', '--build']);
-  t.diagnostic(`compose up: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  const subnet = await onFreeSubnet('the compose network', async (subnet) => {
+    writeFileSync(COMPOSE_OVERRIDE, composeOverride(subnet));
+    await compose(['up', '-d', '--build']);
+    return subnet;
+  });
+  run.composePort = Number((await compose(['port', 'web', '8080'])).stdout.trim().split(':').pop());
+  t.diagnostic(`compose up: ${((Date.now() - started) / 1000).toFixed(1)} s, on ${subnet}, port ${run.composePort}`);
   const statuses = [];
   await until(
     'nginx in compose',

@@ -8,7 +8,11 @@
 # they can be pulled, else local stand-ins built from Debian's packages (scripts/docker/standins.sh),
 # given to the Dockerfile and the compose file through their image arguments. The npm registry this
 # machine uses and its extra CA certificates (/usr/local/share/ca-certificates, or WXAUTH_EXTRA_CA) go
-# in as the build argument and the build secret. Images and stand-ins stay cached between runs.
+# in as the build argument and the build secret. Stand-ins and the build cache stay between runs.
+#
+# Runs may share a daemon (a second clone, CI beside a developer): setting Docker up (installing it, dockerd,
+# Compose, the stand-ins) is one run at a time, under a lock; the checks then run side by side, each with
+# its own names, labels, networks and ports (scripts/test-docker.mjs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -21,6 +25,18 @@ die() {
   echo "test:docker: $*" >&2
   exit 1
 }
+
+# Two runs setting Docker up at once would race apt and debootstrap, and build the same stand-in tags.
+# Opened read-only, so any user's run can take the lock (the file may be another user's).
+LOCK=${WXAUTH_DOCKER_LOCK:-/tmp/wxauth-docker-setup.lock}
+if command -v flock >/dev/null; then
+  [ -e "$LOCK" ] || (umask 022 && : >>"$LOCK")
+  exec {lock}<"$LOCK"
+  flock -n "$lock" || {
+    say "waiting for another run to finish setting Docker up ($LOCK)"
+    flock "$lock"
+  }
+fi
 
 # ---------------------------------------------------------------- Docker itself
 root=0
@@ -58,8 +74,8 @@ if ! DOCKER=$(pick_docker); then
 fi
 export DOCKER DOCKER_BUILDKIT=1
 
-if ! "$DOCKER" info >/dev/null 2>&1; then
-  [ $root = 1 ] || cannot "dockerd is not running, or this user may not use it."
+if ! info=$("$DOCKER" info 2>&1 >/dev/null); then
+  [ $root = 1 ] || cannot "dockerd is not running, or this user may not use it: $info"
   command -v dockerd >/dev/null || {
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker.io iptables >/dev/null
@@ -75,16 +91,23 @@ if ! "$DOCKER" info >/dev/null 2>&1; then
     exec nohup dockerd >"$WORK/dockerd.log" 2>&1 </dev/null
   ) &
   for _ in $(seq 60); do "$DOCKER" info >/dev/null 2>&1 && break || sleep 0.5; done
-  "$DOCKER" info >/dev/null 2>&1 || die "dockerd did not start: see $WORK/dockerd.log"
+  info=$("$DOCKER" info 2>&1 >/dev/null) || die "dockerd did not start: $info
+$(tail -20 "$WORK/dockerd.log")"
 fi
 
 # ---------------------------------------------------------------- Compose v2
 # This machine's `docker compose`, else the plugin from Debian's docker-compose package (trixie's: bookworm
-# packages only the old Python 1.x), unpacked under $CACHE and found through DOCKER_CONFIG.
-if ! "$DOCKER" compose version >/dev/null 2>&1; then
+# packages only the old Python 1.x), unpacked under $CACHE and found through DOCKER_CONFIG. 2.24.4 or
+# later: each run's compose override replaces the file's subnet with `!override`.
+compose_ok() {
+  local v
+  v=$("$DOCKER" compose version --short 2>/dev/null) || return 1
+  [ "$(printf '%s\n' 2.24.4 "${v#v}" | sort -V | head -1)" = 2.24.4 ]
+}
+if ! compose_ok; then
   export DOCKER_CONFIG=$CACHE/docker-config
   plugin=$DOCKER_CONFIG/cli-plugins/docker-compose
-  if ! "$DOCKER" compose version >/dev/null 2>&1; then
+  if ! compose_ok; then
     say "fetching Compose v2 from Debian (docker-compose, trixie) into $plugin"
     apt=$WORK/apt
     rm -rf "$apt" && mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$apt/deb"
@@ -97,7 +120,7 @@ if ! "$DOCKER" compose version >/dev/null 2>&1; then
     dpkg-deb -x "$apt"/deb/docker-compose_*.deb "$apt/x"
     mkdir -p "$(dirname "$plugin")"
     cp "$apt/x/usr/libexec/docker/cli-plugins/docker-compose" "$plugin"
-    "$DOCKER" compose version >/dev/null 2>&1 || die "Compose v2 did not install"
+    compose_ok || die "Compose v2 (2.24.4 or later) did not install: $("$DOCKER" compose version 2>&1)"
   fi
 fi
 
@@ -132,7 +155,9 @@ say "bases: $NODE_IMAGE, $NGINX_IMAGE, $MYSQL_IMAGE, $REDIS_IMAGE"
 # ---------------------------------------------------------------- this machine's npm registry and CA
 NPM_REGISTRY=${NPM_REGISTRY:-$(npm config get registry 2>/dev/null || echo https://registry.npmjs.org/)}
 export NPM_REGISTRY
-EXTRA_CA_FILE=$WORK/extra-ca.pem
+# This run's own copy: a run beside it may be writing its own.
+EXTRA_CA_FILE=$(mktemp "$WORK/extra-ca.XXXXXX")
+trap 'rm -f "$EXTRA_CA_FILE"' EXIT
 if [ -n "${WXAUTH_EXTRA_CA:-}" ]; then
   cp "$WXAUTH_EXTRA_CA" "$EXTRA_CA_FILE"
 else
@@ -141,6 +166,8 @@ fi
 export EXTRA_CA_FILE
 
 # ---------------------------------------------------------------- the checks
+# Docker is set up: the next run may go on while this one runs its checks.
+[ -z "${lock:-}" ] || exec {lock}<&-
 set +e
 node scripts/test-docker.mjs
 status=$?
