@@ -68,7 +68,7 @@ export async function runPreflight(deps: PreflightDeps): Promise<Report> {
     guarded('jssdk.origins', () => checkJssdkOrigins(deps)),
     guarded('proxy.forwarded', () => checkForwarding(deps)),
     guarded('database', () => checkDatabase({ databaseUrl: config.databaseUrl, timeoutMs: deps.timeoutMs })),
-    guarded('redis', () => checkRedis({ redisUrl: config.redisUrl, timeoutMs: deps.timeoutMs })),
+    guarded('redis', () => checkRedis({ redisUrl: config.redisUrl })),
     guarded('sms', () => checkSms(deps)),
   ]);
   const byId = (id: string) => wechat.filter((f) => f.id === id);
