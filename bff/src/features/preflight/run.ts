@@ -67,7 +67,7 @@ export async function runPreflight(deps: PreflightDeps): Promise<Report> {
     guarded('wechat.official', () => checkWechat(deps)),
     guarded('jssdk.origins', () => checkJssdkOrigins(deps)),
     guarded('proxy.forwarded', () => checkForwarding(deps)),
-    guarded('database', () => checkDatabase({ databaseUrl: config.databaseUrl, timeoutMs: deps.timeoutMs })),
+    guarded('database', () => checkDatabase({ databaseUrl: config.databaseUrl })),
     guarded('redis', () => checkRedis({ redisUrl: config.redisUrl })),
     guarded('sms', () => checkSms(deps)),
   ]);
