@@ -1,3 +1,4 @@
+import { fetchFailure } from '../../platform/http/upstream.js';
 import {
   badReplyError,
   badStatusError,
@@ -223,7 +224,7 @@ export function createWechatClient(options: WechatClientOptions) {
       const sent = await send(c);
       if ('failed' in sent)
         return sent.failed.code === 'WECHAT_UNREACHABLE'
-          ? { error: sent.failed, cause: systemReason(sent.thrown) }
+          ? { error: sent.failed, cause: fetchFailure(sent.thrown) }
           : { error: sent.failed };
       const { reply, error } = judge(c, sent.res, sent.text);
       const date = sent.res.headers.get('date');
@@ -260,11 +261,4 @@ const timeoutReason = Object.assign(new Error('WeChat did not answer in time'), 
 function connectError(endpoint: string, err: unknown): WechatError {
   const cause = (err as { cause?: { code?: string } }).cause;
   return unreachableError(endpoint, cause?.code === 'ECONNREFUSED');
-}
-
-/** fetch's failure as the system names it: its code, also when both addresses of a name refused (AggregateError). */
-function systemReason(err: unknown): string {
-  type Cause = { code?: string; message?: string; errors?: Cause[] };
-  const cause = (err as { cause?: Cause }).cause;
-  return cause?.code ?? cause?.errors?.[0]?.code ?? cause?.message ?? 'connection failed';
 }
