@@ -136,7 +136,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     site: createSiteIdentity({ sessions, tokens: deps.tokens ?? null }),
     limit,
   });
-  preflightRoutes(router, { config, apps, limit });
+  preflightRoutes(router, { config, apps, wechat, limit });
   deps.demo?.routes?.(router);
 
   // maxIpsCount 1: the client is the address nginx saw (the last X-Forwarded-For entry), never one a

@@ -13,6 +13,26 @@ const DEL_IF_EQUALS = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
 
+/** Redis could not be reached or refused us; `reason` says why without the URL (and its password). */
+export class RedisUnreachable extends Error {
+  constructor(
+    readonly reason: string,
+    options?: ErrorOptions,
+  ) {
+    super(`REDIS_URL: cannot connect to Redis (${reason})`, options);
+    this.name = 'RedisUnreachable';
+  }
+}
+
+/** Why Redis failed, without the URL: the system's code (ECONNREFUSED), or Redis's own words. */
+export function redisReason(err: unknown): string {
+  if (err instanceof RedisUnreachable) return err.reason;
+  const e = err as { code?: string; message?: string };
+  if (e.code) return e.code;
+  const message = e.message ?? 'failed';
+  return /WRONGPASS|NOAUTH|invalid password/i.test(message) ? 'the password is refused' : message.split('\n')[0]!;
+}
+
 /**
  * Connects to REDIS_URL. Commands fail at once while Redis is away (no offline queue, a short command
  * timeout), so a request gets a clear 503 instead of hanging; ioredis keeps reconnecting behind it.
@@ -27,7 +47,9 @@ export async function connectRedis(url: string, log: Logger): Promise<Redis> {
     retryStrategy: (attempt) => Math.min(100 * attempt, 2000),
   });
   let down = false;
+  let lastError: Error | undefined;
   redis.on('error', (err: Error) => {
+    lastError = err;
     // One line per outage, not one per reconnection attempt; the URL (and its password) is never logged.
     if (!down) log.error({ err: { message: err.message } }, 'redis unreachable: logins fail closed until it is back');
     down = true;
@@ -40,7 +62,9 @@ export async function connectRedis(url: string, log: Logger): Promise<Redis> {
     await redis.connect();
   } catch (err) {
     redis.disconnect();
-    throw new Error(`REDIS_URL: cannot connect to Redis (${(err as Error).message})`, { cause: err });
+    // A failed connection rejects with "Connection is closed."; its cause came as an error event.
+    const cause = lastError ?? err;
+    throw new RedisUnreachable(redisReason(cause), { cause });
   }
   return redis;
 }

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
@@ -45,6 +45,22 @@ export function openDatabase(url: string, poolSize = 10): Kysely<Database> {
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite, hooks) }) });
   attachable.set(db, { sqlite, hooks });
   return db;
+}
+
+/** The migrations this build has, in the order they run: what a migrated database has recorded. */
+export const migrationNames = (): string[] => Object.keys(migrations).sort();
+
+/**
+ * A connection for looking at a database from outside the BFF (preflight): SQLite read-only, never
+ * creating the file (null when there is none); MySQL through a single connection.
+ */
+export function openForInspection(url: string): Kysely<Database> | null {
+  if (url.startsWith('mysql:')) return openMysql(url, 1);
+  const path = url.replace(/^sqlite:/, '');
+  if (!existsSync(path)) return null;
+  return new Kysely<Database>({
+    dialect: new SqliteDialect({ database: new SQLite(path, { readonly: true, fileMustExist: true }) }),
+  });
 }
 
 const attachable = new WeakMap<Kysely<Database>, { sqlite: SQLite.Database; hooks: Set<() => void> }>();

@@ -54,6 +54,28 @@ export function fromErrcode(endpoint: string, errcode: number): WechatError {
   }
 }
 
+/** The calls that send our secret: on them 40001 "invalid credential" means the secret, not an access_token. */
+const SENDS_SECRET = new Set(['/cgi-bin/token', '/cgi-bin/stable_token', '/sns/oauth2/access_token']);
+
+/**
+ * Which of our credentials WeChat refused, when the errcode says (the ones fromErrcode maps to
+ * WECHAT_MISCONFIGURED, and 40001 where the secret was sent): what an operator must fix.
+ */
+export function refusedCredential(e: WechatError): 'appid' | 'secret' | 'ip' | undefined {
+  switch (e.errcode) {
+    case 40013:
+      return 'appid';
+    case 40125:
+      return 'secret';
+    case 40001:
+      return SENDS_SECRET.has(e.endpoint) ? 'secret' : undefined;
+    case 40164:
+      return 'ip';
+    default:
+      return undefined;
+  }
+}
+
 export const timeoutError = (endpoint: string) =>
   new WechatError(504, 'WECHAT_TIMEOUT', '微信响应超时，请重试', endpoint, undefined, true);
 export const unreachableError = (endpoint: string, notSent = false) =>

@@ -1,4 +1,6 @@
-import { ConfigError, loadConfig } from '../../platform/config.js';
+import { createWechatClient } from '../../adapters/wechat/client.js';
+import { ConfigError, loadConfig, type Config, type WechatApps } from '../../platform/config.js';
+import { createUpstreamFetch } from '../../platform/http/upstream.js';
 import { formatReport } from './format.js';
 import { appsOf, configReport, REPOSITORY_FILES, runPreflight } from './run.js';
 import type { PreflightDeps, Report } from './types.js';
@@ -9,6 +11,15 @@ export const USAGE = `usage: pnpm preflight [--json]
   --json   the report as JSON, for machines
   Exit code: 0 when nothing failed, 1 when a check failed, 2 for a wrong option.
 `;
+
+/** The WeChat adapter as compose.ts builds it for these apps: the same hosts, timeout and upstream fetch. */
+const wechatOf = (config: Config, apps: WechatApps) =>
+  createWechatClient({
+    fetch: createUpstreamFetch(),
+    openBase: apps.openBase,
+    apiBase: apps.apiBase,
+    timeoutMs: config.wechatTimeoutMs,
+  });
 
 interface Io {
   out(text: string): void;
@@ -35,9 +46,11 @@ export async function main(
   let report: Report;
   try {
     const config = loadConfig(env);
+    const apps = await appsOf(config);
     report = await runPreflight({
       config,
-      apps: await appsOf(config),
+      apps,
+      wechat: apps && wechatOf(config, apps),
       fetch: edges.fetch ?? fetch,
       now: edges.now ?? Date.now,
       files: edges.files ?? REPOSITORY_FILES,

@@ -1,31 +1,7 @@
-import { existsSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
-import SQLite from 'better-sqlite3';
-import { Kysely, SqliteDialect, sql } from 'kysely';
-import { openDatabase } from '../../adapters/store/db.js';
+import { sql } from 'kysely';
+import { migrationNames, openForInspection } from '../../adapters/store/db.js';
 import { shown } from './net.js';
 import { finding, type Finding } from './types.js';
-
-/**
- * The migrations this build has: store/migrations/ holds one module per migration, named as the
- * migrator records it (001_initial.ts, built to 001_initial.js).
- */
-async function knownMigrations(): Promise<string[]> {
-  const folder = fileURLToPath(new URL('../../adapters/store/migrations/', import.meta.url));
-  const names = (await readdir(folder)).flatMap((f) => /^(\d+_[A-Za-z0-9_]+)\.(?:js|ts|mjs|mts)$/.exec(f)?.[1] ?? []);
-  return [...new Set(names)].sort();
-}
-
-/** A connection of preflight's own: SQLite read-only (never creating the file), MySQL through one connection. */
-function open(url: string): Kysely<unknown> | { missing: string } {
-  if (url.startsWith('mysql:')) return openDatabase(url, 1) as unknown as Kysely<unknown>;
-  const path = url.replace(/^sqlite:/, '');
-  if (!existsSync(path)) return { missing: path };
-  return new Kysely({
-    dialect: new SqliteDialect({ database: new SQLite(path, { readonly: true, fileMustExist: true }) }),
-  });
-}
 
 const reason = (err: unknown) => {
   const e = err as { code?: string; message?: string };
@@ -36,7 +12,7 @@ const reason = (err: unknown) => {
  * DATABASE_URL reachable, and every migration of this build applied (the BFF migrates at start, so one
  * missing means it never started with this build, or failed to). Read only: preflight changes nothing.
  */
-export async function checkDatabase(deps: { databaseUrl: string; timeoutMs: number }): Promise<Finding[]> {
+export async function checkDatabase(deps: { databaseUrl: string }): Promise<Finding[]> {
   const url = deps.databaseUrl;
   if (url === 'sqlite::memory:')
     return [
@@ -46,17 +22,18 @@ export async function checkDatabase(deps: { databaseUrl: string; timeoutMs: numb
       }),
     ];
   const where = url.startsWith('mysql:') ? shown(url) : url;
-  const db = open(url);
+  const db = openForInspection(url);
   const notReached = finding('database.migrations', 'skip', {
     en: 'the database was not reached',
     zh: '未连上数据库',
   });
-  if ('missing' in db)
+  if (!db) {
+    const missing = url.replace(/^sqlite:/, '');
     return [
       finding(
         'database',
         'fail',
-        { en: `no SQLite database at ${db.missing}`, zh: `${db.missing} 处没有 SQLite 数据库` },
+        { en: `no SQLite database at ${missing}`, zh: `${missing} 处没有 SQLite 数据库` },
         {
           en: 'Start the BFF once with this DATABASE_URL (it makes and migrates the file), or point DATABASE_URL at the one it uses (the image keeps it in /data).',
           zh: '用此 DATABASE_URL 启动一次 BFF（它会创建并迁移该文件），或让 DATABASE_URL 指向 BFF 实际使用的文件（镜像中在 /data）。',
@@ -64,6 +41,7 @@ export async function checkDatabase(deps: { databaseUrl: string; timeoutMs: numb
       ),
       notReached,
     ];
+  }
   try {
     let version: string;
     try {
@@ -98,7 +76,7 @@ export async function checkDatabase(deps: { databaseUrl: string; timeoutMs: numb
         en: `${product} ${version} at ${where} answers`,
         zh: `${where} 的 ${product} ${version} 可用`,
       }),
-      judgeMigrations(await knownMigrations(), applied),
+      judgeMigrations(migrationNames(), applied),
     ];
   } finally {
     await db.destroy();

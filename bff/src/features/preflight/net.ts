@@ -1,3 +1,5 @@
+import { fetchFailure } from '../../platform/http/upstream.js';
+
 /** A request that answered, or why it did not (a timeout, a refused connection…), never with its URL's secrets. */
 export type Answer = { ok: true; res: Response; body: Buffer } | { ok: false; why: string };
 
@@ -16,13 +18,11 @@ export async function request(
   }
 }
 
-/** fetch's failure as a short reason: the system error code when there is one (ECONNREFUSED, ENOTFOUND). */
+/** fetch's failure as a short reason: how long it waited, or the system's error code (ECONNREFUSED, ENOTFOUND). */
 function networkError(err: unknown, timeoutMs: number): string {
-  type Cause = { code?: string; name?: string; message?: string; errors?: Cause[] };
-  const e = err as { name?: string; cause?: Cause };
+  const e = err as { name?: string; cause?: { name?: string } };
   if (e.name === 'TimeoutError' || e.cause?.name === 'TimeoutError') return `no answer within ${timeoutMs} ms`;
-  // Both addresses of a name refused: an AggregateError whose parts carry the codes.
-  return e.cause?.code ?? e.cause?.errors?.[0]?.code ?? e.cause?.message ?? 'connection failed';
+  return fetchFailure(err);
 }
 
 /** A URL as it may be shown: scheme, host, port and path, never a user or password. */

@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { pino } from 'pino';
 import { shown } from './net.js';
 import { finding, type Finding } from './types.js';
 
@@ -11,20 +12,12 @@ const info = async (redis: Redis, section: string): Promise<Map<string, string>>
       .map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 1)] as [string, string]),
   );
 
-/** Why a connection or command failed, without the URL: a code (ECONNREFUSED) or Redis's own words. */
-function reason(err: unknown): string {
-  const e = err as { code?: string; message?: string };
-  if (e.code) return e.code;
-  const message = e.message ?? 'failed';
-  return /WRONGPASS|NOAUTH|invalid password/i.test(message) ? 'the password is refused' : message.split('\n')[0]!;
-}
-
 /**
  * REDIS_URL: reachable with its password, keeping data across a restart (AOF or RDB snapshots), and an
  * eviction policy that never drops a session or a login's state to make room: noeviction (writes fail
- * instead) or volatile-*. Its own short-lived connection; the password is never shown.
+ * instead) or volatile-*. A short-lived connection, made as the BFF makes its own; the password is never shown.
  */
-export async function checkRedis(deps: { redisUrl: string | null; timeoutMs: number }): Promise<Finding[]> {
+export async function checkRedis(deps: { redisUrl: string | null }): Promise<Finding[]> {
   if (!deps.redisUrl)
     return [
       finding('redis', 'skip', {
@@ -33,24 +26,17 @@ export async function checkRedis(deps: { redisUrl: string | null; timeoutMs: num
       }),
     ];
   const where = shown(deps.redisUrl);
-  const redis = new Redis(deps.redisUrl, {
-    lazyConnect: true,
-    connectTimeout: deps.timeoutMs,
-    commandTimeout: deps.timeoutMs,
-    maxRetriesPerRequest: 0,
-    enableOfflineQueue: false,
-    retryStrategy: () => null,
-  });
-  // A failed connection rejects with "Connection is closed."; its cause comes as an error event.
-  let lastError: unknown;
-  redis.on('error', (err) => (lastError = err));
+  // Loaded only with a REDIS_URL, as compose.ts loads it: a BFF without Redis does without ioredis.
+  const { connectRedis, redisReason } = await import('../../adapters/kv/redis.js');
+  let redis: Redis | undefined;
   try {
     let server: Map<string, string>;
     try {
-      await redis.connect();
+      // Silent: what went wrong is this check's finding, not a log line in the middle of the report.
+      redis = await connectRedis(deps.redisUrl, pino({ level: 'silent' }));
       server = await info(redis, 'server');
     } catch (err) {
-      const why = reason(lastError ?? err);
+      const why = redisReason(err);
       const skipped = { en: `Redis at ${where} not reached`, zh: `未连上 ${where} 的 Redis` };
       return [
         finding(
@@ -80,7 +66,7 @@ export async function checkRedis(deps: { redisUrl: string | null; timeoutMs: num
       judgeEviction(memory.get('maxmemory_policy') ?? ''),
     ];
   } finally {
-    redis.disconnect();
+    redis?.disconnect();
   }
 }
 

@@ -1,3 +1,4 @@
+import type { WechatClient } from '../../adapters/wechat/client.js';
 import type { Config, WechatApps } from '../../platform/config.js';
 import { AppError } from '../../platform/errors.js';
 import type { AppRouter } from '../../platform/http/context.js';
@@ -18,10 +19,10 @@ function rawHeader(raw: string[], name: string): string | null {
  */
 export function preflightRoutes(
   router: AppRouter,
-  { config, apps, limit }: { config: Config; apps: WechatApps; limit: Limit },
+  { config, apps, wechat, limit }: { config: Config; apps: WechatApps; wechat: WechatClient; limit: Limit },
 ): void {
   const trusted = new Set(config.trustedProxies);
-  const preflight = createPreflight({ config, apps });
+  const preflight = createPreflight({ config, apps, wechat });
 
   router.get(ECHO_PATH, (ctx) => {
     // Without a proof this path is like any other unknown one.

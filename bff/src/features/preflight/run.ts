@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import type { WechatClient } from '../../adapters/wechat/client.js';
 import type { ConfigError, Config, WechatApps } from '../../platform/config.js';
 import { checkDatabase } from './database.js';
 import { checkForwarding } from './forwarding.js';
@@ -66,8 +67,8 @@ export async function runPreflight(deps: PreflightDeps): Promise<Report> {
     guarded('wechat.official', () => checkWechat(deps)),
     guarded('jssdk.origins', () => checkJssdkOrigins(deps)),
     guarded('proxy.forwarded', () => checkForwarding(deps)),
-    guarded('database', () => checkDatabase({ databaseUrl: config.databaseUrl, timeoutMs: deps.timeoutMs })),
-    guarded('redis', () => checkRedis({ redisUrl: config.redisUrl, timeoutMs: deps.timeoutMs })),
+    guarded('database', () => checkDatabase({ databaseUrl: config.databaseUrl })),
+    guarded('redis', () => checkRedis({ redisUrl: config.redisUrl })),
     guarded('sms', () => checkSms(deps)),
   ]);
   const byId = (id: string) => wechat.filter((f) => f.id === id);
@@ -121,15 +122,16 @@ export async function appsOf(config: Config): Promise<WechatApps | null> {
 }
 
 /**
- * Preflight for a running BFF (its /internal/preflight): its own configuration and apps, the real
- * network. Runs asked for while one is under way share its answer.
+ * Preflight for a running BFF (its /internal/preflight): its own configuration, apps and WeChat
+ * adapter, the real network. Runs asked for while one is under way share its answer.
  */
-export function createPreflight(options: { config: Config; apps: WechatApps }) {
+export function createPreflight(options: { config: Config; apps: WechatApps; wechat: WechatClient }) {
   let running: Promise<Report> | undefined;
   return (): Promise<Report> => {
     running ??= runPreflight({
       config: options.config,
       apps: options.apps,
+      wechat: options.wechat,
       fetch,
       now: Date.now,
       files: REPOSITORY_FILES,

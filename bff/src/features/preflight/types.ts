@@ -1,3 +1,4 @@
+import type { WechatClient } from '../../adapters/wechat/client.js';
 import type { Config, WechatApps } from '../../platform/config.js';
 
 /** ok and skip pass; warn passes but says what to look at; fail makes the run fail (exit code 1). */
@@ -35,6 +36,8 @@ export interface PreflightDeps {
   config: Config;
   /** The WeChat apps and hosts; null when they cannot be known (a demo whose simulator port is 0). */
   apps: WechatApps | null;
+  /** The WeChat adapter on those apps' hosts, as the BFF has it (null with apps): preflight's only way to WeChat. */
+  wechat: Pick<WechatClient, 'diagnose'> | null;
   fetch: typeof fetch;
   now: () => number;
   /** Where MP_verify_*.txt is looked for on this machine: the repository's public/ and the built web/dist/. */

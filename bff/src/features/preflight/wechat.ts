@@ -1,29 +1,35 @@
 import { randomBytes } from 'node:crypto';
-import { request, shown, type Answer } from './net.js';
+import type { Diagnosis } from '../../adapters/wechat/client.js';
+import { refusedCredential } from '../../adapters/wechat/errors.js';
+import { shown } from './net.js';
 import { finding, type Finding, type PreflightDeps, type Text } from './types.js';
 
-type Deps = Pick<PreflightDeps, 'apps' | 'fetch' | 'now' | 'timeoutMs'>;
-type Reply = { errcode?: number; errmsg?: string; access_token?: string; ticket?: string };
+type Deps = Pick<PreflightDeps, 'apps' | 'wechat' | 'now' | 'timeoutMs'>;
 
-/** WeChat's answer as JSON, or what went wrong on the way (unreachable, a status, not JSON). */
-function parse(answer: Answer, host: string): { reply: Reply } | { problem: Text } {
-  if (!answer.ok)
-    return { problem: { en: `cannot reach ${host}: ${answer.why}`, zh: `无法连接 ${host}：${answer.why}` } };
-  if (answer.res.status !== 200)
-    return {
-      problem: { en: `${host} answered HTTP ${answer.res.status}`, zh: `${host} 返回 HTTP ${answer.res.status}` },
-    };
-  try {
-    const reply = JSON.parse(answer.body.toString('utf8')) as unknown;
-    if (typeof reply === 'object' && reply !== null) return { reply: reply as Reply };
-  } catch {
-    // below
+/** What kept WeChat's answer from being read (unreachable, a status, not JSON); undefined when it was. */
+function unread(found: Diagnosis<unknown>, host: string, timeoutMs: number): Text | undefined {
+  if (found.reply || !found.error) return undefined;
+  switch (found.error.code) {
+    case 'WECHAT_TIMEOUT':
+    case 'WECHAT_UNREACHABLE': {
+      const why =
+        found.error.code === 'WECHAT_TIMEOUT'
+          ? `no answer within ${timeoutMs} ms`
+          : (found.cause ?? 'connection failed');
+      return { en: `cannot reach ${host}: ${why}`, zh: `无法连接 ${host}：${why}` };
+    }
+    case 'WECHAT_UNAVAILABLE':
+      return { en: `${host} answered HTTP ${found.status}`, zh: `${host} 返回 HTTP ${found.status}` };
+    default:
+      return { en: `${host} answered something that is not JSON`, zh: `${host} 返回的不是 JSON` };
   }
-  return { problem: { en: `${host} answered something that is not JSON`, zh: `${host} 返回的不是 JSON` } };
 }
 
 /** errmsg without WeChat's request id ("…, rid: 6592…", "hints: […]"). */
 const bare = (errmsg = '') => errmsg.replace(/,?\s*(rid|hint|hints):.*$/s, '').trim();
+
+/** The adapter's codes for a code WeChat refused (40029, 40163, 42003): a made-up code meets one of them. */
+const CODE_REFUSED = new Set(['CODE_INVALID', 'CODE_USED', 'CODE_EXPIRED']);
 
 const UNREACHABLE_FIX: Text = {
   en: 'Allow outbound https from this server to api.weixin.qq.com (firewall, egress proxy, DNS), or fix WX_API_BASE.',
@@ -38,17 +44,30 @@ interface AppNames {
   where: Text;
 }
 
-/** What an errcode from a credential check means, as a failing finding. */
-function credentialFinding(id: string, app: AppNames, errcode: number, errmsg: string): Finding {
+/** What WeChat's refusal of a credential check means (as the adapter maps its errcode), as a finding. */
+function credentialFinding(id: string, app: AppNames, found: Diagnosis<unknown>): Finding {
+  const errcode = found.error?.errcode ?? 0;
+  const errmsg = found.reply?.errmsg ?? '';
   const data = { errcode };
-  switch (errcode) {
-    case 40013:
+  if (found.error?.code === 'WECHAT_BUSY')
+    return finding(
+      id,
+      'warn',
+      {
+        en: `WeChat is busy (${errcode}): the credentials could not be checked`,
+        zh: `微信繁忙（${errcode}）：未能检查凭据`,
+      },
+      { en: 'Run preflight again in a minute.', zh: '稍后再运行一次 preflight。' },
+      data,
+    );
+  switch (found.error && refusedCredential(found.error)) {
+    case 'appid':
       return finding(
         id,
         'fail',
         {
-          en: `WeChat does not know appid ${app.appid} (40013 invalid appid)`,
-          zh: `微信不认识 appid ${app.appid}（40013 不合法的 AppID）`,
+          en: `WeChat does not know appid ${app.appid} (${errcode} invalid appid)`,
+          zh: `微信不认识 appid ${app.appid}（${errcode} 不合法的 AppID）`,
         },
         {
           en: `Copy the AppID from ${app.where.en} into ${app.idVar}.`,
@@ -56,8 +75,7 @@ function credentialFinding(id: string, app: AppNames, errcode: number, errmsg: s
         },
         data,
       );
-    case 40125:
-    case 40001:
+    case 'secret':
       return finding(
         id,
         'fail',
@@ -71,15 +89,15 @@ function credentialFinding(id: string, app: AppNames, errcode: number, errmsg: s
         },
         data,
       );
-    case 40164: {
+    case 'ip': {
       const ip = /invalid ip (\S+?),?\s/.exec(errmsg)?.[1];
       const who = ip ? ` ${ip}` : '';
       return finding(
         id,
         'fail',
         {
-          en: `WeChat refused this server's egress IP${who} (40164): it is not on the 接口IP白名单 of ${app.appid}`,
-          zh: `微信拒绝了本机出口 IP${who}（40164）：不在 ${app.appid} 的接口IP白名单中`,
+          en: `WeChat refused this server's egress IP${who} (${errcode}): it is not on the 接口IP白名单 of ${app.appid}`,
+          zh: `微信拒绝了本机出口 IP${who}（${errcode}）：不在 ${app.appid} 的接口IP白名单中`,
         },
         {
           en: `Add${who || " this server's public egress IP"} in 公众号后台 → 设置与开发 → 基本配置 → IP白名单. It is the address WeChat saw (a NAT gateway's or load balancer's public address, not the host's private one); list every instance's.`,
@@ -88,14 +106,6 @@ function credentialFinding(id: string, app: AppNames, errcode: number, errmsg: s
         ip ? { ...data, ip } : data,
       );
     }
-    case -1:
-      return finding(
-        id,
-        'warn',
-        { en: 'WeChat is busy (-1): the credentials could not be checked', zh: '微信繁忙（-1）：未能检查凭据' },
-        { en: 'Run preflight again in a minute.', zh: '稍后再运行一次 preflight。' },
-        data,
-      );
     default:
       return finding(
         id,
@@ -123,13 +133,14 @@ const WEBSITE_WHERE: Text = {
 };
 
 /**
+ * Asked through the WeChat adapter's diagnose, so each is the request the BFF itself sends.
  * The Official Account's credentials through one `cgi-bin/stable_token` call in normal mode: it spends
  * none of the 20 daily force refreshes and leaves the token the running servers hold as it is. Then a
  * jsapi_ticket with that token, the website app's credentials, and the clock against WeChat's Date.
  */
 export async function checkWechat(deps: Deps): Promise<Finding[]> {
-  const { apps } = deps;
-  if (!apps) {
+  const { apps, wechat } = deps;
+  if (!apps || !wechat) {
     const why = {
       en: "the demo's simulator port is not known (PORT=0): nothing to ask",
       zh: '演示模拟器端口未知（PORT=0）：无从检查',
@@ -144,33 +155,18 @@ export async function checkWechat(deps: Deps): Promise<Finding[]> {
     secretVar: 'WX_APPSECRET',
     where: OFFICIAL_WHERE,
   };
-  const answer = await request(
-    deps.fetch,
-    `${apps.apiBase}/cgi-bin/stable_token`,
-    {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        grant_type: 'client_credential',
-        appid: official.appid,
-        secret: official.secret,
-        force_refresh: false,
-      }),
-    },
-    deps.timeoutMs,
-  );
-  const parsed = parse(answer, host);
-  let token: string | undefined;
-  let officialFinding: Finding;
-  if ('problem' in parsed) officialFinding = finding('wechat.official', 'fail', parsed.problem, UNREACHABLE_FIX);
-  else if (typeof parsed.reply.access_token === 'string' && parsed.reply.access_token) {
-    token = parsed.reply.access_token;
-    officialFinding = finding('wechat.official', 'ok', {
-      en: `appid ${official.appid}: WeChat accepts the secret and this server's IP (stable_token, normal mode)`,
-      zh: `appid ${official.appid}：微信接受 AppSecret 和本机 IP（stable_token 普通模式）`,
-    });
-  } else
-    officialFinding = credentialFinding('wechat.official', names, parsed.reply.errcode ?? 0, parsed.reply.errmsg ?? '');
+  // stable_token whatever WX_TOKEN_API says: cgi-bin/token would replace the token the running servers hold.
+  const found = await wechat.diagnose('stableToken', { appid: official.appid, secret: official.secret });
+  const problem = unread(found, host, deps.timeoutMs);
+  const token = found.error ? undefined : found.reply?.access_token;
+  const officialFinding = problem
+    ? finding('wechat.official', 'fail', problem, UNREACHABLE_FIX)
+    : token
+      ? finding('wechat.official', 'ok', {
+          en: `appid ${official.appid}: WeChat accepts the secret and this server's IP (stable_token, normal mode)`,
+          zh: `appid ${official.appid}：微信接受 AppSecret 和本机 IP（stable_token 普通模式）`,
+        })
+      : credentialFinding('wechat.official', names, found);
 
   const [website, ticket] = await Promise.all([checkWebsite(deps), token ? checkTicket(deps, token) : undefined]);
   return [
@@ -181,7 +177,7 @@ export async function checkWechat(deps: Deps): Promise<Finding[]> {
         en: 'no global access_token: no jsapi_ticket to ask for',
         zh: '没有全局 access_token：无法获取 jsapi_ticket',
       }),
-    checkClock(answer, deps.now()),
+    checkClock(found.date, deps.now()),
   ];
 }
 
@@ -197,65 +193,55 @@ async function checkWebsite(deps: Deps): Promise<Finding> {
         ? `网站应用 ${website.appid}：未设置 WX_WEBSITE_APPSECRET，无从检查（仅代理的 device=pc 使用该 appid）`
         : '未配置网站应用（WX_WEBSITE_APPID）',
     });
-  const query = new URLSearchParams({
+  const found = await deps.wechat!.diagnose('exchangeCode', {
     appid: website.appid,
     secret: website.secret,
     code: `wxauthpreflight${randomBytes(8).toString('hex')}`,
-    grant_type: 'authorization_code',
   });
-  const host = shown(deps.apps!.apiBase);
-  const parsed = parse(
-    await request(deps.fetch, `${deps.apps!.apiBase}/sns/oauth2/access_token?${query}`, {}, deps.timeoutMs),
-    host,
-  );
-  if ('problem' in parsed) return finding('wechat.website', 'fail', parsed.problem, UNREACHABLE_FIX);
-  const errcode = parsed.reply.errcode ?? 0;
+  const problem = unread(found, shown(deps.apps!.apiBase), deps.timeoutMs);
+  if (problem) return finding('wechat.website', 'fail', problem, UNREACHABLE_FIX);
   // The made-up code is all WeChat refused: the appid and the secret passed.
-  if ([40029, 40163, 42003].includes(errcode))
+  if (found.error && CODE_REFUSED.has(found.error.code))
     return finding(
       'wechat.website',
       'ok',
       {
-        en: `website app ${website.appid}: WeChat accepts the secret (it refused only the made-up code, ${errcode})`,
-        zh: `网站应用 ${website.appid}：微信接受 AppSecret（只拒绝了编造的 code，${errcode}）`,
+        en: `website app ${website.appid}: WeChat accepts the secret (it refused only the made-up code, ${found.error.errcode})`,
+        zh: `网站应用 ${website.appid}：微信接受 AppSecret（只拒绝了编造的 code，${found.error.errcode}）`,
       },
       undefined,
-      { errcode },
+      { errcode: found.error.errcode! },
     );
   return credentialFinding(
     'wechat.website',
     { appid: website.appid, idVar: 'WX_WEBSITE_APPID', secretVar: 'WX_WEBSITE_APPSECRET', where: WEBSITE_WHERE },
-    errcode,
-    parsed.reply.errmsg ?? '',
+    found,
   );
 }
 
 /** The JS-SDK needs a jsapi_ticket; the token just fetched asks for one (WeChat hands back the current one). */
 async function checkTicket(deps: Deps, token: string): Promise<Finding> {
-  const query = new URLSearchParams({ access_token: token, type: 'jsapi' });
-  const parsed = parse(
-    await request(deps.fetch, `${deps.apps!.apiBase}/cgi-bin/ticket/getticket?${query}`, {}, deps.timeoutMs),
-    shown(deps.apps!.apiBase),
-  );
-  if ('problem' in parsed) return finding('jssdk.ticket', 'fail', parsed.problem, UNREACHABLE_FIX);
-  if (parsed.reply.errcode === 0 && parsed.reply.ticket)
+  const found = await deps.wechat!.diagnose('jsapiTicket', { accessToken: token });
+  const problem = unread(found, shown(deps.apps!.apiBase), deps.timeoutMs);
+  if (problem) return finding('jssdk.ticket', 'fail', problem, UNREACHABLE_FIX);
+  if (!found.error)
     return finding('jssdk.ticket', 'ok', {
       en: 'a jsapi_ticket can be had: wx.config can be signed',
       zh: '可以获取 jsapi_ticket：可为 wx.config 签名',
     });
-  const errcode = parsed.reply.errcode ?? 0;
-  const unauthorized = errcode === 48001;
+  const errcode = found.error.errcode ?? 0;
+  const unauthorized = found.error.code === 'WECHAT_SCOPE_DENIED';
   return finding(
     'jssdk.ticket',
     'fail',
     {
-      en: `no jsapi_ticket: WeChat answered ${errcode} (${bare(parsed.reply.errmsg)})`,
-      zh: `无法获取 jsapi_ticket：微信返回 ${errcode}（${bare(parsed.reply.errmsg)}）`,
+      en: `no jsapi_ticket: WeChat answered ${errcode} (${bare(found.reply?.errmsg)})`,
+      zh: `无法获取 jsapi_ticket：微信返回 ${errcode}（${bare(found.reply?.errmsg)}）`,
     },
     unauthorized
       ? {
-          en: 'The account lacks the JS-SDK (48001 api unauthorized): it must be a verified (认证) Official Account; see 公众号后台 → 设置与开发 → 接口权限.',
-          zh: '账号没有 JS-SDK 权限（48001 api unauthorized）：须为已认证的公众号；见 公众号后台 → 设置与开发 → 接口权限。',
+          en: `The account lacks the JS-SDK (${errcode} api unauthorized): it must be a verified (认证) Official Account; see 公众号后台 → 设置与开发 → 接口权限.`,
+          zh: `账号没有 JS-SDK 权限（${errcode} api unauthorized）：须为已认证的公众号；见 公众号后台 → 设置与开发 → 接口权限。`,
         }
       : {
           en: `Look errcode ${errcode} up in WeChat's 全局返回码.`,
@@ -269,8 +255,8 @@ const CLOCK_OK_MS = 10_000;
 const CLOCK_FAIL_MS = 5 * 60_000;
 
 /** This server's clock against WeChat's Date header (1 s resolution, plus the request's own time). */
-function checkClock(answer: Answer, now: number): Finding {
-  const date = answer.ok ? Date.parse(answer.res.headers.get('date') ?? '') : NaN;
+function checkClock(header: string | undefined, now: number): Finding {
+  const date = Date.parse(header ?? '');
   if (Number.isNaN(date))
     return finding('clock', 'skip', {
       en: "no Date header from WeChat to compare this server's clock with",

@@ -85,6 +85,16 @@ export function createUpstreamFetch(options: { maxSockets?: number } = {}): type
   return upstreamFetch as typeof fetch;
 }
 
+/**
+ * Why a fetch (this one or undici's) got no answer, as the system names it: the socket error's code
+ * (ECONNREFUSED, ENOTFOUND), also when both addresses of a name refused (an AggregateError's first).
+ */
+export function fetchFailure(err: unknown): string {
+  type Cause = { code?: string; message?: string; errors?: Cause[] };
+  const cause = (err as { cause?: Cause }).cause;
+  return cause?.code ?? cause?.errors?.[0]?.code ?? cause?.message ?? 'connection failed';
+}
+
 /** The answer, read whole, as the Response members the callers use. */
 function answer(res: IncomingMessage, body: Buffer): Response {
   const status = res.statusCode ?? 0;

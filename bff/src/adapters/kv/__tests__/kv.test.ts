@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startRedis } from '../../../../../scripts/servers.mjs';
+import { freePort, startRedis } from '../../../../../scripts/servers.mjs';
 import { AppError } from '../../../platform/errors.js';
 import { createMemoryKv } from '../memory.js';
-import { connectRedis, createRedisKv } from '../redis.js';
+import { connectRedis, createRedisKv, redisReason } from '../redis.js';
 import { openSqliteKv } from '../sqlite.js';
 import type { Kv } from '../types.js';
 
@@ -144,5 +144,27 @@ describe('Redis going away', () => {
       await sleep(50);
     await kv.set('flow', 'z', 60_000);
     expect(await kv.get('flow')).toBe('z');
+  });
+});
+
+describe('connecting to Redis', () => {
+  const refusal = (url: string) =>
+    connectRedis(url, silent).then(
+      (redis) => (redis.disconnect(), undefined),
+      (e: unknown) => e as Error,
+    );
+
+  it('says why it cannot: the system\'s code, not ioredis\'s "Connection is closed."', async () => {
+    const err = await refusal(`redis://127.0.0.1:${await freePort()}`);
+    expect(err?.message).toBe('REDIS_URL: cannot connect to Redis (ECONNREFUSED)');
+    expect(redisReason(err)).toBe('ECONNREFUSED');
+  });
+
+  it('a refused password is said so, and never shown', async () => {
+    const url = inject('redisUrl').replace('//', '//nobody:notThePassw0rd@');
+    const err = await refusal(url);
+    expect(err?.message).toBe('REDIS_URL: cannot connect to Redis (the password is refused)');
+    expect(redisReason(err)).toBe('the password is refused');
+    expect(JSON.stringify({ message: err?.message, stack: err?.stack })).not.toContain('notThePassw0rd');
   });
 });

@@ -8,7 +8,7 @@ import { migrate, openDatabase } from '../../../adapters/store/db.js';
 import { checkDatabase } from '../database.js';
 
 const check = async (databaseUrl: string) =>
-  Object.fromEntries((await checkDatabase({ databaseUrl, timeoutMs: 3000 })).map((f) => [f.id, f]));
+  Object.fromEntries((await checkDatabase({ databaseUrl })).map((f) => [f.id, f]));
 const statuses = (found: Awaited<ReturnType<typeof check>>) =>
   Object.fromEntries(Object.entries(found).map(([id, f]) => [id, f.status]));
 

@@ -4,7 +4,7 @@ import { checkRedis } from '../redis.js';
 import { startRedis } from './edges.js';
 
 const check = async (redisUrl: string | null) =>
-  Object.fromEntries((await checkRedis({ redisUrl, timeoutMs: 2000 })).map((f) => [f.id, f]));
+  Object.fromEntries((await checkRedis({ redisUrl })).map((f) => [f.id, f]));
 const statuses = (found: Awaited<ReturnType<typeof check>>) =>
   Object.fromEntries(Object.entries(found).map(([id, f]) => [id, f.status]));
 

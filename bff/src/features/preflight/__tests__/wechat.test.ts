@@ -1,7 +1,9 @@
 import { createSimulator, type SimApp } from '@wxauth/wechat-sim';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../../../../../scripts/servers.mjs';
+import { createWechatClient } from '../../../adapters/wechat/client.js';
 import type { WechatApps } from '../../../platform/config.js';
+import { createUpstreamFetch } from '../../../platform/http/upstream.js';
 import { checkWechat } from '../wechat.js';
 import { APP, WEBSITE } from './env.js';
 
@@ -30,9 +32,18 @@ const apps = (apiBase: string, over: Partial<WechatApps> = {}): WechatApps => ({
   apiBase,
   ...over,
 });
-const run = (a: WechatApps | null, now = Date.now) => checkWechat({ apps: a, fetch, now, timeoutMs: 2000 });
-const byId = async (a: WechatApps | null, now?: () => number) =>
-  Object.fromEntries((await run(a, now)).map((f) => [f.id, f]));
+/** Preflight's WeChat checks through the adapter, built as the BFF builds it. */
+const run = (a: WechatApps | null, now = Date.now, timeoutMs = 2000) =>
+  checkWechat({
+    apps: a,
+    wechat: a && createWechatClient({ fetch: createUpstreamFetch(), ...a, timeoutMs }),
+    now,
+    timeoutMs,
+  });
+const byId = async (a: WechatApps | null, now?: () => number, timeoutMs?: number) =>
+  Object.fromEntries((await run(a, now, timeoutMs)).map((f) => [f.id, f]));
+const fault = (api: string, body: object) =>
+  fetch(`${api}/__sim/faults`, { method: 'POST', body: JSON.stringify(body) });
 
 describe('WeChat: one stable_token call, its meaning', () => {
   it('right credentials: a token (normal mode), a jsapi_ticket, the website app, the clock: all ok', async () => {
@@ -116,6 +127,46 @@ describe('WeChat: one stable_token call, its meaning', () => {
   ])("clock: %d ms off WeChat's Date header is %s", async (offset, status) => {
     const found = await byId(apps(await wechat()), () => Date.now() + offset);
     expect(found.clock!.status).toBe(status);
+  });
+
+  it('WeChat busy (-1): a warning to run again, not a verdict on the credentials', async () => {
+    const api = await wechat();
+    await fault(api, { path: '/cgi-bin/stable_token', errcode: -1 });
+    const found = await byId(apps(api));
+    expect(found['wechat.official']).toMatchObject({ status: 'warn', data: { errcode: -1 } });
+    expect(found['wechat.official']!.summary.en).toBe('WeChat is busy (-1): the credentials could not be checked');
+  });
+
+  it("an HTTP error from WeChat: fail with its status; the clock still read from the answer's Date", async () => {
+    const api = await wechat();
+    await fault(api, { path: '/cgi-bin/stable_token', status: 502 });
+    const found = await byId(apps(api));
+    expect(found['wechat.official']!.summary.en).toBe(`${api} answered HTTP 502`);
+    expect(found['wechat.official']!.status).toBe('fail');
+    expect(found.clock!.status).toBe('ok');
+  });
+
+  it('no answer in time: fail, saying how long it waited', async () => {
+    const api = await wechat();
+    await fault(api, { path: '/cgi-bin/stable_token', delayMs: 600 });
+    const found = await byId(apps(api), undefined, 200);
+    expect(found['wechat.official']!.summary.en).toBe(`cannot reach ${api}: no answer within 200 ms`);
+    expect(found.clock!.status).toBe('skip');
+  });
+
+  it('the website app: an unknown appid is 40013, naming WX_WEBSITE_APPID', async () => {
+    const found = await byId(apps(await wechat({}, { appid: 'wx9999999999999999' })));
+    expect(found['wechat.website']).toMatchObject({ status: 'fail', data: { errcode: 40013 } });
+    expect(found['wechat.website']!.fix!.en).toContain('WX_WEBSITE_APPID');
+  });
+
+  it("another errcode on getticket: fail, WeChat's words without the request id", async () => {
+    const api = await wechat();
+    await fault(api, { path: '/cgi-bin/ticket/getticket', errcode: 45009 });
+    const found = await byId(apps(api));
+    expect(found['jssdk.ticket']).toMatchObject({ status: 'fail', data: { errcode: 45009 } });
+    expect(found['jssdk.ticket']!.summary.en).toBe('no jsapi_ticket: WeChat answered 45009 (injected fault)');
+    expect(found['jssdk.ticket']!.fix!.en).toBe("Look errcode 45009 up in WeChat's 全局返回码.");
   });
 
   it('apps unknown (a demo on PORT=0): every WeChat check is skipped', async () => {
