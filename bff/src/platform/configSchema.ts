@@ -654,6 +654,12 @@ export function docsOf(name: Name): VariableDocs {
   };
 }
 
+/** The variable a problem of loadConfig's names (each starts with it), and what the docs say of it. */
+export function aboutProblem(problem: string): VariableDocs | undefined {
+  const name = problem.slice(0, problem.indexOf(':'));
+  return (NAMES as string[]).includes(name) ? docsOf(name as Name) : undefined;
+}
+
 /** One variable as read: its value (or its default, when it has problems), and its problems, named. */
 export interface Reading<T> {
   /** The trimmed value; unset when empty. */
