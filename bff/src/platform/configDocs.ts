@@ -10,8 +10,8 @@ import { docsOf, SECTIONS, type Name } from './configSchema.js';
 
 /** The repository's root, from this module (src/platform/ or dist/platform/ of the BFF). */
 export const REPOSITORY = fileURLToPath(new URL('../../../', import.meta.url));
-export const ENV_EXAMPLE = 'docs/wxauth.env.example';
-export const REFERENCE = 'docs/reference/configuration.md';
+const ENV_EXAMPLE = 'docs/wxauth.env.example';
+const REFERENCE = 'docs/reference/configuration.md';
 const COMPOSE = 'docs/docker-compose.yml';
 
 const BEGIN =

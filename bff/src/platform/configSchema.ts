@@ -55,12 +55,11 @@ function variable<T>(about: About, schema: v.GenericSchema<string, T>, fallback?
   ) as v.GenericSchema<string | undefined, unknown>;
 }
 
-/** A check that says what is wrong in words of its own (one problem or several), or nothing. */
-const judged = (judge: (value: string) => string | string[] | undefined) =>
+/** A check that says what is wrong in words of its own, or nothing. */
+const judged = (judge: (value: string) => string | undefined) =>
   v.rawCheck<string>(({ dataset, addIssue }) => {
-    if (!dataset.typed) return;
-    const said = judge(dataset.value);
-    for (const message of said === undefined ? [] : [said].flat()) addIssue({ message });
+    const message = dataset.typed ? judge(dataset.value) : undefined;
+    if (message !== undefined) addIssue({ message });
   });
 
 /** Takes any value, as it is. */
@@ -165,7 +164,7 @@ const hostUrl = v.pipe(
 const LOOPBACK = ['127.0.0.1', '::1'];
 const commaList = (raw: string) => raw.split(',').map((e) => e.trim());
 
-export const DEFAULT_UNKNOWN_PHONE_MESSAGE = '该手机号尚未注册，请先注册或使用账号密码登录';
+const DEFAULT_UNKNOWN_PHONE_MESSAGE = '该手机号尚未注册，请先注册或使用账号密码登录';
 
 const server = v.object({
   PORT: variable(
