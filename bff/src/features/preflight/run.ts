@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import type { WechatClient } from '../../adapters/wechat/client.js';
 import type { ConfigError, Config, WechatApps } from '../../platform/config.js';
+import { aboutProblem } from '../../platform/configSchema.js';
 import { checkDatabase } from './database.js';
 import { checkForwarding } from './forwarding.js';
 import { checkJssdkOrigins } from './jssdk.js';
@@ -24,21 +25,28 @@ function report(mode: Report['mode'], checks: Finding[], publicUrl?: string): Re
   return { ok: counts.fail === 0, mode, ...(publicUrl && { publicUrl }), counts, checks };
 }
 
-/** A configuration the BFF would refuse to start with: one failing line per problem, as start-up names it. */
+/**
+ * A configuration the BFF would refuse to start with: one failing line per problem, as start-up names it,
+ * and what the variable takes, from the same schema (an example, never a secret's).
+ */
 export function configReport(err: ConfigError): Report {
   return report(
     'invalid',
-    err.problems.map((problem) =>
-      finding(
+    err.problems.map((problem) => {
+      const about = aboutProblem(problem);
+      const name = about?.name ?? 'the variable named';
+      const like = about && !about.secret ? { en: `, like ${about.example}`, zh: `（例如 ${about.example}）` } : null;
+      return finding(
         'config',
         'fail',
         { en: problem, zh: `配置错误：${problem}` },
         {
-          en: 'Fix the variable named; the BFF does not start until every one is right.',
-          zh: '修正所列变量；在全部正确之前 BFF 不会启动。',
+          en: `Set ${name} as docs/reference/configuration.md says${like?.en ?? ''}; the BFF does not start until every variable named is right.`,
+          zh: `按 docs/reference/configuration.md 修正 ${name}${like?.zh ?? ''}；在全部正确之前 BFF 不会启动。`,
         },
-      ),
-    ),
+        about && { variable: about.name },
+      );
+    }),
   );
 }
 
