@@ -118,6 +118,18 @@ node_headers_prefix() {
   return 1
 }
 
+registry_headers() { # version -> a folder holding include/node, from the npm registry's node-linux-<arch>
+  local arch dir
+  case $(uname -m) in x86_64) arch=x64 ;; aarch64) arch=arm64 ;; *) return 1 ;; esac
+  dir=$WORK/node-headers-$1
+  if [ ! -f "$dir/package/include/node/node_version.h" ]; then
+    rm -rf "$dir" && mkdir -p "$dir"
+    (cd "$dir" && npm pack --silent "node-linux-$arch@$1" >/dev/null && tar -xzf node-linux-*.tgz package/include) >&2 ||
+      return 1
+  fi
+  echo "$dir/package"
+}
+
 node_context() { # -> a build context with this machine's Node 24 and npm
   local version real prefix npmdir ctx
   # The binary itself: the node on PATH when it is 24 (under pnpm, a shell script that runs the
@@ -129,7 +141,10 @@ node_context() { # -> a build context with this machine's Node 24 and npm
   esac
   version=$("${real:-false}" -p process.versions.node 2>/dev/null || true)
   case $version in 24.*) ;; *) die "the node stand-in needs Node 24: run pnpm install in the repository first" ;; esac
-  prefix=$(node_headers_prefix "$real") || die "no headers (include/node) found for $real"
+  # pnpm restores node@24 from its store without the package its install script fetched the headers
+  # with: then the same package comes from the npm registry, once.
+  prefix=$(node_headers_prefix "$real") || prefix=$(registry_headers "$version") ||
+    die "no headers (include/node) for Node $version: not beside $real, nor from the npm registry"
   npmdir=$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")
   [ -f "$npmdir/package.json" ] || die "npm not found beside $(command -v npm)"
   ctx=$WORK/node-context
