@@ -10,6 +10,7 @@ import { accountsRoutes, createDirectory, createRevocation } from './features/ac
 import { bindingRoutes, createAccount, createSmsCodes } from './features/binding/index.js';
 import { createJssdk, jssdkRoutes } from './features/jssdk/index.js';
 import { createLogin, createProfiles, loginRoutes } from './features/login/index.js';
+import { createOidcProvider, mountOidc, oidcRoutes, type OidcSettings } from './features/oidc/index.js';
 import { createOperations, operationsRoutes } from './features/operations/index.js';
 import { preflightRoutes } from './features/preflight/index.js';
 import { createProxy, proxyRoutes } from './features/proxy/index.js';
@@ -47,6 +48,8 @@ export interface AppDeps {
   metrics?: Metrics;
   /** The host's directory client (accounts' hostClients), when HOST_SIGNING_SECRET is set. */
   hostDirectory?: HostClient | null;
+  /** The OpenID Connect provider's clients and keys (OIDC_CLIENTS_FILE); off when absent. */
+  oidc?: OidcSettings | null;
 }
 
 /**
@@ -137,6 +140,18 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     limit,
   });
   preflightRoutes(router, { config, apps, limit });
+  const oidc = deps.oidc
+    ? createOidcProvider({
+        publicUrl: config.publicUrl,
+        settings: deps.oidc,
+        trustProxy: config.trustedProxies.length > 0,
+        kv,
+        store,
+        now,
+        log,
+      })
+    : null;
+  if (oidc) oidcRoutes(router, { ...oidc, sessions, cookies });
   deps.demo?.routes?.(router);
 
   // maxIpsCount 1: the client is the address nginx saw (the last X-Forwarded-For entry), never one a
@@ -145,6 +160,8 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   app.silent = true;
   app.use(trustedProxyHeaders(config.trustedProxies));
   app.use(requestLog(log, random, metrics));
+  // The provider answers its own errors as OAuth errors, so it comes before ours.
+  if (oidc) app.use(mountOidc(oidc.provider));
   app.use(errorHandler());
   app.use(unambiguousPaths());
   app.use(async (ctx, next) => {

@@ -426,6 +426,22 @@ export function createStore(
       return Number(row.n);
     },
 
+    /**
+     * A customer (by the id the world knows) with its bound WeChat identities, newest binding first:
+     * what an OpenID Connect client may be told about them. Undefined when none is bound any more.
+     */
+    async boundCustomer(ref: string): Promise<{ customer: Customer; identities: Identity[] } | undefined> {
+      const customer = await db.selectFrom('customers').selectAll().where('ref', '=', ref).executeTakeFirst();
+      if (!customer) return undefined;
+      const identities = await db
+        .selectFrom('wechat_identities')
+        .selectAll()
+        .where('customer_id', '=', customer.id)
+        .orderBy('bound_at', 'desc')
+        .execute();
+      return identities.length ? { customer, identities } : undefined;
+    },
+
     async ping(): Promise<void> {
       await db.selectFrom('customers').select('id').limit(1).execute();
     },

@@ -1,0 +1,332 @@
+import { createLocalJWKSet, decodeJwt, jwtVerify, type JSONWebKeySet } from 'jose';
+import * as rp from 'openid-client';
+import { describe, expect, it } from 'vitest';
+import { startBff, type Bff, type Browser } from '../../../__tests__/harness.js';
+import { newSigningKey } from '../../site/index.js';
+import { hashClientSecret, type OidcSettings } from '../index.js';
+
+const PUBLIC_URL = 'https://h5.example.com';
+const ISSUER = `${PUBLIC_URL}/oidc`;
+// What the repo's nginx adds in front of the BFF (TRUST_PROXY: the test connects from loopback).
+const FORWARDED = { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'h5.example.com' };
+const CRM = {
+  id: 'crm',
+  secret: 'crm-secret-0123456789abcdef0123456789',
+  redirect: 'https://crm.example.com/callback',
+};
+const SPA = { id: 'spa', redirect: 'https://spa.example.com/cb' };
+const OTHER = {
+  id: 'partner',
+  secret: 'partner-secret-0123456789abcdef01234',
+  redirect: 'https://partner.example.net/cb',
+};
+
+async function settings(): Promise<OidcSettings> {
+  return {
+    keys: [await newSigningKey('k1'), await newSigningKey('k2')],
+    cookieKeys: ['cookie-key-0123456789abcdef0123456789'],
+    clients: [
+      {
+        client_id: CRM.id,
+        client_secret_sha256: hashClientSecret(CRM.secret),
+        token_endpoint_auth_method: 'client_secret_post',
+        redirect_uris: [CRM.redirect],
+        first_party: true,
+      },
+      {
+        client_id: SPA.id,
+        token_endpoint_auth_method: 'client_secret_basic',
+        redirect_uris: [SPA.redirect],
+        first_party: true,
+      },
+      {
+        client_id: OTHER.id,
+        client_secret_sha256: hashClientSecret(OTHER.secret),
+        token_endpoint_auth_method: 'client_secret_basic',
+        redirect_uris: [OTHER.redirect],
+        first_party: false,
+      },
+    ],
+  };
+}
+
+async function start(): Promise<{ bff: Bff; oidc: OidcSettings }> {
+  const oidc = await settings();
+  const bff = await startBff({ env: { TRUST_PROXY: 'loopback' }, oidc, tokenKeys: { keys: oidc.keys } });
+  return { bff, oidc };
+}
+
+/** The RP's HTTP: PUBLIC_URL is the BFF on loopback behind "nginx" (the forwarded headers). */
+const viaNginx =
+  (bff: Bff): rp.CustomFetch =>
+  (url, options) => {
+    const target = new URL(url);
+    expect(target.origin).toBe(PUBLIC_URL);
+    const headers = new Headers(options.headers as ConstructorParameters<typeof Headers>[0]);
+    for (const [k, v] of Object.entries(FORWARDED)) headers.set(k, v);
+    return fetch(bff.origin + target.pathname + target.search, { ...options, headers } as RequestInit);
+  };
+
+async function discover(bff: Bff, client: { id: string; secret?: string }, auth?: rp.ClientAuth) {
+  const config = await rp.discovery(new URL(ISSUER), client.id, client.secret, auth, {
+    [rp.customFetch]: viaNginx(bff),
+  });
+  config[rp.customFetch] = viaNginx(bff);
+  return config;
+}
+
+/** The provider's interaction cookies hold the interaction's uid, which its URLs carry anyway (signed by a .sig cookie). */
+const UID_COOKIES = ['wxauth_oidc_i', 'wxauth_oidc_r'];
+
+/** The browser's request to a URL of PUBLIC_URL (or a bare path), through "nginx". */
+const go = async (browser: Browser, url: string) => {
+  const target = new URL(url, PUBLIC_URL);
+  expect(target.origin).toBe(PUBLIC_URL);
+  const res = await browser.request(target.pathname + target.search, { headers: FORWARDED });
+  for (const name of UID_COOKIES) {
+    const uid = browser.cookies.get(name);
+    if (uid) secretsOf.get(browser)?.delete(uid);
+  }
+  return res;
+};
+const secretsOf = new WeakMap<Browser, Set<string>>();
+const browserOf = (bff: Bff) => {
+  const browser = bff.browser();
+  secretsOf.set(browser, bff.secrets);
+  return browser;
+};
+
+/** Follows the BFF's redirects until one leaves PUBLIC_URL or lands on the H5 app's /auth page. */
+async function follow(browser: Browser, url: string): Promise<URL> {
+  let next = new URL(url, PUBLIC_URL);
+  for (let hops = 0; hops < 10; hops++) {
+    if (next.origin !== PUBLIC_URL || next.pathname === '/auth') return next;
+    const res = await go(browser, next.href);
+    if (res.status < 300 || res.status >= 400) throw new Error(`${next.pathname}: ${res.status} ${await res.text()}`);
+    next = new URL(res.headers.get('location')!, next);
+  }
+  throw new Error('too many redirects');
+}
+
+async function authorize(config: rp.Configuration, scope: string, extra: Record<string, string> = {}) {
+  const verifier = rp.randomPKCECodeVerifier();
+  const state = rp.randomState();
+  const nonce = rp.randomNonce();
+  const url = rp.buildAuthorizationUrl(config, {
+    redirect_uri: extra.redirect_uri ?? CRM.redirect,
+    scope,
+    code_challenge: await rp.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    state,
+    nonce,
+    ...extra,
+  });
+  return { url, verifier, state, nonce };
+}
+
+/** A new WeChat user through the whole code flow: our login page, binding, back to the client. */
+async function signIn(bff: Bff, browser: Browser, config: rp.Configuration, scope: string) {
+  const req = await authorize(config, scope);
+  const toLogin = await follow(browser, req.url.href);
+  expect(toLogin.pathname).toBe('/auth');
+  const returnTo = toLogin.searchParams.get('returnTo')!;
+  expect(returnTo).toMatch(/^\/api\/oidc\/interaction\/[\w-]+$/);
+  const login = await browser.login({ user: 'alice', returnTo });
+  expect(((await login.json()) as { next: string }).next).toBe('bind');
+  expect((await browser.post('/api/sms/send', { phone: '13800138000' })).status).toBe(200);
+  const bound = await browser.post('/api/account/bind', {
+    phone: '13800138000',
+    smsCode: bff.inbox.get('13800138000'),
+  });
+  expect(((await bound.json()) as { returnTo: string }).returnTo).toBe(returnTo);
+  const callback = await follow(browser, returnTo);
+  expect(callback.origin + callback.pathname).toBe(CRM.redirect);
+  const tokens = await rp.authorizationCodeGrant(config, callback, {
+    pkceCodeVerifier: req.verifier,
+    expectedState: req.state,
+    expectedNonce: req.nonce,
+  });
+  bff.secrets.add(callback.searchParams.get('code')!).add(tokens.access_token).add(tokens.id_token!);
+  if (tokens.refresh_token) bff.secrets.add(tokens.refresh_token);
+  return { tokens, callback, req };
+}
+
+describe('wxauth as an OpenID Connect provider', () => {
+  it('is off without OIDC_CLIENTS_FILE: no discovery', async () => {
+    const bff = await startBff();
+    const res = await browserOf(bff).request('/oidc/.well-known/openid-configuration');
+    expect(res.status).toBe(404);
+  });
+
+  it('discovery: issuer under PUBLIC_URL, https behind the trusted proxy, code flow with S256 only', async () => {
+    const { bff } = await start();
+    const config = await discover(bff, CRM);
+    const meta = config.serverMetadata();
+    expect(meta.issuer).toBe(ISSUER);
+    expect(meta.authorization_endpoint).toBe(`${ISSUER}/auth`);
+    expect(meta.token_endpoint).toBe(`${ISSUER}/token`);
+    expect(meta.response_types_supported).toEqual(['code']);
+    expect(meta.code_challenge_methods_supported).toEqual(['S256']);
+    expect(meta.registration_endpoint).toBeUndefined();
+    expect(meta.id_token_signing_alg_values_supported).toEqual(['ES256']);
+    expect(meta.scopes_supported).toEqual(expect.arrayContaining(['openid', 'phone', 'profile', 'wechat']));
+    expect(meta.backchannel_logout_supported).toBe(true);
+  });
+
+  it("one JWKS: the provider publishes the identity tokens' keys", async () => {
+    const { bff, oidc } = await start();
+    const config = await discover(bff, CRM);
+    const provider = (await (
+      await viaNginx(bff)(config.serverMetadata().jwks_uri!, { headers: {} } as never)
+    ).json()) as JSONWebKeySet;
+    const site = (await (await browserOf(bff).request('/.well-known/jwks.json')).json()) as JSONWebKeySet;
+    const kids = (set: JSONWebKeySet) => set.keys.map((k) => `${k.kid}:${k.x}:${k.y}`).sort();
+    expect(kids(provider)).toEqual(kids(site));
+    expect(kids(provider)).toHaveLength(oidc.keys.length);
+    for (const k of provider.keys) expect(k).not.toHaveProperty('d');
+  });
+
+  it('a new user: our login and binding, then code → tokens (id_token verified by the JWKS) → userinfo claims', async () => {
+    const { bff } = await start();
+    const config = await discover(bff, CRM);
+    const browser = browserOf(bff);
+    const { tokens } = await signIn(bff, browser, config, 'openid phone profile wechat');
+
+    const jwks = createLocalJWKSet(
+      (await (await browserOf(bff).request('/.well-known/jwks.json')).json()) as JSONWebKeySet,
+    );
+    const { payload, protectedHeader } = await jwtVerify(tokens.id_token!, jwks, { issuer: ISSUER, audience: CRM.id });
+    expect(protectedHeader.alg).toBe('ES256');
+    expect(protectedHeader.kid).toBe('k1');
+    const sub = payload.sub!;
+    expect(sub).toMatch(/^\d+$/);
+
+    const claims = await rp.fetchUserInfo(config, tokens.access_token, sub);
+    expect(claims).toMatchObject({
+      sub,
+      phone_number: '+8613800138000',
+      phone_number_verified: true,
+      appid: 'wx0123456789abcdef',
+      openid: expect.any(String),
+    });
+  });
+
+  it('scopes limit the claims: openid alone is the customer id', async () => {
+    const { bff } = await start();
+    const config = await discover(bff, CRM);
+    const { tokens } = await signIn(bff, browserOf(bff), config, 'openid');
+    const sub = decodeJwt(tokens.id_token!).sub!;
+    expect(await rp.fetchUserInfo(config, tokens.access_token, sub)).toEqual({ sub });
+  });
+
+  it('a returning user passes silently (prompt=none), with no page of ours', async () => {
+    const { bff } = await start();
+    const config = await discover(bff, CRM);
+    const browser = browserOf(bff);
+    const first = await signIn(bff, browser, config, 'openid');
+    const again = await authorize(config, 'openid', { prompt: 'none' });
+    const callback = await follow(browser, again.url.href);
+    expect(callback.origin + callback.pathname).toBe(CRM.redirect);
+    const tokens = await rp.authorizationCodeGrant(config, callback, {
+      pkceCodeVerifier: again.verifier,
+      expectedState: again.state,
+      expectedNonce: again.nonce,
+    });
+    expect(decodeJwt(tokens.id_token!).sub).toBe(decodeJwt(first.tokens.id_token!).sub);
+  });
+
+  it('prompt=none with no session: login_required back to the client, not a page', async () => {
+    const { bff } = await start();
+    const config = await discover(bff, CRM);
+    const req = await authorize(config, 'openid', { prompt: 'none' });
+    const callback = await follow(browserOf(bff), req.url.href);
+    expect(callback.origin + callback.pathname).toBe(CRM.redirect);
+    expect(callback.searchParams.get('error')).toBe('login_required');
+  });
+
+  it('refresh tokens rotate, and a spent one revokes the grant', async () => {
+    const { bff } = await start();
+    const config = await discover(bff, CRM);
+    const { tokens } = await signIn(bff, browserOf(bff), config, 'openid');
+    const next = await rp.refreshTokenGrant(config, tokens.refresh_token!);
+    expect(next.refresh_token).toBeDefined();
+    expect(next.refresh_token).not.toBe(tokens.refresh_token);
+    await expect(rp.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    // The reuse revoked the whole grant: the new refresh token is dead too.
+    await expect(rp.refreshTokenGrant(config, next.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+  });
+
+  it('a code is used once; its replay is refused and revokes what it issued', async () => {
+    const { bff } = await start();
+    const config = await discover(bff, CRM);
+    const { tokens, callback, req } = await signIn(bff, browserOf(bff), config, 'openid');
+    const sub = decodeJwt(tokens.id_token!).sub!;
+    await expect(
+      rp.authorizationCodeGrant(config, callback, { pkceCodeVerifier: req.verifier, expectedState: req.state }),
+    ).rejects.toMatchObject({ error: 'invalid_grant' });
+    await expect(rp.fetchUserInfo(config, tokens.access_token, sub)).rejects.toBeDefined();
+  });
+
+  it('PKCE downgrade is refused: a public client without a challenge, a verifier missing at the token endpoint', async () => {
+    const { bff } = await start();
+    const spa = await discover(bff, { id: SPA.id }, rp.None());
+    const noChallenge = rp.buildAuthorizationUrl(spa, { redirect_uri: SPA.redirect, scope: 'openid', state: 's' });
+    const refused = await follow(browserOf(bff), noChallenge.href);
+    expect(refused.origin + refused.pathname).toBe(SPA.redirect);
+    expect(refused.searchParams.get('error')).toBe('invalid_request');
+    expect(refused.searchParams.get('error_description')).toMatch(/PKCE/);
+    const plain = rp.buildAuthorizationUrl(spa, {
+      redirect_uri: SPA.redirect,
+      scope: 'openid',
+      code_challenge: 'a'.repeat(43),
+      code_challenge_method: 'plain',
+    });
+    expect((await follow(browserOf(bff), plain.href)).searchParams.get('error')).toBe('invalid_request');
+
+    // A confidential client that sent a challenge must send the verifier.
+    const crm = await discover(bff, CRM);
+    const browser = browserOf(bff);
+    await signIn(bff, browser, crm, 'openid');
+    const req = await authorize(crm, 'openid');
+    const callback = await follow(browser, req.url.href);
+    expect(callback.searchParams.get('code')).toBeTruthy();
+    await expect(rp.authorizationCodeGrant(crm, callback, { expectedState: req.state })).rejects.toMatchObject({
+      error: 'invalid_grant',
+    });
+  });
+
+  it('redirect URIs match exactly: another path, a query, another host are refused with no redirect', async () => {
+    const { bff } = await start();
+    const config = await discover(bff, CRM);
+    for (const redirect_uri of [
+      `${CRM.redirect}/x`,
+      `${CRM.redirect}?next=/`,
+      'https://crm.example.com.evil.net/callback',
+      'http://crm.example.com/callback',
+    ]) {
+      const { url } = await authorize(config, 'openid', { redirect_uri });
+      const res = await go(browserOf(bff), url.href);
+      expect(res.status, redirect_uri).toBe(400);
+      expect(res.headers.get('location')).toBeNull();
+      expect(await res.text()).toContain('redirect_uri');
+    }
+  });
+
+  it('a client that is not first-party is not signed in without consent', async () => {
+    const { bff } = await start();
+    const config = await discover(bff, OTHER);
+    const browser = browserOf(bff);
+    await browser.loginAndBind('bob', '13900139000', bff.inbox);
+    const req = await authorize(config, 'openid', { redirect_uri: OTHER.redirect });
+    const back = await follow(browser, req.url.href);
+    expect(back.origin + back.pathname).toBe(OTHER.redirect);
+    expect(back.searchParams.get('error')).toBe('access_denied');
+    expect(back.searchParams.get('code')).toBeNull();
+  });
+
+  it('a wrong client secret is refused (secrets are compared by hash)', async () => {
+    const { bff } = await start();
+    const config = await discover(bff, { id: CRM.id, secret: 'wrong-secret-0123456789abcdef0123456' });
+    await expect(rp.refreshTokenGrant(config, 'x')).rejects.toMatchObject({ error: 'invalid_client' });
+  });
+});

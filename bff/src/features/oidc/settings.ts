@@ -1,0 +1,33 @@
+import { createHmac } from 'node:crypto';
+import type { JWK } from 'jose';
+import { ConfigError } from '../../platform/config.js';
+import { readClientsFile } from './clients.js';
+import type { OidcSettings } from './provider.js';
+
+/**
+ * The provider's settings, read from the environment in this room (config.ts does not know them):
+ * - OIDC_CLIENTS_FILE: the clients (JSON, see clients.ts); unset, the provider is off.
+ * - OIDC_COOKIE_KEYS: comma-separated keys (≥ 32 characters each) for its cookies, newest first;
+ *   unset, one derived from SESSION_SECRET (rotating SESSION_SECRET then rotates it too).
+ * The signing keys are JWT_KEYS_FILE's, so the provider needs it.
+ */
+export async function readOidcSettings(
+  env: Record<string, string | undefined>,
+  deps: { sessionSecret: string; keys: JWK[] | null; demo: boolean },
+): Promise<OidcSettings | null> {
+  const file = env.OIDC_CLIENTS_FILE;
+  if (!file) return null;
+  const problems: string[] = [];
+  if (!deps.keys)
+    problems.push("OIDC_CLIENTS_FILE: the provider signs with JWT_KEYS_FILE's keys; set JWT_KEYS_FILE too");
+  const raw = env.OIDC_COOKIE_KEYS;
+  const cookieKeys = raw
+    ? raw.split(',').map((k) => k.trim())
+    : [createHmac('sha256', deps.sessionSecret).update('wxauth oidc cookies').digest('base64url')];
+  if (cookieKeys.some((k) => k.length < 32)) problems.push('OIDC_COOKIE_KEYS: every key needs at least 32 characters');
+  if (problems.length) throw new ConfigError(problems);
+  const nodeEnv = env.NODE_ENV ?? 'development';
+  const development = deps.demo || nodeEnv === 'development' || nodeEnv === 'test';
+  const clients = await readClientsFile(file, development);
+  return { clients, keys: deps.keys!, cookieKeys };
+}
