@@ -330,3 +330,76 @@ describe('wxauth as an OpenID Connect provider', () => {
     await expect(rp.refreshTokenGrant(config, 'x')).rejects.toMatchObject({ error: 'invalid_client' });
   });
 });
+
+describe('the provider, attacked and clustered', () => {
+  it('bad input is a clear 4xx OAuth error, never a 5xx', async () => {
+    const { bff } = await start();
+    const browser = browserOf(bff);
+    const post = (path: string, body: string, headers: Record<string, string> = {}) =>
+      browser.request(path, {
+        method: 'POST',
+        body,
+        headers: { ...FORWARDED, 'content-type': 'application/x-www-form-urlencoded', ...headers },
+      });
+    const answers = [
+      await go(browser, '/oidc/auth'),
+      await go(browser, '/oidc/auth?client_id=nobody&response_type=code&scope=openid'),
+      await go(browser, `/oidc/auth?client_id=crm&response_type=token&scope=openid&redirect_uri=${CRM.redirect}`),
+      await go(
+        browser,
+        `/oidc/auth?client_id=crm&response_type=code&scope=openid&redirect_uri=${CRM.redirect}&request=x.y.z`,
+      ),
+      await go(browser, '/api/oidc/interaction/nope'),
+      await go(browser, '/oidc/me'),
+      await go(browser, '/oidc/reg'),
+      await post('/oidc/token', 'grant_type=authorization_code&code=x&client_id=crm&client_secret=y'),
+      await post('/oidc/token', 'grant_type=password&username=a&password=b&client_id=crm'),
+      await post('/oidc/token', '%%%', { 'content-type': 'application/x-www-form-urlencoded' }),
+      await post('/oidc/token', '{"grant_type":1}', { 'content-type': 'application/json' }),
+      await post('/oidc/token/revocation', 'token=x'),
+    ];
+    for (const res of answers) {
+      expect(res.status, res.url).toBeGreaterThanOrEqual(300);
+      expect(res.status, res.url).toBeLessThan(500);
+    }
+    // No open redirect through logout: a post_logout_redirect_uri no client registered is not followed.
+    for (const query of ['', '&client_id=crm']) {
+      const logout = await go(browser, `/oidc/session/end?post_logout_redirect_uri=https://evil.example.net/${query}`);
+      expect(logout.status).toBeLessThan(500);
+      expect(logout.headers.get('location') ?? '').not.toContain('evil');
+      expect(await logout.text()).not.toContain('evil');
+    }
+    // An implicit request goes back to the client as an error, never with a token.
+    const implicit = answers[2]!;
+    expect(implicit.headers.get('location') ?? '').not.toMatch(/access_token|id_token=/);
+  });
+
+  it('several instances on one Redis serve one login: authorize on one, come back and redeem on another', async () => {
+    const oidc = await settings();
+    const a = await startBff({ env: { TRUST_PROXY: 'loopback' }, oidc, tokenKeys: { keys: oidc.keys }, redis: true });
+    const b = await startBff({ env: { TRUST_PROXY: 'loopback' }, oidc, tokenKeys: { keys: oidc.keys }, peer: a });
+    const onA = await discover(a, CRM);
+    const onB = await discover(b, CRM);
+    const browserA = browserOf(a);
+    const req = await authorize(onA, 'openid phone');
+    const toLogin = await follow(browserA, req.url.href);
+    const returnTo = toLogin.searchParams.get('returnTo')!;
+    await browserA.loginAndBind('carol', '13700137000', a.inbox);
+    // The same browser's next requests land on the other instance.
+    const browserB = browserOf(b);
+    for (const [k, v] of browserA.cookies) browserB.cookies.set(k, v);
+    const callback = await follow(browserB, returnTo);
+    expect(callback.origin + callback.pathname).toBe(CRM.redirect);
+    const tokens = await rp.authorizationCodeGrant(onB, callback, {
+      pkceCodeVerifier: req.verifier,
+      expectedState: req.state,
+      expectedNonce: req.nonce,
+    });
+    a.secrets.add(tokens.access_token).add(tokens.refresh_token!).add(callback.searchParams.get('code')!);
+    const sub = decodeJwt(tokens.id_token!).sub!;
+    expect(await rp.fetchUserInfo(onA, tokens.access_token, sub)).toMatchObject({ phone_number: '+8613700137000' });
+    const next = await rp.refreshTokenGrant(onA, tokens.refresh_token!);
+    a.secrets.add(next.refresh_token!).add(next.access_token);
+    await expect(rp.refreshTokenGrant(onB, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+  });
+});
