@@ -211,6 +211,25 @@ describe('wxauth as an OpenID Connect provider', () => {
     });
   });
 
+  it("the docs' Node example (docs/examples/oidc-client.mjs) signs a new user in", async () => {
+    const { wxauthClient, startLogin, finishLogin } = await import('../../../../../docs/examples/oidc-client.mjs');
+    const { bff } = await start();
+    const config = await wxauthClient({
+      issuer: ISSUER,
+      clientId: CRM.id,
+      clientSecret: CRM.secret,
+      options: { [rp.customFetch]: viaNginx(bff) },
+    });
+    const { url, keep } = await startLogin(config, CRM.redirect);
+    const browser = browserOf(bff);
+    const returnTo = (await follow(browser, url.href)).searchParams.get('returnTo')!;
+    await browser.loginAndBind('dora', '13600136000', bff.inbox);
+    const callback = await follow(browser, returnTo);
+    const { user, tokens } = await finishLogin(config, callback, keep);
+    bff.secrets.add(tokens.access_token).add(tokens.refresh_token!).add(callback.searchParams.get('code')!);
+    expect(user).toMatchObject({ sub: expect.stringMatching(/^\d+$/), phone_number: '+8613600136000' });
+  });
+
   it('scopes limit the claims: openid alone is the customer id', async () => {
     const { bff } = await start();
     const config = await discover(bff, CRM);
