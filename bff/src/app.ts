@@ -88,6 +88,17 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     random,
   });
   const limit = limitPerIp((budgets) => kv.hit(budgets));
+  const oidc = deps.oidc
+    ? createOidcProvider({
+        publicUrl: config.publicUrl,
+        settings: deps.oidc,
+        trustProxy: config.trustedProxies.length > 0,
+        kv,
+        store,
+        now,
+        log,
+      })
+    : null;
   const login = createLogin({
     kv,
     store,
@@ -113,6 +124,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     secret: config.sessionSecret,
     log,
     metrics,
+    onUnbound: oidc?.logoutAccount,
   });
   const jssdk = createJssdk({
     wechat,
@@ -130,7 +142,10 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   bindingRoutes(router, { cookies, account, limit });
   jssdkRoutes(router, { config, jssdk });
   operationsRoutes(router, { config, apps, operations: createOperations({ store, kv }), metrics });
-  accountsRoutes(router, { config, revocation: createRevocation({ store, kv, sessions }) });
+  accountsRoutes(router, {
+    config,
+    revocation: createRevocation({ store, kv, sessions, onRevoked: oidc?.logoutAccount }),
+  });
   proxyRoutes(router, { config, proxy: createProxy({ config, apps, kv, random, wechat }), limit });
   siteRoutes(router, {
     config,
@@ -140,17 +155,6 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     limit,
   });
   preflightRoutes(router, { config, apps, limit });
-  const oidc = deps.oidc
-    ? createOidcProvider({
-        publicUrl: config.publicUrl,
-        settings: deps.oidc,
-        trustProxy: config.trustedProxies.length > 0,
-        kv,
-        store,
-        now,
-        log,
-      })
-    : null;
   if (oidc) oidcRoutes(router, { ...oidc, sessions, cookies });
   deps.demo?.routes?.(router);
 

@@ -16,9 +16,49 @@ interface Stored {
  * Revoking a grant leaves a mark that every artifact of that grant is checked against, so it takes
  * one atomic write however many tokens the grant issued.
  */
-export function kvAdapter(kv: Kv, now: () => number): new (name: string) => Adapter {
+export function kvAdapter(kv: Kv, now: () => number) {
   const revoked = (grantId: string) => `oidc:revoked-grant:${grantId}`;
-  return class KvAdapter implements Adapter {
+  const accountKey = (accountId: string) => `oidc:account:${accountId}`;
+
+  /**
+   * Which provider sessions an account has (uid → expiry), so that ending the customer's sessions in
+   * wxauth can end them too. Updated under a short lock: two instances may sign one customer in at once.
+   */
+  async function indexSession(accountId: string, uid: string, exp: number): Promise<void> {
+    const known = await kv.get<Record<string, number>>(accountKey(accountId));
+    // Every request that touches a session saves it: the index changes only when it learns something.
+    if (known?.[uid] !== undefined && known[uid] >= exp - 60 * 60_000) return;
+    const lock = `${accountKey(accountId)}:lock`;
+    const token = `${uid}:${exp}`;
+    for (let tries = 0; tries < 50 && !(await kv.setIfAbsent(lock, token, 2_000)); tries++)
+      await new Promise((r) => setTimeout(r, 10));
+    try {
+      const t = now();
+      const index = Object.fromEntries(
+        Object.entries((await kv.get<Record<string, number>>(accountKey(accountId))) ?? {}).filter(([, e]) => e > t),
+      );
+      index[uid] = exp;
+      await kv.set(accountKey(accountId), index, Math.max(...Object.values(index)) - t);
+    } finally {
+      await kv.delIfEquals(lock, token);
+    }
+  }
+
+  /** Every live provider session of an account (its authorizations: client → sid, grant), taken out of the store. */
+  async function takeSessions(accountId: string): Promise<AdapterPayload[]> {
+    const index = (await kv.take<Record<string, number>>(accountKey(accountId))) ?? {};
+    const sessions: AdapterPayload[] = [];
+    for (const uid of Object.keys(index)) {
+      const id = await kv.get<string>(`oidc:Session:uid:${uid}`);
+      const stored = id === undefined ? undefined : await kv.get<Stored>(`oidc:Session:${id}`);
+      if (!stored || stored.payload.accountId !== accountId) continue;
+      await kv.del(`oidc:Session:${id}`);
+      sessions.push(stored.payload);
+    }
+    return sessions;
+  }
+
+  const KvAdapter = class implements Adapter {
     constructor(readonly name: string) {}
 
     private key(id: string): string {
@@ -29,6 +69,8 @@ export function kvAdapter(kv: Kv, now: () => number): new (name: string) => Adap
       const ttlMs = (expiresIn > 0 ? expiresIn : LONGEST_TTL_S) * 1000;
       await kv.set(this.key(id), { payload, exp: now() + ttlMs } satisfies Stored, ttlMs);
       if (payload.uid) await kv.set(this.key(`uid:${payload.uid}`), id, ttlMs);
+      if (this.name === 'Session' && payload.accountId && payload.uid)
+        await indexSession(payload.accountId, payload.uid, now() + ttlMs);
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
@@ -66,4 +108,5 @@ export function kvAdapter(kv: Kv, now: () => number): new (name: string) => Adap
       await kv.del(`oidc:Grant:${grantId}`);
     }
   };
+  return { Adapter: KvAdapter as new (name: string) => Adapter, takeSessions };
 }

@@ -33,7 +33,7 @@ const exactUrl = (allowHttpLocalhost: boolean) =>
     ),
   );
 
-const clientSchema = (allowHttpLocalhost: boolean) =>
+const clientFields = (allowHttpLocalhost: boolean) =>
   v.strictObject({
     client_id: v.pipe(v.string(), v.regex(/^[A-Za-z0-9._-]{1,64}$/, 'expected 1 to 64 of A-Z a-z 0-9 . _ -')),
     /** Absent: a public client (a SPA, a mobile app), which must use PKCE. */
@@ -49,9 +49,23 @@ const clientSchema = (allowHttpLocalhost: boolean) =>
     redirect_uris: v.pipe(v.array(exactUrl(allowHttpLocalhost)), v.minLength(1, 'expected at least one')),
     post_logout_redirect_uris: v.optional(v.array(exactUrl(allowHttpLocalhost))),
     backchannel_logout_uri: v.optional(exactUrl(allowHttpLocalhost)),
+    /**
+     * The back-channel address is on a private network (the company's own app, say): oidc-provider
+     * refuses private addresses by default; this opens that one exact address, for this client only.
+     */
+    backchannel_logout_private_network: v.optional(v.boolean(), false),
     /** The company's own app: no consent page. */
     first_party: v.optional(v.boolean(), false),
   });
+
+const clientSchema = (allowHttpLocalhost: boolean) =>
+  v.pipe(
+    clientFields(allowHttpLocalhost),
+    v.check(
+      (entry) => !entry.backchannel_logout_private_network || entry.backchannel_logout_uri !== undefined,
+      'backchannel_logout_private_network needs backchannel_logout_uri',
+    ),
+  );
 
 export type ClientEntry = v.InferOutput<ReturnType<typeof clientSchema>>;
 

@@ -51,9 +51,14 @@ export function createOidcProvider(deps: {
   store: Store;
   now: () => number;
   log: Logger;
-}): { provider: Provider; firstParty: Set<string> } {
+}) {
   const { settings, store, log } = deps;
   const firstParty = new Set(settings.clients.filter((c) => c.first_party).map((c) => c.client_id));
+  const storage = kvAdapter(deps.kv, deps.now);
+  // oidc-provider refuses private addresses for its outgoing calls; these exact ones were allowed per client.
+  const privateTargets = new Set(
+    settings.clients.filter((c) => c.backchannel_logout_private_network).map((c) => c.backchannel_logout_uri!),
+  );
 
   async function findAccount(_ctx: KoaContextWithOIDC, sub: string): Promise<Account | undefined> {
     // Unbound or revoked since: no more claims, and no token is honoured for them.
@@ -76,7 +81,13 @@ export function createOidcProvider(deps: {
   }
 
   const configuration: Configuration = {
-    adapter: kvAdapter(deps.kv, deps.now),
+    adapter: storage.Adapter,
+    fetch: (url, options) => {
+      const href = url instanceof URL ? url.href : String(url);
+      if (!privateTargets.has(href)) return fetch(url, options);
+      const { dispatcher: _ssrfGuard, ...direct } = options as RequestInit & { dispatcher?: unknown };
+      return fetch(url, direct);
+    },
     clients: settings.clients.map(providerMetadata) as ClientMetadata[],
     jwks: { keys: settings.keys as never },
     findAccount,
@@ -150,5 +161,28 @@ export function createOidcProvider(deps: {
   provider.on('server_error', (_ctx, err: Error) =>
     log.error({ err: { name: err.name, message: err.message } }, 'oidc server error'),
   );
-  return { provider, firstParty };
+
+  /**
+   * wxauth ended the customer's sessions (a host revoke, an unbind): their provider sessions end too,
+   * every client that registered a back-channel address is told (a signed logout token), and what
+   * those logins granted is revoked.
+   */
+  async function logoutAccount(sub: string): Promise<void> {
+    for (const session of await storage.takeSessions(sub)) {
+      const authorizations = (session.authorizations ?? {}) as Record<string, { sid?: string; grantId?: string }>;
+      for (const [clientId, { sid, grantId }] of Object.entries(authorizations)) {
+        if (grantId) await new storage.Adapter('Grant').revokeByGrantId(grantId);
+        const client = (await provider.Client.find(clientId)) as
+          { backchannelLogoutUri?: string; backchannelLogout(sub: string, sid: string): Promise<void> } | undefined;
+        if (!client?.backchannelLogoutUri || !sid) continue;
+        try {
+          await client.backchannelLogout(sub, sid);
+        } catch (err) {
+          log.warn({ clientId, err: { message: (err as Error).message } }, 'oidc back-channel logout failed');
+        }
+      }
+    }
+  }
+
+  return { provider, firstParty, logoutAccount };
 }

@@ -17,7 +17,12 @@ const problems = (clients: unknown[], dev = false) => parseClients({ clients }, 
 describe('the client file (OIDC_CLIENTS_FILE)', () => {
   it('takes a good entry, first_party off unless said', () => {
     expect(problems([good])).toEqual([
-      { ...good, first_party: false, token_endpoint_auth_method: 'client_secret_basic' },
+      {
+        ...good,
+        first_party: false,
+        token_endpoint_auth_method: 'client_secret_basic',
+        backchannel_logout_private_network: false,
+      },
     ]);
   });
 
@@ -47,6 +52,12 @@ describe('the client file (OIDC_CLIENTS_FILE)', () => {
     const local = { ...good, redirect_uris: ['http://localhost:3000/cb'] };
     expect(typeof problems([local])[0]).toBe('string');
     expect(typeof problems([local], true)[0]).toBe('object');
+  });
+
+  it('opens a private back-channel address only for a client that has one', () => {
+    expect(problems([{ ...good, backchannel_logout_private_network: true }])).toEqual([
+      'clients.0: backchannel_logout_private_network needs backchannel_logout_uri',
+    ]);
   });
 
   it('refuses a client_id used twice, and an empty file', () => {

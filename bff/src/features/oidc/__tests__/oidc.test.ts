@@ -1,8 +1,11 @@
 import { createLocalJWKSet, decodeJwt, jwtVerify, type JSONWebKeySet } from 'jose';
 import * as rp from 'openid-client';
 import { describe, expect, it } from 'vitest';
-import { startBff, type Bff, type Browser } from '../../../__tests__/harness.js';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { INTERNAL_TOKEN, startBff, type Bff, type Browser } from '../../../__tests__/harness.js';
 import { newSigningKey } from '../../site/index.js';
+import { parseClients, type ClientEntry } from '../clients.js';
 import { hashClientSecret, type OidcSettings } from '../index.js';
 
 const PUBLIC_URL = 'https://h5.example.com';
@@ -21,32 +24,34 @@ const OTHER = {
   redirect: 'https://partner.example.net/cb',
 };
 
-async function settings(): Promise<OidcSettings> {
+/** The client file's entries (as read from OIDC_CLIENTS_FILE), with `extra` clients after ours. */
+async function settings(extra: object[] = []): Promise<OidcSettings> {
+  const clients = parseClients(
+    {
+      clients: [
+        {
+          client_id: CRM.id,
+          client_secret_sha256: hashClientSecret(CRM.secret),
+          token_endpoint_auth_method: 'client_secret_post',
+          redirect_uris: [CRM.redirect],
+          first_party: true,
+        },
+        { client_id: SPA.id, redirect_uris: [SPA.redirect], first_party: true },
+        {
+          client_id: OTHER.id,
+          client_secret_sha256: hashClientSecret(OTHER.secret),
+          redirect_uris: [OTHER.redirect],
+        },
+        ...extra,
+      ],
+    },
+    true,
+  );
+  if (typeof clients[0] === 'string') throw new Error(clients.join('\n'));
   return {
     keys: [await newSigningKey('k1'), await newSigningKey('k2')],
     cookieKeys: ['cookie-key-0123456789abcdef0123456789'],
-    clients: [
-      {
-        client_id: CRM.id,
-        client_secret_sha256: hashClientSecret(CRM.secret),
-        token_endpoint_auth_method: 'client_secret_post',
-        redirect_uris: [CRM.redirect],
-        first_party: true,
-      },
-      {
-        client_id: SPA.id,
-        token_endpoint_auth_method: 'client_secret_basic',
-        redirect_uris: [SPA.redirect],
-        first_party: true,
-      },
-      {
-        client_id: OTHER.id,
-        client_secret_sha256: hashClientSecret(OTHER.secret),
-        token_endpoint_auth_method: 'client_secret_basic',
-        redirect_uris: [OTHER.redirect],
-        first_party: false,
-      },
-    ],
+    clients: clients as ClientEntry[],
   };
 }
 
@@ -125,8 +130,8 @@ async function authorize(config: rp.Configuration, scope: string, extra: Record<
 }
 
 /** A new WeChat user through the whole code flow: our login page, binding, back to the client. */
-async function signIn(bff: Bff, browser: Browser, config: rp.Configuration, scope: string) {
-  const req = await authorize(config, scope);
+async function signIn(bff: Bff, browser: Browser, config: rp.Configuration, scope: string, redirect = CRM.redirect) {
+  const req = await authorize(config, scope, { redirect_uri: redirect });
   const toLogin = await follow(browser, req.url.href);
   expect(toLogin.pathname).toBe('/auth');
   const returnTo = toLogin.searchParams.get('returnTo')!;
@@ -140,7 +145,7 @@ async function signIn(bff: Bff, browser: Browser, config: rp.Configuration, scop
   });
   expect(((await bound.json()) as { returnTo: string }).returnTo).toBe(returnTo);
   const callback = await follow(browser, returnTo);
-  expect(callback.origin + callback.pathname).toBe(CRM.redirect);
+  expect(callback.origin + callback.pathname).toBe(redirect);
   const tokens = await rp.authorizationCodeGrant(config, callback, {
     pkceCodeVerifier: req.verifier,
     expectedState: req.state,
@@ -420,5 +425,103 @@ describe('the provider, attacked and clustered', () => {
     const next = await rp.refreshTokenGrant(onA, tokens.refresh_token!);
     a.secrets.add(next.refresh_token!).add(next.access_token);
     await expect(rp.refreshTokenGrant(onB, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+  });
+});
+
+/** A client's back-channel logout endpoint on loopback (a private address): what it received. */
+async function backchannelReceiver() {
+  const received: string[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    req.on('end', () => {
+      received.push(new URLSearchParams(body).get('logout_token') ?? '');
+      res.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/backchannel`;
+  return { url, received, close: () => new Promise((r) => server.close(r)) };
+}
+
+describe("back-channel logout when wxauth ends the customer's sessions", () => {
+  const ORDERS = {
+    id: 'orders',
+    secret: 'orders-secret-0123456789abcdef012345',
+    redirect: 'https://orders.example.com/cb',
+  };
+  const entry = (url: string, privateNetwork: boolean) => ({
+    client_id: ORDERS.id,
+    client_secret_sha256: hashClientSecret(ORDERS.secret),
+    redirect_uris: [ORDERS.redirect],
+    backchannel_logout_uri: url,
+    backchannel_logout_private_network: privateNetwork,
+    first_party: true,
+  });
+  const revoke = (bff: Bff, sub: string) =>
+    fetch(`${bff.origin}/internal/customers/${sub}/revoke-wechat`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${INTERNAL_TOKEN}` },
+    });
+
+  it("a host revoke: the client gets a signed logout token, and the login's tokens and session are dead", async () => {
+    const receiver = await backchannelReceiver();
+    try {
+      const oidc = await settings([entry(receiver.url, true)]);
+      const bff = await startBff({ env: { TRUST_PROXY: 'loopback' }, oidc, tokenKeys: { keys: oidc.keys } });
+      const config = await discover(bff, ORDERS);
+      const browser = browserOf(bff);
+      const { tokens } = await signIn(bff, browser, config, 'openid', ORDERS.redirect);
+      const sub = decodeJwt(tokens.id_token!).sub!;
+      const sid = decodeJwt(tokens.id_token!).sid;
+      expect(sid).toBeDefined();
+
+      expect((await revoke(bff, sub)).status).toBe(204);
+      expect(receiver.received).toHaveLength(1);
+      const jwks = createLocalJWKSet((await (await browser.request('/.well-known/jwks.json')).json()) as JSONWebKeySet);
+      const { payload } = await jwtVerify(receiver.received[0]!, jwks, { issuer: ISSUER, audience: ORDERS.id });
+      expect(payload).toMatchObject({ sub, sid, events: { 'http://schemas.openid.net/event/backchannel-logout': {} } });
+      expect(payload.nonce).toBeUndefined();
+
+      await expect(rp.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({
+        error: 'invalid_grant',
+      });
+      await expect(rp.fetchUserInfo(config, tokens.access_token, sub)).rejects.toBeDefined();
+      const again = await authorize(config, 'openid', { prompt: 'none', redirect_uri: ORDERS.redirect });
+      expect((await follow(browser, again.url.href)).searchParams.get('error')).toBe('login_required');
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('an unbind logs the customer out of the clients too', async () => {
+    const receiver = await backchannelReceiver();
+    try {
+      const oidc = await settings([entry(receiver.url, true)]);
+      const bff = await startBff({ env: { TRUST_PROXY: 'loopback' }, oidc, tokenKeys: { keys: oidc.keys } });
+      const config = await discover(bff, ORDERS);
+      const browser = browserOf(bff);
+      const { tokens } = await signIn(bff, browser, config, 'openid', ORDERS.redirect);
+      expect((await browser.post('/api/account/unbind')).status).toBe(204);
+      expect(receiver.received).toHaveLength(1);
+      expect(decodeJwt(receiver.received[0]!).sub).toBe(decodeJwt(tokens.id_token!).sub);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('a private back-channel address is not called unless that client allows it', async () => {
+    const receiver = await backchannelReceiver();
+    try {
+      const oidc = await settings([entry(receiver.url, false)]);
+      const bff = await startBff({ env: { TRUST_PROXY: 'loopback' }, oidc, tokenKeys: { keys: oidc.keys } });
+      const config = await discover(bff, ORDERS);
+      const { tokens } = await signIn(bff, browserOf(bff), config, 'openid', ORDERS.redirect);
+      expect((await revoke(bff, decodeJwt(tokens.id_token!).sub!)).status).toBe(204);
+      expect(receiver.received).toHaveLength(0);
+      expect(bff.logs.join('')).toContain('oidc back-channel logout failed');
+    } finally {
+      await receiver.close();
+    }
   });
 });
