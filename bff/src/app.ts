@@ -165,7 +165,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   app.use(trustedProxyHeaders(config.trustedProxies));
   app.use(requestLog(log, random, metrics));
   // The provider answers its own errors as OAuth errors, so it comes before ours.
-  if (oidc) app.use(mountOidc(oidc.provider));
+  if (oidc) app.use(mountOidc(oidc.provider, { sessions, cookies }));
   app.use(errorHandler());
   app.use(unambiguousPaths());
   app.use(async (ctx, next) => {

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Middleware } from 'koa';
-import type Provider from 'oidc-provider';
+import type { default as Provider, KoaContextWithOIDC } from 'oidc-provider';
 import { errors } from 'oidc-provider';
 import type { AppRouter, AppState, Ctx } from '../../platform/http/context.js';
 import type { Sessions, SessionCookies } from '../session/index.js';
@@ -11,11 +11,19 @@ import { INTERACTION_PATH, OIDC_PATH } from './provider.js';
  * Express's mount does: `originalUrl` tells it where it is mounted), on our request log and metrics.
  * It answers them itself, errors included (an OAuth error, never our 5xx).
  */
-export function mountOidc(provider: Provider): Middleware<AppState> {
+export function mountOidc(
+  provider: Provider,
+  deps: { sessions: Sessions; cookies: SessionCookies },
+): Middleware<AppState> {
   const handle = provider.callback();
+  // Signing out of everything at the provider (RP-initiated logout, "logout" confirmed) signs this
+  // browser out of wxauth too: else the next login would pass silently on our session.
+  provider.on('end_session.success', (octx: KoaContextWithOIDC) => {
+    if (octx.oidc.params?.logout) (octx.req as LoggedOut).wxauthLoggedOut = true;
+  });
   return async (ctx, next) => {
     if (ctx.path !== OIDC_PATH && !ctx.path.startsWith(`${OIDC_PATH}/`)) return next();
-    const req = ctx.req as IncomingMessage & { originalUrl?: string };
+    const req = ctx.req as LoggedOut & { originalUrl?: string };
     const url = req.url!;
     req.originalUrl = url;
     req.url = url.slice(OIDC_PATH.length) || '/';
@@ -25,8 +33,12 @@ export function mountOidc(provider: Provider): Middleware<AppState> {
     } finally {
       req.url = url;
     }
+    const held = deps.cookies.held(ctx);
+    if (req.wxauthLoggedOut && held) await deps.sessions.destroy(held);
   };
 }
+
+type LoggedOut = IncomingMessage & { wxauthLoggedOut?: boolean };
 
 /**
  * Our side of the provider's interactions: who is signed in is our session's business. Without a

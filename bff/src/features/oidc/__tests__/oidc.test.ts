@@ -16,6 +16,7 @@ const CRM = {
   id: 'crm',
   secret: 'crm-secret-0123456789abcdef0123456789',
   redirect: 'https://crm.example.com/callback',
+  home: 'https://crm.example.com/',
 };
 const SPA = { id: 'spa', redirect: 'https://spa.example.com/cb' };
 const OTHER = {
@@ -34,6 +35,7 @@ async function settings(extra: object[] = []): Promise<OidcSettings> {
           client_secret_sha256: hashClientSecret(CRM.secret),
           token_endpoint_auth_method: 'client_secret_post',
           redirect_uris: [CRM.redirect],
+          post_logout_redirect_uris: [CRM.home],
           first_party: true,
         },
         { client_id: SPA.id, redirect_uris: [SPA.redirect], first_party: true },
@@ -352,6 +354,53 @@ describe('wxauth as an OpenID Connect provider', () => {
     const { bff } = await start();
     const config = await discover(bff, { id: CRM.id, secret: 'wrong-secret-0123456789abcdef0123456' });
     await expect(rp.refreshTokenGrant(config, 'x')).rejects.toMatchObject({ error: 'invalid_client' });
+  });
+});
+
+describe('RP-initiated logout', () => {
+  it('the client sends the user to end_session: confirmed, back to its post-logout address, and signed out of wxauth too', async () => {
+    const { bff } = await start();
+    const config = await discover(bff, CRM);
+    const browser = browserOf(bff);
+    const { tokens } = await signIn(bff, browser, config, 'openid');
+    const url = rp.buildEndSessionUrl(config, {
+      id_token_hint: tokens.id_token!,
+      post_logout_redirect_uri: CRM.home,
+      state: 'bye',
+    });
+    const page = await go(browser, url.href);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('退出');
+    const action = /<form[^>]*action="([^"]+)"/.exec(html)![1]!;
+    const xsrf = /name="xsrf" value="([^"]+)"/.exec(html)![1]!;
+    const confirmed = await browser.request(new URL(action, PUBLIC_URL).pathname, {
+      method: 'POST',
+      headers: { ...FORWARDED, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ xsrf, logout: 'yes' }).toString(),
+    });
+    expect(confirmed.status).toBe(303);
+    expect(confirmed.headers.get('location')).toBe(`${CRM.home}?state=bye`);
+
+    // The provider's session and ours are over: prompt=none fails, and so does the H5 app's session.
+    const again = await authorize(config, 'openid', { prompt: 'none' });
+    expect((await follow(browser, again.url.href)).searchParams.get('error')).toBe('login_required');
+    expect((await browser.request('/api/session')).status).toBe(401);
+  });
+
+  it('a post_logout_redirect_uri the client did not register is refused, not followed', async () => {
+    const { bff } = await start();
+    const config = await discover(bff, CRM);
+    const browser = browserOf(bff);
+    const { tokens } = await signIn(bff, browser, config, 'openid');
+    const url = rp.buildEndSessionUrl(config, {
+      id_token_hint: tokens.id_token!,
+      post_logout_redirect_uri: 'https://evil.example.net/',
+    });
+    const res = await go(browser, url.href);
+    expect(res.status).toBe(400);
+    expect(res.headers.get('location')).toBeNull();
+    expect(await res.text()).toContain('post_logout_redirect_uri');
   });
 });
 
