@@ -10,7 +10,7 @@ import { accountsRoutes, createDirectory, createRevocation } from './features/ac
 import { bindingRoutes, createAccount, createSmsCodes } from './features/binding/index.js';
 import { createJssdk, jssdkRoutes } from './features/jssdk/index.js';
 import { createLogin, createProfiles, loginRoutes } from './features/login/index.js';
-import { createOidcProvider, mountOidc, oidcRoutes, type OidcSettings } from './features/oidc/index.js';
+import { asPublic, createOidcProvider, mountOidc, oidcRoutes, type OidcSettings } from './features/oidc/index.js';
 import { createOperations, operationsRoutes } from './features/operations/index.js';
 import { preflightRoutes } from './features/preflight/index.js';
 import { createProxy, proxyRoutes } from './features/proxy/index.js';
@@ -92,7 +92,6 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     ? createOidcProvider({
         publicUrl: config.publicUrl,
         settings: deps.oidc,
-        trustProxy: config.trustedProxies.length > 0,
         kv,
         store,
         now,
@@ -155,7 +154,8 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     limit,
   });
   preflightRoutes(router, { config, apps, limit });
-  if (oidc) oidcRoutes(router, { ...oidc, sessions, cookies });
+  const publicRequest = asPublic(config.publicUrl);
+  if (oidc) oidcRoutes(router, { ...oidc, sessions, cookies, asPublic: publicRequest });
   deps.demo?.routes?.(router);
 
   // maxIpsCount 1: the client is the address nginx saw (the last X-Forwarded-For entry), never one a
@@ -165,7 +165,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   app.use(trustedProxyHeaders(config.trustedProxies));
   app.use(requestLog(log, random, metrics));
   // The provider answers its own errors as OAuth errors, so it comes before ours.
-  if (oidc) app.use(mountOidc(oidc.provider, { sessions, cookies }));
+  if (oidc) app.use(mountOidc(oidc.provider, { sessions, cookies, asPublic: publicRequest }));
   app.use(errorHandler());
   app.use(unambiguousPaths());
   app.use(async (ctx, next) => {

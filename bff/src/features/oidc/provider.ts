@@ -46,7 +46,6 @@ const escape = (s: string) =>
 export function createOidcProvider(deps: {
   publicUrl: string;
   settings: OidcSettings;
-  trustProxy: boolean;
   kv: Kv;
   store: Store;
   now: () => number;
@@ -152,7 +151,8 @@ export function createOidcProvider(deps: {
   };
 
   const provider = new Provider(`${deps.publicUrl}${OIDC_PATH}`, configuration);
-  provider.proxy = deps.trustProxy;
+  // Its X-Forwarded-Host and -Proto are written from PUBLIC_URL by the mount (routes.ts, asPublic).
+  provider.proxy = true;
   // Client secrets are kept hashed: compare the hash of what the client sent.
   provider.Client.prototype.compareClientSecret = function (this: { clientSecret?: string }, actual: string) {
     return typeof this.clientSecret === 'string' && secretMatches(actual, this.clientSecret);

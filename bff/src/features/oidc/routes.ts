@@ -11,9 +11,23 @@ import { INTERACTION_PATH, OIDC_PATH } from './provider.js';
  * Express's mount does: `originalUrl` tells it where it is mounted), on our request log and metrics.
  * It answers them itself, errors included (an OAuth error, never our 5xx).
  */
+/**
+ * The provider's idea of where it is comes from PUBLIC_URL, never from the request: every URL it
+ * writes (discovery, redirects) is the issuer's, whatever Host or port nginx passed (its $host has no
+ * port) and whatever a client sent straight to the BFF (no poisoned discovery). It reads them as a
+ * proxy's headers (provider.proxy), and these are the only ones it gets: set here from the config.
+ */
+export function asPublic(publicUrl: string): (req: IncomingMessage) => void {
+  const { host, protocol } = new URL(publicUrl);
+  return (req) => {
+    req.headers['x-forwarded-host'] = host;
+    req.headers['x-forwarded-proto'] = protocol.slice(0, -1);
+  };
+}
+
 export function mountOidc(
   provider: Provider,
-  deps: { sessions: Sessions; cookies: SessionCookies },
+  deps: { sessions: Sessions; cookies: SessionCookies; asPublic: (req: IncomingMessage) => void },
 ): Middleware<AppState> {
   const handle = provider.callback();
   // Signing out of everything at the provider (RP-initiated logout, "logout" confirmed) signs this
@@ -27,6 +41,7 @@ export function mountOidc(
     const url = req.url!;
     req.originalUrl = url;
     req.url = url.slice(OIDC_PATH.length) || '/';
+    deps.asPublic(req);
     ctx.respond = false;
     try {
       await handle(req, ctx.res);
@@ -48,7 +63,13 @@ type LoggedOut = IncomingMessage & { wxauthLoggedOut?: boolean };
  */
 export function oidcRoutes(
   router: AppRouter,
-  deps: { provider: Provider; firstParty: Set<string>; sessions: Sessions; cookies: SessionCookies },
+  deps: {
+    provider: Provider;
+    firstParty: Set<string>;
+    sessions: Sessions;
+    cookies: SessionCookies;
+    asPublic: (req: IncomingMessage) => void;
+  },
 ): void {
   const { provider, firstParty, sessions, cookies } = deps;
 
@@ -58,6 +79,7 @@ export function oidcRoutes(
   };
 
   router.get(`${INTERACTION_PATH}/:uid`, async (ctx) => {
+    deps.asPublic(ctx.req);
     let details;
     try {
       details = await provider.interactionDetails(ctx.req, ctx.res);

@@ -180,6 +180,21 @@ describe('wxauth as an OpenID Connect provider', () => {
     expect(meta.backchannel_logout_supported).toBe(true);
   });
 
+  it("discovery is PUBLIC_URL's whatever the request says its host is (no poisoned endpoints)", async () => {
+    const { bff } = await start();
+    for (const headers of [
+      { 'x-forwarded-host': 'evil.example.net', 'x-forwarded-proto': 'http' },
+      { host: 'evil.example.net:8080' },
+      {},
+    ]) {
+      const res = await fetch(`${bff.origin}/oidc/.well-known/openid-configuration`, { headers });
+      const meta = (await res.json()) as Record<string, string>;
+      expect(meta.issuer).toBe(ISSUER);
+      expect(meta.authorization_endpoint).toBe(`${ISSUER}/auth`);
+      expect(meta.jwks_uri).toBe(`${ISSUER}/jwks`);
+    }
+  });
+
   it("one JWKS: the provider publishes the identity tokens' keys", async () => {
     const { bff, oidc } = await start();
     const config = await discover(bff, CRM);
