@@ -3,8 +3,10 @@
 // (docs/examples/oidc-client.mjs, panva's openid-client). It also receives back-channel logouts.
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
-import { allowInsecureRequests } from 'openid-client';
+import { allowInsecureRequests, buildEndSessionUrl } from 'openid-client';
 import { finishLogin, startLogin, wxauthClient } from '../docs/examples/oidc-client.mjs';
+
+const browserOf = (req) => /(?:^|;\s*)rp=([\w-]+)/.exec(req.headers.cookie ?? '')?.[1];
 
 /**
  * The RP on a free port, started before wxauth (whose client file names its addresses): `configure`
@@ -12,6 +14,8 @@ import { finishLogin, startLogin, wxauthClient } from '../docs/examples/oidc-cli
  */
 export async function startRp() {
   const pending = new Map();
+  /** Signed in: the browser's rp cookie → its id_token (the hint for RP-initiated logout). */
+  const signedIn = new Map();
   const logouts = [];
   let settings;
   let config;
@@ -31,14 +35,27 @@ export async function startRp() {
         return res.end();
       }
       if (url.pathname === '/callback') {
-        const id = /(?:^|;\s*)rp=([\w-]+)/.exec(req.headers.cookie ?? '')?.[1];
+        const id = browserOf(req);
         const keep = id && pending.get(id);
         if (!keep) return res.writeHead(400).end('no login in progress');
         pending.delete(id);
-        const { user } = await finishLogin(await client(), url, keep);
+        const { user, tokens } = await finishLogin(await client(), url, keep);
+        signedIn.set(id, tokens.id_token);
         res.writeHead(200, { 'content-type': 'application/json' });
         return res.end(JSON.stringify(user));
       }
+      // RP-initiated logout: to wxauth's end_session, and back to /bye.
+      if (url.pathname === '/logout') {
+        const idToken = signedIn.get(browserOf(req));
+        if (!idToken) return res.writeHead(400).end('not signed in');
+        const to = buildEndSessionUrl(await client(), {
+          id_token_hint: idToken,
+          post_logout_redirect_uri: `${origin}/bye`,
+          state: 'bye',
+        });
+        return res.writeHead(302, { location: to.href }).end();
+      }
+      if (url.pathname === '/bye') return res.writeHead(200, { 'content-type': 'text/plain' }).end('signed out');
       if (url.pathname === '/backchannel' && req.method === 'POST') {
         let body = '';
         for await (const chunk of req) body += chunk;

@@ -85,6 +85,7 @@ async function startOidc(): Promise<OidcStack> {
           client_secret_sha256: createHash('sha256').update(secret).digest('base64url'),
           token_endpoint_auth_method: 'client_secret_post',
           redirect_uris: [`${rp.origin}/callback`],
+          post_logout_redirect_uris: [`${rp.origin}/bye`],
           backchannel_logout_uri: `${rp.origin}/backchannel`,
           backchannel_logout_private_network: true,
           first_party: true,

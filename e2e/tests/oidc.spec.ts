@@ -54,3 +54,35 @@ test('a new WeChat user binds and lands in the RP signed in; a returning one pas
     iss: `${oidc.origin}/oidc`,
   });
 });
+
+test('RP-initiated logout: the RP sends the user to wxauth, who confirms and comes back to the RP signed out of both', async ({
+  page,
+  context,
+  oidc,
+}) => {
+  const { user, phone } = unique();
+  await context.addCookies([{ name: 'wxsim_user', value: user, url: oidc.simOrigin }]);
+  await page.goto(`${oidc.rp.origin}/login`);
+  await bind(page, phone, oidc.inbox);
+  await expect(page).toHaveURL(new RegExp(`^${oidc.rp.origin}/callback\\?`));
+  expect((await page.request.get(`${oidc.origin}/api/session`)).status()).toBe(200);
+
+  await page.goto(`${oidc.rp.origin}/logout`);
+  await expect(page).toHaveURL(new RegExp(`^${oidc.origin}/oidc/session/end`));
+  await page.getByRole('button', { name: '退出' }).click();
+  await expect(page).toHaveURL(`${oidc.rp.origin}/bye?state=bye`);
+  expect((await page.request.get(`${oidc.origin}/api/session`)).status()).toBe(401);
+});
+
+test("only the provider's sign-out pages may send a form beyond the origin (to a client's post-logout address)", async ({
+  page,
+  oidc,
+}) => {
+  const formAction = async (path: string) =>
+    /form-action ([^;]+)/.exec(
+      (await page.request.get(`${oidc.origin}${path}`)).headers()['content-security-policy']!,
+    )?.[1];
+  expect(await formAction('/oidc/session/end')).toBe("'self' https: http://127.0.0.1:*");
+  for (const path of ['/', '/auth', '/bind', '/oidc/.well-known/openid-configuration', '/api/session'])
+    expect([path, await formAction(path)]).toEqual([path, "'self'"]);
+});
