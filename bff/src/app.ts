@@ -137,7 +137,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   });
 
   const router = new Router<AppState>();
-  loginRoutes(router, { config, apps, cookies, login, limit });
+  loginRoutes(router, { config, apps, cookies, login, limit, onLogout: oidc?.logoutBrowser });
   bindingRoutes(router, { cookies, account, limit });
   jssdkRoutes(router, { config, jssdk });
   operationsRoutes(router, { config, apps, operations: createOperations({ store, kv }), metrics });

@@ -162,27 +162,39 @@ export function createOidcProvider(deps: {
     log.error({ err: { name: err.name, message: err.message } }, 'oidc server error'),
   );
 
+  /** One provider session ends: each client with a back-channel address is told, its grants revoked. */
+  async function endSession(sub: string, authorizations: unknown): Promise<void> {
+    for (const [clientId, { sid, grantId }] of Object.entries(
+      (authorizations ?? {}) as Record<string, { sid?: string; grantId?: string }>,
+    )) {
+      if (grantId) await new storage.Adapter('Grant').revokeByGrantId(grantId);
+      const client = (await provider.Client.find(clientId)) as
+        { backchannelLogoutUri?: string; backchannelLogout(sub: string, sid: string): Promise<void> } | undefined;
+      if (!client?.backchannelLogoutUri || !sid) continue;
+      try {
+        await client.backchannelLogout(sub, sid);
+      } catch (err) {
+        log.warn({ clientId, err: { message: (err as Error).message } }, 'oidc back-channel logout failed');
+      }
+    }
+  }
+
   /**
    * wxauth ended the customer's sessions (a host revoke, an unbind): their provider sessions end too,
    * every client that registered a back-channel address is told (a signed logout token), and what
    * those logins granted is revoked.
    */
   async function logoutAccount(sub: string): Promise<void> {
-    for (const session of await storage.takeSessions(sub)) {
-      const authorizations = (session.authorizations ?? {}) as Record<string, { sid?: string; grantId?: string }>;
-      for (const [clientId, { sid, grantId }] of Object.entries(authorizations)) {
-        if (grantId) await new storage.Adapter('Grant').revokeByGrantId(grantId);
-        const client = (await provider.Client.find(clientId)) as
-          { backchannelLogoutUri?: string; backchannelLogout(sub: string, sid: string): Promise<void> } | undefined;
-        if (!client?.backchannelLogoutUri || !sid) continue;
-        try {
-          await client.backchannelLogout(sub, sid);
-        } catch (err) {
-          log.warn({ clientId, err: { message: (err as Error).message } }, 'oidc back-channel logout failed');
-        }
-      }
-    }
+    for (const session of await storage.takeSessions(sub)) await endSession(sub, session.authorizations);
   }
 
-  return { provider, firstParty, logoutAccount };
+  /** This browser signed out of wxauth: its provider session (the cookie it holds) ends as well. */
+  async function logoutBrowser(ctx: Parameters<typeof provider.Session.get>[0]): Promise<void> {
+    const session = await provider.Session.get(ctx);
+    if (!session.accountId) return;
+    await endSession(session.accountId, session.authorizations);
+    await session.destroy();
+  }
+
+  return { provider, firstParty, logoutAccount, logoutBrowser };
 }

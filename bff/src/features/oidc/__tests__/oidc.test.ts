@@ -574,6 +574,27 @@ describe("back-channel logout when wxauth ends the customer's sessions", () => {
     }
   });
 
+  it("signing out of wxauth (the H5 app's logout) ends this browser's provider session, and tells the client", async () => {
+    const receiver = await backchannelReceiver();
+    try {
+      const oidc = await settings([entry(receiver.url, true)]);
+      const bff = await startBff({ env: { TRUST_PROXY: 'loopback' }, oidc, tokenKeys: { keys: oidc.keys } });
+      const config = await discover(bff, ORDERS);
+      const browser = browserOf(bff);
+      const { tokens } = await signIn(bff, browser, config, 'openid', ORDERS.redirect);
+      expect((await browser.post('/api/auth/logout')).status).toBe(204);
+      expect(receiver.received).toHaveLength(1);
+      expect(decodeJwt(receiver.received[0]!)).toMatchObject({ sub: decodeJwt(tokens.id_token!).sub, aud: ORDERS.id });
+      await expect(rp.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({
+        error: 'invalid_grant',
+      });
+      const again = await authorize(config, 'openid', { prompt: 'none', redirect_uri: ORDERS.redirect });
+      expect((await follow(browser, again.url.href)).searchParams.get('error')).toBe('login_required');
+    } finally {
+      await receiver.close();
+    }
+  });
+
   it('a private back-channel address is not called unless that client allows it', async () => {
     const receiver = await backchannelReceiver();
     try {
