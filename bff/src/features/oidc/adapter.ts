@@ -1,5 +1,6 @@
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { Kv } from '../../adapters/kv/types.js';
+import type { Store } from '../../adapters/store/store.js';
 
 /** The longest any artifact lives (grants, refresh tokens, sessions): a revoked grant is remembered as long. */
 export const LONGEST_TTL_S = 14 * 24 * 60 * 60;
@@ -13,10 +14,14 @@ interface Stored {
 /**
  * oidc-provider's storage over our state store (Redis, the SQLite file, or memory), so every instance
  * sees one login: one key per artifact with its TTL, an index by uid for interactions and sessions.
+ * Grants and refresh tokens go to the database (oidc_artifacts).
  * Revoking a grant leaves a mark that every artifact of that grant is checked against, so it takes
  * one atomic write however many tokens the grant issued.
  */
-export function kvAdapter(kv: Kv, now: () => number) {
+/** Grants and refresh tokens live long (days): they go to the database, the rest to the state store. */
+const DURABLE = new Set(['Grant', 'RefreshToken']);
+
+export function kvAdapter(kv: Kv, now: () => number, durable: Store['oidcArtifacts']) {
   const revoked = (grantId: string) => `oidc:revoked-grant:${grantId}`;
   const accountKey = (accountId: string) => `oidc:account:${accountId}`;
 
@@ -67,14 +72,27 @@ export function kvAdapter(kv: Kv, now: () => number) {
 
     async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
       const ttlMs = (expiresIn > 0 ? expiresIn : LONGEST_TTL_S) * 1000;
+      if (DURABLE.has(this.name)) {
+        const grantId = payload.grantId ?? (this.name === 'Grant' ? id : null);
+        await durable.save(this.name, id, payload, grantId, now() + ttlMs);
+        // A login makes one grant: the moment to let expired rows go.
+        if (this.name === 'Grant') await durable.purgeExpired();
+        return;
+      }
       await kv.set(this.key(id), { payload, exp: now() + ttlMs } satisfies Stored, ttlMs);
       if (payload.uid) await kv.set(this.key(`uid:${payload.uid}`), id, ttlMs);
       if (this.name === 'Session' && payload.accountId && payload.uid)
         await indexSession(payload.accountId, payload.uid, now() + ttlMs);
     }
 
+    private async stored(id: string): Promise<Stored | undefined> {
+      if (!DURABLE.has(this.name)) return kv.get<Stored>(this.key(id));
+      const row = await durable.find(this.name, id);
+      return row && { payload: row.payload as AdapterPayload, exp: row.expiresAt };
+    }
+
     async find(id: string): Promise<AdapterPayload | undefined> {
-      const stored = await kv.get<Stored>(this.key(id));
+      const stored = await this.stored(id);
       if (!stored) return undefined;
       const { grantId } = stored.payload;
       if (grantId && (await kv.get(revoked(grantId)))) return undefined;
@@ -92,20 +110,22 @@ export function kvAdapter(kv: Kv, now: () => number) {
     }
 
     async consume(id: string): Promise<void> {
-      const stored = await kv.get<Stored>(this.key(id));
+      const stored = await this.stored(id);
       const left = stored ? stored.exp - now() : 0;
       if (!stored || left <= 0) return;
-      const consumed = Math.floor(now() / 1000);
-      await kv.set(this.key(id), { ...stored, payload: { ...stored.payload, consumed } } satisfies Stored, left);
+      const payload = { ...stored.payload, consumed: Math.floor(now() / 1000) };
+      if (DURABLE.has(this.name)) await durable.save(this.name, id, payload, payload.grantId ?? null, stored.exp);
+      else await kv.set(this.key(id), { ...stored, payload } satisfies Stored, left);
     }
 
     async destroy(id: string): Promise<void> {
-      await kv.del(this.key(id));
+      if (DURABLE.has(this.name)) await durable.destroy(this.name, id);
+      else await kv.del(this.key(id));
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {
       await kv.set(revoked(grantId), 1, LONGEST_TTL_S * 1000);
-      await kv.del(`oidc:Grant:${grantId}`);
+      await durable.revokeGrant(grantId);
     }
   };
   return { Adapter: KvAdapter as new (name: string) => Adapter, takeSessions };

@@ -53,7 +53,7 @@ export function createOidcProvider(deps: {
 }) {
   const { settings, store, log } = deps;
   const firstParty = new Set(settings.clients.filter((c) => c.first_party).map((c) => c.client_id));
-  const storage = kvAdapter(deps.kv, deps.now);
+  const storage = kvAdapter(deps.kv, deps.now, store.oidcArtifacts);
   // oidc-provider refuses private addresses for its outgoing calls; these exact ones were allowed per client.
   const privateTargets = new Set(
     settings.clients.filter((c) => c.backchannel_logout_private_network).map((c) => c.backchannel_logout_uri!),

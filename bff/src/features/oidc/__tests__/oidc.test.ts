@@ -297,6 +297,26 @@ describe('wxauth as an OpenID Connect provider', () => {
     await expect(rp.refreshTokenGrant(config, next.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
   });
 
+  it.each([false, true])(
+    'grants and refresh tokens are kept in the database (MySQL: %s), and go with the grant',
+    async (mysql) => {
+      const oidc = await settings();
+      const bff = await startBff({ env: { TRUST_PROXY: 'loopback' }, oidc, tokenKeys: { keys: oidc.keys }, mysql });
+      const config = await discover(bff, CRM);
+      const { tokens } = await signIn(bff, browserOf(bff), config, 'openid');
+      const rows = () => bff.db.selectFrom('oidc_artifacts').select(['model', 'grant_id']).orderBy('model').execute();
+      const [grant, refresh] = await rows();
+      expect(grant).toMatchObject({ model: 'Grant' });
+      expect(refresh).toMatchObject({ model: 'RefreshToken', grant_id: grant!.grant_id });
+      const next = await rp.refreshTokenGrant(config, tokens.refresh_token!);
+      bff.secrets.add(next.refresh_token!).add(next.access_token);
+      await expect(rp.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({
+        error: 'invalid_grant',
+      });
+      expect(await rows()).toEqual([]);
+    },
+  );
+
   it('a code is used once; its replay is refused and revokes what it issued', async () => {
     const { bff } = await start();
     const config = await discover(bff, CRM);
