@@ -62,6 +62,12 @@ export default defineConfig({
       use: { ...devices['iPhone 13'], defaultBrowserType: 'chromium', userAgent: WECHAT_UA },
     },
     {
+      // wxauth as an OpenID Connect provider: a relying party on another host name (127.0.0.1), in WeChat's browser.
+      name: 'oidc',
+      testMatch: /oidc\.spec\.ts/,
+      use: { ...devices['iPhone 13'], defaultBrowserType: 'chromium', userAgent: WECHAT_UA },
+    },
+    {
       // Request-level checks of nginx.conf: headers, caching, what it serves.
       name: 'nginx',
       testMatch: /nginx\.spec\.ts/,

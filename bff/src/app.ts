@@ -10,6 +10,7 @@ import { accountsRoutes, createDirectory, createRevocation } from './features/ac
 import { bindingRoutes, createAccount, createSmsCodes } from './features/binding/index.js';
 import { createJssdk, jssdkRoutes } from './features/jssdk/index.js';
 import { createLogin, createProfiles, loginRoutes } from './features/login/index.js';
+import { asPublic, createOidcProvider, mountOidc, oidcRoutes, type OidcSettings } from './features/oidc/index.js';
 import { createOperations, operationsRoutes } from './features/operations/index.js';
 import { preflightRoutes } from './features/preflight/index.js';
 import { createProxy, proxyRoutes } from './features/proxy/index.js';
@@ -47,6 +48,8 @@ export interface AppDeps {
   metrics?: Metrics;
   /** The host's directory client (accounts' hostClients), when HOST_SIGNING_SECRET is set. */
   hostDirectory?: HostClient | null;
+  /** The OpenID Connect provider's clients and keys (OIDC_CLIENTS_FILE); off when absent. */
+  oidc?: OidcSettings | null;
 }
 
 /**
@@ -85,6 +88,16 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     random,
   });
   const limit = limitPerIp((budgets) => kv.hit(budgets));
+  const oidc = deps.oidc
+    ? createOidcProvider({
+        publicUrl: config.publicUrl,
+        settings: deps.oidc,
+        kv,
+        store,
+        now,
+        log,
+      })
+    : null;
   const login = createLogin({
     kv,
     store,
@@ -110,6 +123,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     secret: config.sessionSecret,
     log,
     metrics,
+    onUnbound: oidc?.logoutAccount,
   });
   const jssdk = createJssdk({
     wechat,
@@ -123,11 +137,14 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   });
 
   const router = new Router<AppState>();
-  loginRoutes(router, { config, apps, cookies, login, limit });
+  loginRoutes(router, { config, apps, cookies, login, limit, onLogout: oidc?.logoutBrowser });
   bindingRoutes(router, { cookies, account, limit });
   jssdkRoutes(router, { config, jssdk });
   operationsRoutes(router, { config, apps, operations: createOperations({ store, kv }), metrics });
-  accountsRoutes(router, { config, revocation: createRevocation({ store, kv, sessions }) });
+  accountsRoutes(router, {
+    config,
+    revocation: createRevocation({ store, kv, sessions, onRevoked: oidc?.logoutAccount }),
+  });
   proxyRoutes(router, { config, proxy: createProxy({ config, apps, kv, random, wechat }), limit });
   siteRoutes(router, {
     config,
@@ -137,6 +154,8 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     limit,
   });
   preflightRoutes(router, { config, apps, wechat, limit });
+  const publicRequest = asPublic(config.publicUrl);
+  if (oidc) oidcRoutes(router, { ...oidc, sessions, cookies, asPublic: publicRequest });
   deps.demo?.routes?.(router);
 
   // maxIpsCount 1: the client is the address nginx saw (the last X-Forwarded-For entry), never one a
@@ -145,6 +164,8 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   app.silent = true;
   app.use(trustedProxyHeaders(config.trustedProxies));
   app.use(requestLog(log, random, metrics));
+  // The provider answers its own errors as OAuth errors, so it comes before ours.
+  if (oidc) app.use(mountOidc(oidc.provider, { sessions, cookies, asPublic: publicRequest }));
   app.use(errorHandler());
   app.use(unambiguousPaths());
   app.use(async (ctx, next) => {

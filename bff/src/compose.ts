@@ -11,6 +11,7 @@ import { createWechatClient } from './adapters/wechat/client.js';
 import { createApp } from './app.js';
 import { countOutbox, createOutboxWorker, hostClients } from './features/accounts/index.js';
 import { startDemo, type RunningDemo } from './features/demo/index.js';
+import { readOidcSettings } from './features/oidc/index.js';
 import { createTokens, readKeySet } from './features/site/index.js';
 import { loadConfig, type Config, type WechatApps } from './platform/config.js';
 import { createUpstreamFetch } from './platform/http/upstream.js';
@@ -93,9 +94,15 @@ export async function startServer(
       ? createWebhookSms({ url: config.sms.webhookUrl, token: config.sms.webhookToken, fetch })
       : demo!.sms;
   const { keysFile } = config.jwt;
-  const tokens = keysFile
+  const keySet = keysFile ? await readKeySet(keysFile, config.demo) : null;
+  const oidc = await readOidcSettings(config.oidc, env, {
+    sessionSecret: config.sessionSecret,
+    keys: keySet?.keys ?? null,
+    demo: config.demo,
+  });
+  const tokens = keySet
     ? await createTokens({
-        keys: await readKeySet(keysFile, config.demo),
+        keys: keySet,
         issuer: config.publicUrl,
         audience: config.jwt.audience,
         ttlSeconds: config.jwt.ttlSeconds,
@@ -119,6 +126,7 @@ export async function startServer(
     demo: demo?.parts,
     metrics,
     hostDirectory: hosts.directory,
+    oidc,
   });
   const server: Server = await new Promise((resolve, reject) => {
     // As much header as nginx lets through (large_client_header_buffers 4 × 8k): Node's own 16 KB

@@ -42,6 +42,7 @@ export default defineConfig({
         items: [
           { text: 'Your own services', link: '/guide/your-services' },
           { text: 'Your existing accounts', link: '/guide/your-accounts' },
+          { text: 'Sign in to your other apps', link: '/guide/oidc' },
           { text: 'The authorization proxy', link: '/guide/authorization-proxy' },
           { text: 'PC QR login', link: '/guide/pc-login' },
           { text: 'The JS-SDK signature', link: '/guide/jssdk' },

@@ -1,4 +1,6 @@
-import { existsSync } from 'node:fs';
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   test as base,
@@ -12,6 +14,7 @@ import {
 import { startCluster } from '../cluster.mjs';
 import { startHostService } from '../host-service.mjs';
 import { startSites } from '../sites.mjs';
+import { startRp } from '../oidc-rp.mjs';
 import { startHostStandIn, type HostStandIn } from '../../scripts/host-stand-in.mjs';
 import { freePorts, startStack } from '../stack.mjs';
 
@@ -50,9 +53,67 @@ type Stacks = {
   accounts: AccountsStack;
   /** Another such stack, for the password lockout: it locks the IP all its tests share. */
   lockout: AccountsStack;
+  /** The real stack as an OpenID Connect provider, with a relying party on another host name. */
+  oidc: OidcStack;
 };
 
 export type AccountsStack = Stack & { host: HostStandIn };
+export type OidcStack = Stack & { rp: Awaited<ReturnType<typeof startRp>> };
+
+/** The real stack's INTERNAL_API_TOKEN (stack.mjs). */
+export const INTERNAL_TOKEN = 'e2e-internal-token-0123456789abcdefghij';
+
+/**
+ * The real stack as an OpenID Connect provider (OIDC_CLIENTS_FILE, JWT_KEYS_FILE) for one first-party
+ * client: the RP on 127.0.0.1, with its back-channel address on loopback allowed.
+ */
+async function startOidc(): Promise<OidcStack> {
+  const rp = await startRp();
+  const dir = mkdtempSync(join(tmpdir(), 'wxauth-e2e-oidc-'));
+  const secret = randomBytes(32).toString('base64url');
+  const key = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' });
+  writeFileSync(
+    join(dir, 'jwt-keys.json'),
+    JSON.stringify({ keys: [{ ...key, kid: 'e2e', alg: 'ES256', use: 'sig' }] }),
+  );
+  writeFileSync(
+    join(dir, 'clients.json'),
+    JSON.stringify({
+      clients: [
+        {
+          client_id: 'rp',
+          client_secret_sha256: createHash('sha256').update(secret).digest('base64url'),
+          token_endpoint_auth_method: 'client_secret_post',
+          redirect_uris: [`${rp.origin}/callback`],
+          post_logout_redirect_uris: [`${rp.origin}/bye`],
+          backchannel_logout_uri: `${rp.origin}/backchannel`,
+          backchannel_logout_private_network: true,
+          first_party: true,
+        },
+      ],
+    }),
+  );
+  try {
+    const stack = await startStack({
+      demo: false,
+      env: { OIDC_CLIENTS_FILE: join(dir, 'clients.json'), JWT_KEYS_FILE: join(dir, 'jwt-keys.json') },
+    });
+    rp.configure({ issuer: `${stack.origin}/oidc`, clientId: 'rp', clientSecret: secret });
+    return {
+      ...stack,
+      rp,
+      async stop() {
+        await stack.stop();
+        await rp.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    await rp.close();
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
 
 /** The secret the BFF and the host stand-in sign with (HOST_SIGNING_SECRET). */
 export const HOST_SECRET = 'e2e-host-signing-secret-0123456789abcdef';
@@ -227,6 +288,7 @@ export const test = base.extend<{ wechatUser: (user: string) => Promise<void>; c
   }),
   accounts: worker(startAccounts),
   lockout: worker(startAccounts),
+  oidc: worker(startOidc),
   // MariaDB's first start (its system tables) is the slow part.
   cluster: worker(() => startCluster(), 120_000),
 });

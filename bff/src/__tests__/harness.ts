@@ -7,6 +7,7 @@ import { pino } from 'pino';
 import { afterEach, expect, inject } from 'vitest';
 import { hostClients } from '../features/accounts/index.js';
 import { createApp } from '../app.js';
+import type { OidcSettings } from '../features/oidc/index.js';
 import { serveWebApp } from '../features/demo/webApp.js';
 import { loadConfig } from '../platform/config.js';
 import { createMemoryKv } from '../adapters/kv/memory.js';
@@ -65,6 +66,8 @@ export interface TestOptions {
   peer?: Peer;
   /** Identity tokens signed with these private keys (the first signs), for TOKEN_AUDIENCE. */
   tokenKeys?: PrivateKeySet;
+  /** The OpenID Connect provider's clients and keys (as compose.ts reads them from OIDC_CLIENTS_FILE). */
+  oidc?: OidcSettings;
 }
 
 /** The audience the harness's identity tokens are for. */
@@ -158,6 +161,7 @@ export async function startBff(options: TestOptions = {}) {
     demo: options.webRoot ? { fallback: serveWebApp(options.webRoot) } : undefined,
     metrics,
     hostDirectory: hostClients(config.accounts).directory,
+    oidc: options.oidc,
     wechat: createWechatClient({
       observe: metrics.wechat,
       fetch,

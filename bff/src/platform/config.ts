@@ -49,6 +49,8 @@ interface Settings {
   profileRefreshMs: number;
   /** Identity tokens: the private JWK Set (JWT_KEYS_FILE; the demo makes one), their audience and life. */
   jwt: { keysFile: string | null; audience: string; ttlSeconds: number };
+  /** The OpenID Connect provider (features/oidc): its clients file, null when off, and its cookie keys. */
+  oidc: { clientsFile: string | null; cookieKeys: string[] | null };
   /** Whose customers these are: the built-in table, or the host system's directory; and what it hears. */
   accounts: AccountsConfig;
   logLevel: string;
@@ -217,6 +219,13 @@ export function loadConfig(env: Env): Config {
       keysFile: use('JWT_KEYS_FILE') ?? (demo ? demoJwtKeysFile(databaseUrl) : null),
       audience: use('JWT_AUDIENCE') ?? publicUrl,
       ttlSeconds: use('JWT_TTL_SECONDS'),
+    },
+    oidc: {
+      clientsFile: use('OIDC_CLIENTS_FILE') ?? null,
+      cookieKeys:
+        use('OIDC_COOKIE_KEYS')
+          ?.split(',')
+          .map((k) => k.trim()) ?? null,
     },
     accounts,
     logLevel: use('LOG_LEVEL'),

@@ -506,6 +506,27 @@ const tokens = v.object({
   ),
 });
 
+const oidc = v.object({
+  OIDC_CLIENTS_FILE: variable(
+    {
+      description:
+        "the OpenID Connect clients (JSON, checked at start): set, wxauth is a provider signing with `JWT_KEYS_FILE`'s keys",
+      example: '/run/secrets/oidc-clients.json',
+      default: 'unset: no provider',
+    },
+    text,
+  ),
+  OIDC_COOKIE_KEYS: variable(
+    {
+      description: "keys for the provider's own cookies, comma-separated, newest first (at least 32 characters each)",
+      example: 'a-random-key-of-at-least-32-characters',
+      default: 'one derived from `SESSION_SECRET`',
+      secret: true,
+    },
+    text,
+  ),
+});
+
 const accounts = v.object({
   CUSTOMER_DIRECTORY: variable(
     {
@@ -617,6 +638,7 @@ export const SECTIONS = [
   { title: 'Authorization proxy', schema: proxy },
   { title: 'JS-SDK', schema: jssdk },
   { title: 'Identity tokens', schema: tokens },
+  { title: 'OpenID Connect provider', schema: oidc },
   { title: 'Your accounts and events', schema: accounts },
   { title: 'Logging', schema: logging },
 ] as const;

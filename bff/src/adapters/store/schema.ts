@@ -51,8 +51,19 @@ export interface EventsOutboxTable {
   last_error: string | null;
 }
 
+/** The OpenID Connect provider's grants and refresh tokens (features/oidc's adapter). */
+export interface OidcArtifactsTable {
+  model: string;
+  id: string;
+  grant_id: string | null;
+  /** The artifact as oidc-provider gave it, JSON. */
+  payload: string;
+  expires_at: number;
+}
+
 export interface Database {
   customers: CustomersTable;
   wechat_identities: WechatIdentitiesTable;
   events_outbox: EventsOutboxTable;
+  oidc_artifacts: OidcArtifactsTable;
 }

@@ -426,6 +426,65 @@ export function createStore(
       return Number(row.n);
     },
 
+    /** The OpenID Connect provider's long-lived artifacts (grants, refresh tokens): see features/oidc. */
+    oidcArtifacts: {
+      async save(model: string, id: string, payload: object, grantId: string | null, expiresAt: number) {
+        await tx().execute(async (trx) => {
+          await trx.deleteFrom('oidc_artifacts').where('model', '=', model).where('id', '=', id).execute();
+          await trx
+            .insertInto('oidc_artifacts')
+            .values({ model, id, grant_id: grantId, payload: JSON.stringify(payload), expires_at: expiresAt })
+            .execute();
+        });
+      },
+      async find(
+        model: string,
+        id: string,
+      ): Promise<{ payload: Record<string, unknown>; expiresAt: number } | undefined> {
+        const row = await db
+          .selectFrom('oidc_artifacts')
+          .select(['payload', 'expires_at'])
+          .where('model', '=', model)
+          .where('id', '=', id)
+          .where('expires_at', '>', now())
+          .executeTakeFirst();
+        return (
+          row && { payload: JSON.parse(row.payload) as Record<string, unknown>, expiresAt: Number(row.expires_at) }
+        );
+      },
+      async destroy(model: string, id: string) {
+        await db.deleteFrom('oidc_artifacts').where('model', '=', model).where('id', '=', id).execute();
+      },
+      /** Every artifact of a grant, and the grant itself. */
+      async revokeGrant(grantId: string) {
+        await db
+          .deleteFrom('oidc_artifacts')
+          .where((eb) =>
+            eb.or([eb('grant_id', '=', grantId), eb.and([eb('model', '=', 'Grant'), eb('id', '=', grantId)])]),
+          )
+          .execute();
+      },
+      async purgeExpired() {
+        await db.deleteFrom('oidc_artifacts').where('expires_at', '<=', now()).execute();
+      },
+    },
+
+    /**
+     * A customer (by the id the world knows) with its bound WeChat identities, newest binding first:
+     * what an OpenID Connect client may be told about them. Undefined when none is bound any more.
+     */
+    async boundCustomer(ref: string): Promise<{ customer: Customer; identities: Identity[] } | undefined> {
+      const customer = await db.selectFrom('customers').selectAll().where('ref', '=', ref).executeTakeFirst();
+      if (!customer) return undefined;
+      const identities = await db
+        .selectFrom('wechat_identities')
+        .selectAll()
+        .where('customer_id', '=', customer.id)
+        .orderBy('bound_at', 'desc')
+        .execute();
+      return identities.length ? { customer, identities } : undefined;
+    },
+
     async ping(): Promise<void> {
       await db.selectFrom('customers').select('id').limit(1).execute();
     },

@@ -11,11 +11,18 @@ const EVENT_MEMORY_MS = 15 * 60_000;
  * The host ends a customer's WeChat bindings and sessions: by its operators' call, or by a signed event
  * (after a password change, say).
  */
-export function createRevocation(deps: { store: Store; kv: Kv; sessions: Sessions }) {
+export function createRevocation(deps: {
+  store: Store;
+  kv: Kv;
+  sessions: Sessions;
+  /** The customer's sessions elsewhere end too (the OpenID Connect provider's, with back-channel logout). */
+  onRevoked?: (customerId: string) => Promise<void>;
+}) {
   const { store, kv, sessions } = deps;
   const revoke = async (customerId: string, reason?: string) => {
     await sessions.voidIdentities(await store.boundIdentities({ ref: customerId }));
     if (!(await store.revokeCustomer(customerId, reason))) throw new AppError(404, 'CUSTOMER_NOT_FOUND');
+    await deps.onRevoked?.(customerId);
   };
   return {
     /** The host system drops a customer's WeChat bindings and sessions (after a password change, say). */

@@ -42,6 +42,8 @@ export function createAccount(deps: {
   secret: string;
   log?: { error(o: object, msg: string): void };
   metrics?: Metrics;
+  /** The customer's sessions elsewhere end with an unbind (the OpenID Connect provider's). */
+  onUnbound?: (customerId: string) => Promise<void>;
 }) {
   const { store, sessions, smsCodes, profiles, directory, kv, metrics } = deps;
 
@@ -149,8 +151,10 @@ export function createAccount(deps: {
 
     async unbind(session: Session): Promise<Outcome<null>> {
       if (session.identity.customer_id === null) throw new AppError(409, 'NOT_BOUND');
+      const customer = await store.customerById(session.identity.customer_id);
       await sessions.voidIdentities([session.identity.id]);
       await store.unbind(session.identity.id);
+      if (customer) await deps.onUnbound?.(customer.ref);
       return { body: null, session: 'drop' };
     },
   };

@@ -4,7 +4,7 @@ import { badRequest } from '../../platform/errors.js';
 import type { AppState } from '../../platform/http/context.js';
 import { backToAuthPage } from '../../platform/http/navigation.js';
 import { validated } from '../../platform/http/validated.js';
-import type { AppRouter } from '../../platform/http/context.js';
+import type { AppRouter, Ctx } from '../../platform/http/context.js';
 import type { Config, WechatApps } from '../../platform/config.js';
 import type { Limit } from '../../platform/http/limits.js';
 import type { SessionCookies } from '../session/index.js';
@@ -20,7 +20,15 @@ const bodyOnly: Middleware<AppState> = (ctx, next) => {
 
 export function loginRoutes(
   router: AppRouter,
-  deps: { config: Config; apps: WechatApps; cookies: SessionCookies; login: Login; limit: Limit },
+  deps: {
+    config: Config;
+    apps: WechatApps;
+    cookies: SessionCookies;
+    login: Login;
+    limit: Limit;
+    /** Signing out of wxauth signs this browser out of what else it signed in to (the OpenID Connect provider). */
+    onLogout?: (ctx: Ctx) => Promise<void>;
+  },
 ): void {
   const { config, apps, cookies, login, limit } = deps;
   const publicUrl = config.publicUrl;
@@ -65,6 +73,7 @@ export function loginRoutes(
   );
 
   router.post('/api/auth/logout', async (ctx) => {
+    await deps.onLogout?.(ctx);
     cookies.answer(ctx, await login.logout(cookies.held(ctx)));
   });
 }

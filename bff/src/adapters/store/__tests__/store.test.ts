@@ -40,7 +40,12 @@ describe.each(engines)('the store on %s', (_engine, databaseUrl) => {
     await migrate(db);
     await migrate(db);
     const tables = await db.introspection.getTables();
-    expect(tables.map((t) => t.name).sort()).toEqual(['customers', 'events_outbox', 'wechat_identities']);
+    expect(tables.map((t) => t.name).sort()).toEqual([
+      'customers',
+      'events_outbox',
+      'oidc_artifacts',
+      'wechat_identities',
+    ]);
     await db.destroy();
   });
 

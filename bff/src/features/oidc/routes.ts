@@ -1,0 +1,127 @@
+import type { IncomingMessage } from 'node:http';
+import type { Middleware } from 'koa';
+import type { default as Provider, KoaContextWithOIDC } from 'oidc-provider';
+import { errors } from 'oidc-provider';
+import type { AppRouter, AppState, Ctx } from '../../platform/http/context.js';
+import type { Sessions, SessionCookies } from '../session/index.js';
+import { INTERACTION_PATH, OIDC_PATH } from './provider.js';
+
+/**
+ * The provider inside our Koa app: requests under /oidc go to it with the prefix taken off (as
+ * Express's mount does: `originalUrl` tells it where it is mounted), on our request log and metrics.
+ * It answers them itself, errors included (an OAuth error, never our 5xx).
+ */
+/**
+ * The provider's idea of where it is comes from PUBLIC_URL, never from the request: every URL it
+ * writes (discovery, redirects) is the issuer's, whatever Host or port nginx passed (its $host has no
+ * port) and whatever a client sent straight to the BFF (no poisoned discovery). It reads them as a
+ * proxy's headers (provider.proxy), and these are the only ones it gets: set here from the config.
+ */
+export function asPublic(publicUrl: string): (req: IncomingMessage) => void {
+  const { host, protocol } = new URL(publicUrl);
+  return (req) => {
+    req.headers['x-forwarded-host'] = host;
+    req.headers['x-forwarded-proto'] = protocol.slice(0, -1);
+  };
+}
+
+export function mountOidc(
+  provider: Provider,
+  deps: { sessions: Sessions; cookies: SessionCookies; asPublic: (req: IncomingMessage) => void },
+): Middleware<AppState> {
+  const handle = provider.callback();
+  // Signing out of everything at the provider (RP-initiated logout, "logout" confirmed) signs this
+  // browser out of wxauth too: else the next login would pass silently on our session.
+  provider.on('end_session.success', (octx: KoaContextWithOIDC) => {
+    if (octx.oidc.params?.logout) (octx.req as LoggedOut).wxauthLoggedOut = true;
+  });
+  return async (ctx, next) => {
+    if (ctx.path !== OIDC_PATH && !ctx.path.startsWith(`${OIDC_PATH}/`)) return next();
+    const req = ctx.req as LoggedOut & { originalUrl?: string };
+    const url = req.url!;
+    req.originalUrl = url;
+    req.url = url.slice(OIDC_PATH.length) || '/';
+    deps.asPublic(req);
+    ctx.respond = false;
+    try {
+      await handle(req, ctx.res);
+    } finally {
+      req.url = url;
+    }
+    const held = deps.cookies.held(ctx);
+    if (req.wxauthLoggedOut && held) await deps.sessions.destroy(held);
+  };
+}
+
+type LoggedOut = IncomingMessage & { wxauthLoggedOut?: boolean };
+
+/**
+ * Our side of the provider's interactions: who is signed in is our session's business. Without a
+ * bound session, the H5 app's own login (silent inside WeChat, PC login, binding) runs, with this
+ * page as its returnTo; with one, the provider gets the customer id at once and the browser goes
+ * back to it. First-party clients are granted what they asked without a consent page.
+ */
+export function oidcRoutes(
+  router: AppRouter,
+  deps: {
+    provider: Provider;
+    firstParty: Set<string>;
+    sessions: Sessions;
+    cookies: SessionCookies;
+    asPublic: (req: IncomingMessage) => void;
+  },
+): void {
+  const { provider, firstParty, sessions, cookies } = deps;
+
+  const finish = async (ctx: Ctx, result: Parameters<Provider['interactionFinished']>[2]) => {
+    ctx.respond = false;
+    await provider.interactionFinished(ctx.req, ctx.res, result, { mergeWithLastSubmission: true });
+  };
+
+  router.get(`${INTERACTION_PATH}/:uid`, async (ctx) => {
+    deps.asPublic(ctx.req);
+    let details;
+    try {
+      details = await provider.interactionDetails(ctx.req, ctx.res);
+    } catch (err) {
+      // No interaction cookie (another browser, expired, replayed): the client has to start again.
+      if (err instanceof errors.SessionNotFound) {
+        ctx.status = 400;
+        ctx.body = { error: 'invalid_request', error_description: 'interaction expired or not found; start again' };
+        return;
+      }
+      throw err;
+    }
+    if (details.uid !== ctx.params.uid) {
+      ctx.status = 400;
+      ctx.body = { error: 'invalid_request', error_description: 'interaction mismatch' };
+      return;
+    }
+    const who = await sessions.signedIn(cookies.held(ctx));
+    if (!who || 'bound' in who) {
+      const returnTo = `${INTERACTION_PATH}/${details.uid}`;
+      ctx.redirect(`/auth?${new URLSearchParams({ returnTo })}`);
+      return;
+    }
+    const { prompt, params } = details;
+    const clientId = String(params.client_id);
+    if (prompt.name === 'login' || details.session?.accountId !== who.customerId) {
+      return finish(ctx, { login: { accountId: who.customerId } });
+    }
+    if (prompt.name === 'consent') {
+      if (!firstParty.has(clientId))
+        return finish(ctx, {
+          error: 'access_denied',
+          error_description: 'consent for clients that are not first-party is not available yet',
+        });
+      const grant = details.grantId
+        ? ((await provider.Grant.find(details.grantId)) ?? new provider.Grant({ accountId: who.customerId, clientId }))
+        : new provider.Grant({ accountId: who.customerId, clientId });
+      const missing = prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[] };
+      if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
+      if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
+      return finish(ctx, { consent: { grantId: await grant.save() } });
+    }
+    return finish(ctx, { error: 'invalid_request', error_description: `unsupported prompt ${prompt.name}` });
+  });
+}

@@ -1,0 +1,88 @@
+import type { Page } from '@playwright/test';
+import { bind, expect, INTERNAL_TOKEN, test, unique } from './fixtures';
+
+// wxauth as an OpenID Connect provider, through the repository's nginx: the company's other app (the
+// RP, on 127.0.0.1 while wxauth is localhost) signs its users in with openid-client, in WeChat's browser.
+
+interface Claims {
+  sub: string;
+  phone_number?: string;
+  appid?: string;
+  openid?: string;
+}
+const claimsOn = async (page: Page): Promise<Claims> =>
+  JSON.parse((await page.locator('body').textContent())!) as Claims;
+
+test('a new WeChat user binds and lands in the RP signed in; a returning one passes silently; a host revoke reaches the RP by back-channel', async ({
+  page,
+  context,
+  oidc,
+}) => {
+  const { user, phone } = unique();
+  await context.addCookies([{ name: 'wxsim_user', value: user, url: oidc.simOrigin }]);
+  const callback = new RegExp(`^${oidc.rp.origin}/callback\\?`);
+
+  await page.goto(`${oidc.rp.origin}/login`);
+  await expect(page).toHaveURL(/\/bind$/);
+  await bind(page, phone, oidc.inbox);
+  await expect(page).toHaveURL(callback);
+  const first = await claimsOn(page);
+  expect(first).toMatchObject({
+    sub: expect.stringMatching(/^\d+$/),
+    phone_number: `+86${phone}`,
+    appid: expect.stringMatching(/^wx/),
+    openid: expect.any(String),
+  });
+
+  // Returning: no page of wxauth's on the way, the same customer.
+  await page.goto(`${oidc.rp.origin}/login`);
+  await expect(page).toHaveURL(callback);
+  expect((await claimsOn(page)).sub).toBe(first.sub);
+  expect(oidc.rp.logouts).toEqual([]);
+
+  // The host ends the customer's WeChat bindings: the RP is told, with a logout token for them.
+  const revoked = await fetch(`${oidc.bffs[0]!.url}/internal/customers/${first.sub}/revoke-wechat`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${INTERNAL_TOKEN}` },
+  });
+  expect(revoked.status).toBe(204);
+  expect(oidc.rp.logouts).toHaveLength(1);
+  const [, payload] = oidc.rp.logouts[0]!.split('.');
+  expect(JSON.parse(Buffer.from(payload!, 'base64url').toString())).toMatchObject({
+    sub: first.sub,
+    aud: 'rp',
+    iss: `${oidc.origin}/oidc`,
+  });
+});
+
+test('RP-initiated logout: the RP sends the user to wxauth, who confirms and comes back to the RP signed out of both', async ({
+  page,
+  context,
+  oidc,
+}) => {
+  const { user, phone } = unique();
+  await context.addCookies([{ name: 'wxsim_user', value: user, url: oidc.simOrigin }]);
+  await page.goto(`${oidc.rp.origin}/login`);
+  await bind(page, phone, oidc.inbox);
+  await expect(page).toHaveURL(new RegExp(`^${oidc.rp.origin}/callback\\?`));
+  expect((await page.request.get(`${oidc.origin}/api/session`)).status()).toBe(200);
+
+  await page.goto(`${oidc.rp.origin}/logout`);
+  await expect(page).toHaveURL(new RegExp(`^${oidc.origin}/oidc/session/end`));
+  await page.getByRole('button', { name: '退出' }).click();
+  await expect(page).toHaveURL(`${oidc.rp.origin}/bye?state=bye`);
+  expect((await page.request.get(`${oidc.origin}/api/session`)).status()).toBe(401);
+});
+
+test("only the provider's sign-out pages may send a form beyond the origin (to a client's post-logout address)", async ({
+  page,
+  oidc,
+}) => {
+  const formAction = async (path: string) =>
+    /form-action ([^;]+)/.exec(
+      (await page.request.get(`${oidc.origin}${path}`)).headers()['content-security-policy']!,
+    )?.[1];
+  expect(await formAction('/oidc/session/end')).toBe("'self' https: http://127.0.0.1:*");
+  for (const path of ['/', '/auth', '/bind', '/oidc/.well-known/openid-configuration', '/api/session'])
+    expect([path, await formAction(path)]).toEqual([path, "'self'"]);
+});
