@@ -8,11 +8,6 @@ import type { Sessions, SessionCookies } from '../session/index.js';
 import { INTERACTION_PATH, OIDC_PATH } from './provider.js';
 
 /**
- * The provider inside our Koa app: requests under /oidc go to it with the prefix taken off (as
- * Express's mount does: `originalUrl` tells it where it is mounted), on our request log and metrics.
- * It answers them itself, errors included (an OAuth error, never our 5xx).
- */
-/**
  * The provider's idea of where it is comes from PUBLIC_URL, never from the request: every URL it
  * writes (discovery, redirects) is the issuer's, whatever Host or port nginx passed (its $host has no
  * port) and whatever a client sent straight to the BFF (no poisoned discovery). It reads them as a
@@ -26,6 +21,11 @@ export function asPublic(publicUrl: string): (req: IncomingMessage) => void {
   };
 }
 
+/**
+ * The provider inside our Koa app: requests under /oidc go to it with the prefix taken off (as
+ * Express's mount does: `originalUrl` tells it where it is mounted), on our request log and metrics.
+ * It answers them itself, errors included (an OAuth error, never our 5xx).
+ */
 export function mountOidc(
   provider: Provider,
   deps: { sessions: Sessions; cookies: SessionCookies; asPublic: (req: IncomingMessage) => void },
