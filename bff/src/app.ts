@@ -155,7 +155,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   });
   preflightRoutes(router, { config, apps, wechat, limit });
   const publicRequest = asPublic(config.publicUrl);
-  if (oidc) oidcRoutes(router, { ...oidc, sessions, cookies, asPublic: publicRequest });
+  if (oidc) oidcRoutes(router, { ...oidc, sessions, cookies, asPublic: publicRequest, demo: config.demo });
   deps.demo?.routes?.(router);
 
   // maxIpsCount 1: the client is the address nginx saw (the last X-Forwarded-For entry), never one a

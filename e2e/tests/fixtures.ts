@@ -94,8 +94,10 @@ async function startOidc(): Promise<OidcStack> {
     }),
   );
   try {
+    // With a website app: a desktop browser signs in by WeChat's QR login.
     const stack = await startStack({
       demo: false,
+      websiteLogin: true,
       env: { OIDC_CLIENTS_FILE: join(dir, 'clients.json'), JWT_KEYS_FILE: join(dir, 'jwt-keys.json') },
     });
     rp.configure({ issuer: `${stack.origin}/oidc`, clientId: 'rp', clientSecret: secret });

@@ -1,4 +1,4 @@
-import type { Page } from '@playwright/test';
+import { devices, type Page } from '@playwright/test';
 import { bind, expect, INTERNAL_TOKEN, test, unique } from './fixtures';
 
 // wxauth as an OpenID Connect provider, through the repository's nginx: the company's other app (the
@@ -85,4 +85,24 @@ test("only the provider's sign-out pages may send a form beyond the origin (to a
   expect(await formAction('/oidc/session/end')).toBe("'self' https: http://127.0.0.1:*");
   for (const path of ['/', '/auth', '/bind', '/oidc/.well-known/openid-configuration', '/api/session'])
     expect([path, await formAction(path)]).toEqual([path, "'self'"]);
+});
+
+test("on a desktop: the RP sends the user to WeChat's QR login, and they land in the RP signed in after binding", async ({
+  browser,
+  oidc,
+}) => {
+  const { user, phone } = unique();
+  // A desktop browser of its own: this project's contexts are WeChat on a phone.
+  const { defaultBrowserType: _chromium, ...desktop } = devices['Desktop Chrome'];
+  const context = await browser.newContext(desktop);
+  await context.addCookies([{ name: 'wxsim_user', value: user, url: oidc.simOrigin }]);
+  const page = await context.newPage();
+  await page.goto(`${oidc.rp.origin}/login`);
+  await expect(page).toHaveURL(/\/open-in-wechat/);
+  await page.frameLocator('iframe[title="微信扫码登录"]').getByRole('button', { name: '模拟扫码并确认登录' }).click();
+  await expect(page).toHaveURL(/\/bind$/);
+  await bind(page, phone, oidc.inbox);
+  await expect(page).toHaveURL(new RegExp(`^${oidc.rp.origin}/callback\\?`));
+  expect(await claimsOn(page)).toMatchObject({ sub: expect.stringMatching(/^\d+$/), phone_number: `+86${phone}` });
+  await context.close();
 });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { ConfigError } from '../platform/config.js';
 import { startServer, type Running } from '../compose.js';
+import { newSigningKey } from '../features/site/index.js';
 import { newMysqlDatabase, REAL_ENV } from './harness.js';
 
 const running: Running[] = [];
@@ -124,6 +125,32 @@ describe('startServer', () => {
     await expect(startServer({ ...env, JWT_KEYS_FILE: join(dir, 'missing.json') }, sink, () => {})).rejects.toThrow(
       /JWT_KEYS_FILE: cannot read/,
     );
+  });
+
+  it('OIDC_CLIENTS_FILE: a bad client file stops the start, naming the field; a good one serves discovery', async () => {
+    const dir = dataDir();
+    const env = { ...REAL_ENV, PORT: '0', DATABASE_URL: 'sqlite::memory:', NODE_ENV: 'production' };
+    const entry = { client_id: 'crm', redirect_uris: ['http://crm.example.com/cb'] };
+    writeFileSync(join(dir, 'clients.json'), JSON.stringify({ clients: [entry] }));
+    await expect(startServer({ ...env, OIDC_CLIENTS_FILE: join(dir, 'clients.json') }, sink, () => {})).rejects.toThrow(
+      /OIDC_CLIENTS_FILE: clients\.0\.redirect_uris\.0: expected an https URL/,
+    );
+    writeFileSync(
+      join(dir, 'good.json'),
+      JSON.stringify({ clients: [{ ...entry, redirect_uris: ['https://crm.example.com/cb'] }] }),
+    );
+    await expect(startServer({ ...env, OIDC_CLIENTS_FILE: join(dir, 'good.json') }, sink, () => {})).rejects.toThrow(
+      /set JWT_KEYS_FILE too/,
+    );
+    writeFileSync(join(dir, 'keys.json'), JSON.stringify({ keys: [await newSigningKey('k1')] }));
+    const { r } = await start({
+      ...env,
+      PUBLIC_URL: 'https://h5.example.com',
+      OIDC_CLIENTS_FILE: join(dir, 'good.json'),
+      JWT_KEYS_FILE: join(dir, 'keys.json'),
+    });
+    const meta = (await (await fetch(`${r.url}/oidc/.well-known/openid-configuration`)).json()) as { issuer: string };
+    expect(meta.issuer).toBe('https://h5.example.com/oidc');
   });
 
   it('real mode never starts the simulator and points at WeChat', async () => {

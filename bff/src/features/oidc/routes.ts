@@ -3,14 +3,10 @@ import type { Middleware } from 'koa';
 import type { default as Provider, KoaContextWithOIDC } from 'oidc-provider';
 import { errors } from 'oidc-provider';
 import type { AppRouter, AppState, Ctx } from '../../platform/http/context.js';
+import { inWechat } from '../../platform/http/navigation.js';
 import type { Sessions, SessionCookies } from '../session/index.js';
 import { INTERACTION_PATH, OIDC_PATH } from './provider.js';
 
-/**
- * The provider inside our Koa app: requests under /oidc go to it with the prefix taken off (as
- * Express's mount does: `originalUrl` tells it where it is mounted), on our request log and metrics.
- * It answers them itself, errors included (an OAuth error, never our 5xx).
- */
 /**
  * The provider's idea of where it is comes from PUBLIC_URL, never from the request: every URL it
  * writes (discovery, redirects) is the issuer's, whatever Host or port nginx passed (its $host has no
@@ -25,6 +21,11 @@ export function asPublic(publicUrl: string): (req: IncomingMessage) => void {
   };
 }
 
+/**
+ * The provider inside our Koa app: requests under /oidc go to it with the prefix taken off (as
+ * Express's mount does: `originalUrl` tells it where it is mounted), on our request log and metrics.
+ * It answers them itself, errors included (an OAuth error, never our 5xx).
+ */
 export function mountOidc(
   provider: Provider,
   deps: { sessions: Sessions; cookies: SessionCookies; asPublic: (req: IncomingMessage) => void },
@@ -69,6 +70,8 @@ export function oidcRoutes(
     sessions: Sessions;
     cookies: SessionCookies;
     asPublic: (req: IncomingMessage) => void;
+    /** Demo mode: any browser walks the journey on the simulator, through the auth page. */
+    demo: boolean;
   },
 ): void {
   const { provider, firstParty, sessions, cookies } = deps;
@@ -100,7 +103,10 @@ export function oidcRoutes(
     const who = await sessions.signedIn(cookies.held(ctx));
     if (!who || 'bound' in who) {
       const returnTo = `${INTERACTION_PATH}/${details.uid}`;
-      ctx.redirect(`/auth?${new URLSearchParams({ returnTo })}`);
+      // As the site's deep links do: outside WeChat straight to the open-in-WeChat page (PC QR login),
+      // loaded as a page of its own, so it gets that page's CSP (the auth page may frame nothing).
+      const page = inWechat(ctx) || deps.demo ? '/auth' : '/open-in-wechat';
+      ctx.redirect(`${page}?${new URLSearchParams({ returnTo })}`);
       return;
     }
     const { prompt, params } = details;

@@ -25,9 +25,14 @@ export async function readOidcSettings(
     createHmac('sha256', deps.sessionSecret).update('wxauth oidc cookies').digest('base64url'),
   ];
   if (cookieKeys.some((k) => k.length < 32)) problems.push('OIDC_COOKIE_KEYS: every key needs at least 32 characters');
-  if (problems.length) throw new ConfigError(problems);
   const nodeEnv = env.NODE_ENV ?? 'development';
   const development = deps.demo || nodeEnv === 'development' || nodeEnv === 'test';
-  const clients = await readClientsFile(file, development);
+  // Every problem at once: the file's and the variables'.
+  const clients = await readClientsFile(file, development).catch((err: unknown) => {
+    if (!(err instanceof ConfigError)) throw err;
+    problems.push(...err.problems);
+    return [];
+  });
+  if (problems.length) throw new ConfigError(problems);
   return { clients, keys: deps.keys!, cookieKeys };
 }

@@ -89,7 +89,9 @@ const UID_COOKIES = ['wxauth_oidc_i', 'wxauth_oidc_r'];
 const go = async (browser: Browser, url: string) => {
   const target = new URL(url, PUBLIC_URL);
   expect(target.origin).toBe(PUBLIC_URL);
-  const res = await browser.request(target.pathname + target.search, { headers: FORWARDED });
+  const res = await browser.request(target.pathname + target.search, {
+    headers: { ...FORWARDED, 'user-agent': userAgents.get(browser) ?? WECHAT_UA },
+  });
   for (const name of UID_COOKIES) {
     const uid = browser.cookies.get(name);
     if (uid) secretsOf.get(browser)?.delete(uid);
@@ -97,6 +99,9 @@ const go = async (browser: Browser, url: string) => {
   return res;
 };
 const secretsOf = new WeakMap<Browser, Set<string>>();
+/** WeChat's browser on a phone, unless a test says otherwise. */
+const WECHAT_UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) Mobile/15E148 MicroMessenger/8.0.50';
+const userAgents = new WeakMap<Browser, string>();
 const browserOf = (bff: Bff) => {
   const browser = bff.browser();
   secretsOf.set(browser, bff.secrets);
@@ -107,7 +112,7 @@ const browserOf = (bff: Bff) => {
 async function follow(browser: Browser, url: string): Promise<URL> {
   let next = new URL(url, PUBLIC_URL);
   for (let hops = 0; hops < 10; hops++) {
-    if (next.origin !== PUBLIC_URL || next.pathname === '/auth') return next;
+    if (next.origin !== PUBLIC_URL || next.pathname === '/auth' || next.pathname === '/open-in-wechat') return next;
     const res = await go(browser, next.href);
     if (res.status < 300 || res.status >= 400) throw new Error(`${next.pathname}: ${res.status} ${await res.text()}`);
     next = new URL(res.headers.get('location')!, next);
@@ -274,6 +279,17 @@ describe('wxauth as an OpenID Connect provider', () => {
       expectedNonce: again.nonce,
     });
     expect(decodeJwt(tokens.id_token!).sub).toBe(decodeJwt(first.tokens.id_token!).sub);
+  });
+
+  it('a desktop browser goes to the open-in-WeChat page (PC QR login) as a page of its own', async () => {
+    const { bff } = await start();
+    const config = await discover(bff, CRM);
+    const browser = browserOf(bff);
+    userAgents.set(browser, 'Mozilla/5.0 (X11; Linux x86_64) Chrome/140.0 Safari/537.36');
+    const req = await authorize(config, 'openid');
+    const page = await follow(browser, req.url.href);
+    expect(page.pathname).toBe('/open-in-wechat');
+    expect(page.searchParams.get('returnTo')).toMatch(/^\/api\/oidc\/interaction\/[\w-]+$/);
   });
 
   it('prompt=none with no session: login_required back to the client, not a page', async () => {
