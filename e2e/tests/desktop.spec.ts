@@ -129,6 +129,19 @@ test.describe('PC QR login and one customer by unionid', () => {
     await expect(page.getByText(`${phone.slice(0, 3)}****${phone.slice(-4)}`)).toBeVisible();
   });
 
+  test('a desktop sent to /auth (by a protected page of the site, say) gets the QR login, its frame allowed', async ({
+    page,
+    pc,
+  }) => {
+    const { user } = unique();
+    await page.context().addCookies([{ name: 'wxsim_user', value: user, url: pc.simOrigin }]);
+    // /auth's page may frame nothing (nginx.conf): the QR login must be a page of its own.
+    await page.goto(`${pc.origin}/auth?returnTo=%2F`);
+    await expect(page).toHaveURL(/\/open-in-wechat/);
+    const frame = page.frameLocator('iframe[title="微信扫码登录"]');
+    await expect(frame.getByRole('button', { name: '模拟扫码并确认登录' })).toBeVisible();
+  });
+
   test('on a phone outside WeChat, the QR login names the website app on one line', async ({ browser, pc }) => {
     const context = await browser.newContext({ ...IPHONE });
     const page = await context.newPage();
