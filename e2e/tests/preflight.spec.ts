@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,6 +34,21 @@ function deployment() {
     INTERNAL_API_TOKEN: randomBytes(32).toString('base64url'),
     DATABASE_URL: `sqlite:${join(mkdtempSync(join(tmpdir(), 'wxauth-preflight-')), 'wxauth.db')}`,
   };
+}
+
+/** The OpenID Connect provider on: a client file and a key set, as an operator writes them. */
+function oidcFiles(): Record<string, string> {
+  const dir = mkdtempSync(join(tmpdir(), 'wxauth-preflight-oidc-'));
+  const key = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' });
+  writeFileSync(join(dir, 'keys.json'), JSON.stringify({ keys: [{ ...key, kid: 'k1', alg: 'ES256', use: 'sig' }] }));
+  const secret = createHash('sha256').update(randomBytes(32)).digest('base64url');
+  writeFileSync(
+    join(dir, 'clients.json'),
+    JSON.stringify({
+      clients: [{ client_id: 'crm', client_secret_sha256: secret, redirect_uris: ['https://crm.example.com/cb'] }],
+    }),
+  );
+  return { OIDC_CLIENTS_FILE: join(dir, 'clients.json'), JWT_KEYS_FILE: join(dir, 'keys.json') };
 }
 
 /** The environment the stack's BFF runs with, as an operator would hand it to preflight. */
@@ -71,8 +86,8 @@ function preflight(env: Record<string, string>): Promise<{ code: number; report:
 const statuses = (report: Report) => Object.fromEntries(report.checks.map((c) => [c.id, c.status]));
 const byId = (report: Report, id: string) => report.checks.find((c) => c.id === id)!;
 
-test('the production-like stack behind nginx: green (the port and http of a test stack are warnings)', async () => {
-  const shared = deployment();
+test('the production-like stack behind nginx, with the OIDC provider: green (the port and http of a test stack are warnings)', async () => {
+  const shared = { ...deployment(), ...oidcFiles() };
   const stack = await startStack({ demo: false, env: shared });
   try {
     const { code, report } = await preflight(environment(stack, shared, false));
@@ -94,6 +109,11 @@ test('the production-like stack behind nginx: green (the port and http of a test
       redis: 'skip',
       clock: 'ok',
       sms: 'ok',
+      // Its discovery through nginx's location ^~ /oidc/, the issuer PUBLIC_URL/oidc.
+      'oidc.clients': 'ok',
+      'oidc.redirects': 'ok',
+      'oidc.keys': 'ok',
+      'oidc.issuer': 'ok',
     });
     expect(byId(report, 'proxy.forwarded').data).toMatchObject({ ip: '127.0.0.1', peer: '127.0.0.1' });
     expect(code).toBe(0);

@@ -4,6 +4,12 @@ import { ConfigError } from '../../platform/config.js';
 import { readClientsFile } from './clients.js';
 import type { OidcSettings } from './provider.js';
 
+/** http redirect URIs on localhost are accepted in the demo and in development (NODE_ENV unset, development, test). */
+export function httpLocalhostAllowed(nodeEnv: string | undefined, demo: boolean): boolean {
+  const env = nodeEnv ?? 'development';
+  return demo || env === 'development' || env === 'test';
+}
+
 /**
  * The provider's settings, from the configuration (platform/configSchema.ts, "OpenID Connect provider"):
  * - OIDC_CLIENTS_FILE: the clients (JSON, see clients.ts); unset, the provider is off.
@@ -25,8 +31,7 @@ export async function readOidcSettings(
     createHmac('sha256', deps.sessionSecret).update('wxauth oidc cookies').digest('base64url'),
   ];
   if (cookieKeys.some((k) => k.length < 32)) problems.push('OIDC_COOKIE_KEYS: every key needs at least 32 characters');
-  const nodeEnv = env.NODE_ENV ?? 'development';
-  const development = deps.demo || nodeEnv === 'development' || nodeEnv === 'test';
+  const development = httpLocalhostAllowed(env.NODE_ENV, deps.demo);
   // Every problem at once: the file's and the variables'.
   const clients = await readClientsFile(file, development).catch((err: unknown) => {
     if (!(err instanceof ConfigError)) throw err;

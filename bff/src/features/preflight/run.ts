@@ -5,6 +5,7 @@ import { aboutProblem } from '../../platform/configSchema.js';
 import { checkDatabase } from './database.js';
 import { checkForwarding } from './forwarding.js';
 import { checkJssdkOrigins } from './jssdk.js';
+import { checkOidc } from './oidc.js';
 import { checkPublicUrl } from './publicUrl.js';
 import { checkRedis } from './redis.js';
 import { checkSecrets } from './secrets.js';
@@ -70,7 +71,7 @@ async function guarded<T extends Finding | Finding[]>(id: string, check: () => P
 /** Every check, concurrently where they do not depend on each other, in the order they are printed. */
 export async function runPreflight(deps: PreflightDeps): Promise<Report> {
   const { config, apps } = deps;
-  const [verify, wechat, jssdk, forwarding, database, redis, sms] = await Promise.all([
+  const [verify, wechat, jssdk, forwarding, database, redis, sms, oidc] = await Promise.all([
     guarded('mp-verify', () => checkVerifyFiles(deps)),
     guarded('wechat.official', () => checkWechat(deps)),
     guarded('jssdk.origins', () => checkJssdkOrigins(deps)),
@@ -78,6 +79,7 @@ export async function runPreflight(deps: PreflightDeps): Promise<Report> {
     guarded('database', () => checkDatabase({ databaseUrl: config.databaseUrl })),
     guarded('redis', () => checkRedis({ redisUrl: config.redisUrl })),
     guarded('sms', () => checkSms(deps)),
+    guarded('oidc', () => checkOidc(deps)),
   ]);
   const byId = (id: string) => wechat.filter((f) => f.id === id);
   const mode = config.demo ? 'demo' : 'real';
@@ -101,6 +103,7 @@ export async function runPreflight(deps: PreflightDeps): Promise<Report> {
       ...redis,
       ...byId('clock'),
       ...[sms].flat(),
+      ...oidc,
     ],
     config.publicUrl,
   );
@@ -143,6 +146,8 @@ export function createPreflight(options: { config: Config; apps: WechatApps; wec
       fetch,
       now: Date.now,
       files: REPOSITORY_FILES,
+      // This process's own: what compose.ts read the client file with.
+      nodeEnv: process.env.NODE_ENV,
       timeoutMs: options.config.wechatTimeoutMs,
     }).finally(() => {
       running = undefined;

@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { APP, WEBSITE, startBff, type Bff } from '../../../__tests__/harness.js';
 import { migrate, openDatabase } from '../../../adapters/store/db.js';
+import type { OidcSettings } from '../../oidc/index.js';
+import { newSigningKey } from '../../site/index.js';
 import { main } from '../cli.js';
 import type { Report } from '../types.js';
 import { routedFetch, serve, startRedis } from './edges.js';
@@ -24,11 +26,11 @@ function repository() {
   return files;
 }
 
-/** nginx as nginx.conf is: dist/ at the root, /api/ to the BFF with the forwarded headers, HSTS under https. */
+/** nginx as nginx.conf is: dist/ at the root, /api/ and /oidc/ to the BFF with the forwarded headers, HSTS under https. */
 const nginx = (bff: Bff, dist: string) =>
   serve(async (req, res) => {
     const hsts = { 'strict-transport-security': 'max-age=31536000; includeSubDomains' };
-    if (!req.url!.startsWith('/api/')) {
+    if (!req.url!.startsWith('/api/') && !req.url!.startsWith('/oidc/')) {
       const body = req.url === '/' ? '<html></html>' : await readFile(join(dist, req.url!.slice(1))).catch(() => null);
       if (body === null) return void res.writeHead(404, hsts).end();
       return void res
@@ -47,7 +49,7 @@ const nginx = (bff: Bff, dist: string) =>
 const gateway = () => serve((req, res) => req.resume().on('end', () => res.writeHead(204).end()));
 
 /** A deployment configured as the README says, its environment, and the edges that lead to it. */
-async function deployment(over: Record<string, string> = {}) {
+async function deployment(over: Record<string, string> = {}, oidc?: OidcSettings) {
   const dbUrl = `sqlite:${join(mkdtempSync(join(tmpdir(), 'preflight-cli-')), 'wxauth.db')}`;
   const db = openDatabase(dbUrl);
   await migrate(db);
@@ -59,7 +61,7 @@ async function deployment(over: Record<string, string> = {}) {
     TRUST_PROXY: 'loopback',
     ...over,
   };
-  const bff = await startBff({ env: shared });
+  const bff = await startBff({ env: shared, ...(oidc && { oidc }) });
   const files = repository();
   const env = {
     WX_APPID: APP.appid,
@@ -110,6 +112,7 @@ describe('pnpm preflight', () => {
       'redis.eviction': 'ok',
       clock: 'ok',
       sms: 'ok',
+      oidc: 'skip',
     });
     expect(report).toMatchObject({ ok: true, mode: 'real', publicUrl: 'https://h5.example.com' });
     expect(code).toBe(0);
@@ -121,13 +124,13 @@ describe('pnpm preflight', () => {
     expect(code).toBe(1);
     const lines = out.split('\n');
     expect(lines[0]).toBe('wxauth preflight · real mode · 正式模式 · https://h5.example.com');
-    expect(lines.filter((l) => /^(ok |warn|FAIL|skip)/.test(l))).toHaveLength(18);
+    expect(lines.filter((l) => /^(ok |warn|FAIL|skip)/.test(l))).toHaveLength(19);
     const failed = lines.findIndex((l) => l.startsWith('FAIL  wechat.official'));
     expect(lines[failed]).toContain('WeChat refused WX_APPSECRET');
     expect(lines[failed + 1]).toMatch(/^\s+微信拒绝了/);
     expect(lines[failed + 2]).toMatch(/^\s+fix: .*WX_APPSECRET/);
     expect(lines[failed + 3]).toMatch(/^\s+修复：/);
-    expect(out).toMatch(/1 failed, 0 warnings, 16 ok, 1 skipped: fix the failures/);
+    expect(out).toMatch(/1 failed, 0 warnings, 16 ok, 2 skipped: fix the failures/);
     for (const secret of [
       'Wr0ngSecretWr0ngSecretWr0ngSecre',
       APP.secret,
@@ -139,6 +142,35 @@ describe('pnpm preflight', () => {
       ...bff.sim.issuedSecrets(),
     ])
       expect(out).not.toContain(secret);
+  });
+
+  it('with the OpenID Connect provider (OIDC_CLIENTS_FILE, JWT_KEYS_FILE): its client file, keys and discovery checked, ok', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'preflight-oidc-'));
+    const key = await newSigningKey('k1');
+    const entry = { client_id: 'crm', redirect_uris: ['https://crm.example.com/cb'], first_party: true };
+    writeFileSync(join(dir, 'clients.json'), JSON.stringify({ clients: [entry] }));
+    writeFileSync(join(dir, 'keys.json'), JSON.stringify({ keys: [key] }));
+    const { env, edges } = await deployment(
+      {},
+      {
+        clients: [
+          { ...entry, token_endpoint_auth_method: 'client_secret_basic', backchannel_logout_private_network: false },
+        ],
+        keys: [key],
+        cookieKeys: ['cookie-key-0123456789abcdef0123456789'],
+      },
+    );
+    const oidcEnv = { OIDC_CLIENTS_FILE: join(dir, 'clients.json'), JWT_KEYS_FILE: join(dir, 'keys.json') };
+    const { code, out } = await run(['--json'], { ...env, ...oidcEnv, NODE_ENV: 'production' }, edges);
+    const report = JSON.parse(out) as Report;
+    expect(report.checks.filter((c) => c.id.startsWith('oidc')).map((c) => [c.id, c.status])).toEqual([
+      ['oidc.clients', 'ok'],
+      ['oidc.redirects', 'ok'],
+      ['oidc.keys', 'ok'],
+      ['oidc.issuer', 'ok'],
+    ]);
+    expect(code).toBe(0);
+    expect(out).not.toContain(key.d);
   });
 
   it('a configuration the BFF would refuse: each problem a failing line, by name, exit 1', async () => {

@@ -14,7 +14,7 @@ describe('GET /internal/preflight', () => {
     const report = JSON.parse(text) as Report;
     expect(report).toMatchObject({ mode: 'real', publicUrl: 'https://h5.example.com' });
     expect(report.checks.map((c) => c.id)).toEqual(
-      expect.arrayContaining(['config', 'public-url', 'wechat.official', 'jssdk.ticket', 'secrets', 'sms']),
+      expect.arrayContaining(['config', 'public-url', 'wechat.official', 'jssdk.ticket', 'secrets', 'sms', 'oidc']),
     );
     // This BFF's WeChat is its simulator: the credentials it runs with are right.
     expect(report.checks.find((c) => c.id === 'wechat.official')!.status).toBe('ok');
