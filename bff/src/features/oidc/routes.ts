@@ -40,6 +40,7 @@ export function mountOidc(
     if (ctx.path !== OIDC_PATH && !ctx.path.startsWith(`${OIDC_PATH}/`)) return next();
     const req = ctx.req as LoggedOut & { originalUrl?: string };
     const url = req.url!;
+    ctx.state.route = providerRoute(ctx.path);
     req.originalUrl = url;
     req.url = url.slice(OIDC_PATH.length) || '/';
     deps.asPublic(req);
@@ -55,6 +56,27 @@ export function mountOidc(
 }
 
 type LoggedOut = IncomingMessage & { wxauthLoggedOut?: boolean };
+
+/** The provider's endpoints as we configure them (provider.ts): the metrics' route labels under /oidc. */
+const PROVIDER_ROUTES = new Set([
+  '/.well-known/openid-configuration',
+  '/auth',
+  '/jwks',
+  '/me',
+  '/token',
+  '/token/revocation',
+  '/session/end',
+  '/session/end/confirm',
+  '/session/end/success',
+]);
+
+/** A bounded label for a path under /oidc: its endpoint, `/auth/:uid` for a resumed one, else `/oidc/*`. */
+export function providerRoute(path: string): string {
+  const inner = path.slice(OIDC_PATH.length) || '/';
+  if (PROVIDER_ROUTES.has(inner)) return `${OIDC_PATH}${inner}`;
+  if (/^\/auth\/[^/]+$/.test(inner)) return `${OIDC_PATH}/auth/:uid`;
+  return `${OIDC_PATH}/*`;
+}
 
 /**
  * Our side of the provider's interactions: who is signed in is our session's business. Without a

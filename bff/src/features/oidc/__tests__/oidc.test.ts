@@ -401,6 +401,25 @@ describe('wxauth as an OpenID Connect provider', () => {
     expect(back.searchParams.get('code')).toBeNull();
   });
 
+  it("metrics label the provider's requests by its endpoint (a bounded set), never by raw path", async () => {
+    const { bff } = await start();
+    const config = await discover(bff, CRM);
+    const { tokens } = await signIn(bff, browserOf(bff), config, 'openid');
+    await rp.refreshTokenGrant(config, tokens.refresh_token!).then((t) => bff.secrets.add(t.refresh_token!));
+    await go(browserOf(bff), `/oidc/no/such/${'z'.repeat(40)}`);
+    const text = await (await fetch(`${bff.origin}/metrics`)).text();
+    for (const line of [
+      'method="GET",route="/oidc/.well-known/openid-configuration",status="200"',
+      'method="GET",route="/oidc/auth",status="303"',
+      'method="GET",route="/oidc/auth/:uid",status="303"',
+      'method="POST",route="/oidc/token",status="200"',
+      'method="GET",route="/oidc/*",status="404"',
+    ])
+      expect(text).toContain(`wxauth_http_requests_total{${line}}`);
+    expect(text).not.toMatch(/route="unmatched"/);
+    expect(text).not.toContain('z'.repeat(40));
+  });
+
   it('a wrong client secret is refused (secrets are compared by hash)', async () => {
     const { bff } = await start();
     const config = await discover(bff, { id: CRM.id, secret: 'wrong-secret-0123456789abcdef0123456' });
