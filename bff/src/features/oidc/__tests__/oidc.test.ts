@@ -484,6 +484,17 @@ describe('consent for a client that is not first-party', () => {
     bff.secrets.add(back.searchParams.get('code')!);
   });
 
+  it('a later login asking more is asked only about what is new', async () => {
+    const { bff } = await start();
+    const config = await discover(bff, OTHER);
+    const browser = browserOf(bff);
+    await browser.loginAndBind('bob', '13900139000', bff.inbox);
+    const first = await toConsent(bff, browser, config, 'openid phone');
+    bff.secrets.add(new URL(await follow(browser, await answer(browser, first.uid, true))).searchParams.get('code')!);
+    const { uid } = await toConsent(bff, browser, config, 'openid phone profile');
+    expect(((await (await go(browser, consentOf(uid))).json()) as { scopes: string[] }).scopes).toEqual(['profile']);
+  });
+
   it('拒绝: the client gets access_denied with its state, and no code', async () => {
     const { bff } = await start();
     const config = await discover(bff, OTHER);
