@@ -3,7 +3,7 @@
 // (docs/examples/oidc-client.mjs, panva's openid-client). It also receives back-channel logouts.
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
-import { allowInsecureRequests, buildEndSessionUrl } from 'openid-client';
+import { allowInsecureRequests, buildEndSessionUrl, refreshTokenGrant } from 'openid-client';
 import { finishLogin, startLogin, wxauthClient } from '../docs/examples/oidc-client.mjs';
 
 const browserOf = (req) => /(?:^|;\s*)rp=([\w-]+)/.exec(req.headers.cookie ?? '')?.[1];
@@ -14,7 +14,7 @@ const browserOf = (req) => /(?:^|;\s*)rp=([\w-]+)/.exec(req.headers.cookie ?? ''
  */
 export async function startRp() {
   const pending = new Map();
-  /** Signed in: the browser's rp cookie → its id_token (the hint for RP-initiated logout). */
+  /** Signed in: the browser's rp cookie → its tokens (the id_token is the hint for RP-initiated logout). */
   const signedIn = new Map();
   const logouts = [];
   let settings;
@@ -39,14 +39,19 @@ export async function startRp() {
         const keep = id && pending.get(id);
         if (!keep) return res.writeHead(400).end('no login in progress');
         pending.delete(id);
+        // The user said no at wxauth (拒绝): the app's own page for it, for the login this browser began.
+        if (url.searchParams.has('error')) {
+          if (url.searchParams.get('state') !== keep.state) return res.writeHead(400).end('state mismatch');
+          return res.writeHead(200, { 'content-type': 'text/plain' }).end(`refused: ${url.searchParams.get('error')}`);
+        }
         const { user, tokens } = await finishLogin(await client(), url, keep);
-        signedIn.set(id, tokens.id_token);
+        signedIn.set(id, tokens);
         res.writeHead(200, { 'content-type': 'application/json' });
         return res.end(JSON.stringify(user));
       }
       // RP-initiated logout: to wxauth's end_session, and back to /bye.
       if (url.pathname === '/logout') {
-        const idToken = signedIn.get(browserOf(req));
+        const idToken = signedIn.get(browserOf(req))?.id_token;
         if (!idToken) return res.writeHead(400).end('not signed in');
         const to = buildEndSessionUrl(await client(), {
           id_token_hint: idToken,
@@ -54,6 +59,27 @@ export async function startRp() {
           state: 'bye',
         });
         return res.writeHead(302, { location: to.href }).end();
+      }
+      // Refresh rotation: the tokens refreshed once (a new refresh token), then the spent one tried
+      // again, which wxauth must refuse. Answers what happened, never a token.
+      if (url.pathname === '/refresh') {
+        const id = browserOf(req);
+        const old = signedIn.get(id)?.refresh_token;
+        if (!old) return res.writeHead(400).end('not signed in');
+        const next = await refreshTokenGrant(await client(), old);
+        signedIn.set(id, next);
+        const reuse = await refreshTokenGrant(await client(), old).then(
+          () => 'accepted',
+          (error) => error.error ?? String(error),
+        );
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return res.end(
+          JSON.stringify({
+            sub: next.claims()?.sub,
+            rotated: Boolean(next.refresh_token) && next.refresh_token !== old,
+            reuse,
+          }),
+        );
       }
       if (url.pathname === '/bye') return res.writeHead(200, { 'content-type': 'text/plain' }).end('signed out');
       if (url.pathname === '/backchannel' && req.method === 'POST') {

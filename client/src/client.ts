@@ -5,6 +5,8 @@ import {
   type JssdkConfig,
   type LoginResult,
   type Meta,
+  type OidcConsent,
+  type OidcConsentResult,
   type QrLogin,
   type SessionInfo,
   type SmsSent,
@@ -41,6 +43,10 @@ export interface WxauthClient {
   jssdkConfig(url: string): Promise<JssdkConfig>;
   /** A desktop's embedded QR login (wxLogin.js's parameters). */
   qrLogin(returnTo: string): Promise<QrLogin>;
+  /** An OpenID Connect client's login waiting for the user's consent: the client and the scopes it asks. */
+  oidcConsent(uid: string): Promise<OidcConsent>;
+  /** The user's answer to it (同意 or 拒绝): where the browser goes next, back to the provider. */
+  answerOidcConsent(uid: string, approve: boolean): Promise<OidcConsentResult>;
   /**
    * What a 401 SESSION_REQUIRED from any call but session() means to the app (go through the login
    * again, say). Settable after the client is made: a router registers it once it exists.
@@ -107,6 +113,9 @@ export function createClient({
     logout: () => call('POST', '/api/auth/logout'),
     jssdkConfig: (url) => call('GET', `/api/wechat/jssdk-config${q('url', url)}`),
     qrLogin: (returnTo) => call('GET', `/api/auth/wechat/qr-login${q('returnTo', returnTo)}`),
+    oidcConsent: (uid) => call('GET', `/api/oidc/interaction/${encodeURIComponent(uid)}/consent`),
+    answerOidcConsent: (uid, approve) =>
+      call('POST', `/api/oidc/interaction/${encodeURIComponent(uid)}/consent`, { approve }),
   };
   return client;
 }

@@ -170,3 +170,20 @@ export const Meta = v.object({
   simulator: v.optional(v.string()),
 });
 export type Meta = v.InferOutput<typeof Meta>;
+
+/** The H5 app's consent page for an OpenID Connect client that is not first-party (outside /oidc/, nginx's). */
+export const CONSENT_PAGE = '/authorize-app';
+
+/** What the consent page shows: the client asking, and the scopes it asks for that the user has not granted it. */
+export const OidcConsent = v.object({
+  client: v.object({ id: v.string(), name: v.nullable(v.string()) }),
+  scopes: v.array(v.string()),
+});
+export type OidcConsent = v.InferOutput<typeof OidcConsent>;
+
+/** The user's answer: 同意 (true) or 拒绝 (false). */
+export const OidcConsentBody = v.object({ approve: v.boolean(code('BAD_REQUEST')) });
+
+/** Where the browser goes next: back to the provider, which sends it on to the client. */
+export const OidcConsentResult = v.object({ returnTo: v.string() });
+export type OidcConsentResult = v.InferOutput<typeof OidcConsentResult>;

@@ -164,6 +164,29 @@ test.describe('in WeChat', () => {
   });
 });
 
+test.describe('OpenID Connect', () => {
+  test("the consent page for another company's app, and its message when the login is gone", async ({
+    page,
+    oidc,
+    consoleErrors,
+  }) => {
+    consoleErrors.expectFailure(404, '/api/oidc/interaction/gone/consent');
+    const { user, phone } = unique();
+    await asWechatUser(page, oidc, user);
+    await page.goto(`${oidc.partner.origin}/login`);
+    await bind(page, phone, oidc.inbox);
+    await expect(page.getByRole('button', { name: '同意' })).toBeVisible();
+    await audit(page, 'authorize-app');
+    await setTextSize(page, 200);
+    await shot(page, 'large-text-authorize-app');
+    await setTextSize(page, 100);
+
+    await page.goto(`${oidc.origin}/authorize-app?uid=gone`);
+    await expect(page.getByRole('alert')).toHaveText('这次登录已过期，请回到原来的应用重新登录');
+    await audit(page, 'authorize-app-expired');
+  });
+});
+
 test.describe('both ways to bind (BIND_METHODS=sms,password)', () => {
   test.use({ baseURL: async ({ accounts }, use) => use(accounts.origin) });
 

@@ -58,17 +58,24 @@ type Stacks = {
 };
 
 export type AccountsStack = Stack & { host: HostStandIn };
-export type OidcStack = Stack & { rp: Awaited<ReturnType<typeof startRp>> };
+export type OidcStack = Stack & {
+  rp: Awaited<ReturnType<typeof startRp>>;
+  /** Another company's app: not first-party, so its users see the consent page. */
+  partner: Awaited<ReturnType<typeof startRp>>;
+};
 
 /** The real stack's INTERNAL_API_TOKEN (stack.mjs). */
 export const INTERNAL_TOKEN = 'e2e-internal-token-0123456789abcdefghij';
 
 /**
  * The real stack as an OpenID Connect provider (OIDC_CLIENTS_FILE, JWT_KEYS_FILE) for one first-party
- * client: the RP on 127.0.0.1, with its back-channel address on loopback allowed.
+ * client: the RP on 127.0.0.1, with its back-channel address on loopback allowed; and a partner's app
+ * (another RP) that is not first-party.
  */
 async function startOidc(): Promise<OidcStack> {
   const rp = await startRp();
+  const partner = await startRp();
+  const partnerSecret = randomBytes(32).toString('base64url');
   const dir = mkdtempSync(join(tmpdir(), 'wxauth-e2e-oidc-'));
   const secret = randomBytes(32).toString('base64url');
   const key = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' });
@@ -90,6 +97,13 @@ async function startOidc(): Promise<OidcStack> {
           backchannel_logout_private_network: true,
           first_party: true,
         },
+        {
+          client_id: 'partner',
+          client_name: '合作伙伴商城',
+          client_secret_sha256: createHash('sha256').update(partnerSecret).digest('base64url'),
+          token_endpoint_auth_method: 'client_secret_post',
+          redirect_uris: [`${partner.origin}/callback`],
+        },
       ],
     }),
   );
@@ -101,17 +115,21 @@ async function startOidc(): Promise<OidcStack> {
       env: { OIDC_CLIENTS_FILE: join(dir, 'clients.json'), JWT_KEYS_FILE: join(dir, 'jwt-keys.json') },
     });
     rp.configure({ issuer: `${stack.origin}/oidc`, clientId: 'rp', clientSecret: secret });
+    partner.configure({ issuer: `${stack.origin}/oidc`, clientId: 'partner', clientSecret: partnerSecret });
     return {
       ...stack,
       rp,
+      partner,
       async stop() {
         await stack.stop();
         await rp.close();
+        await partner.close();
         rmSync(dir, { recursive: true, force: true });
       },
     };
   } catch (error) {
     await rp.close();
+    await partner.close();
     rmSync(dir, { recursive: true, force: true });
     throw error;
   }

@@ -106,3 +106,58 @@ test("on a desktop: the RP sends the user to WeChat's QR login, and they land in
   expect(await claimsOn(page)).toMatchObject({ sub: expect.stringMatching(/^\d+$/), phone_number: `+86${phone}` });
   await context.close();
 });
+
+test('refresh rotation through nginx: the RP refreshes once and gets a new refresh token; the spent one is refused', async ({
+  page,
+  context,
+  oidc,
+}) => {
+  const { user, phone } = unique();
+  await context.addCookies([{ name: 'wxsim_user', value: user, url: oidc.simOrigin }]);
+  await page.goto(`${oidc.rp.origin}/login`);
+  await bind(page, phone, oidc.inbox);
+  await expect(page).toHaveURL(new RegExp(`^${oidc.rp.origin}/callback\\?`));
+  const { sub } = await claimsOn(page);
+
+  await page.goto(`${oidc.rp.origin}/refresh`);
+  expect(JSON.parse((await page.locator('body').textContent())!)).toEqual({
+    sub,
+    rotated: true,
+    reuse: 'invalid_grant',
+  });
+});
+
+test("another company's app: a consent page in the H5 app's style; 同意 and the user lands in it signed in, the next time without asking", async ({
+  page,
+  context,
+  oidc,
+}) => {
+  const { user, phone } = unique();
+  await context.addCookies([{ name: 'wxsim_user', value: user, url: oidc.simOrigin }]);
+  const callback = new RegExp(`^${oidc.partner.origin}/callback\\?`);
+
+  await page.goto(`${oidc.partner.origin}/login`);
+  await bind(page, phone, oidc.inbox);
+  await expect(page).toHaveURL(new RegExp(`^${oidc.origin}/authorize-app\\?uid=`));
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('合作伙伴商城 申请使用你的账号登录');
+  for (const scope of ['你的账号标识', '手机号', '微信身份（openid、unionid）'])
+    await expect(page.getByText(scope)).toBeVisible();
+  await page.getByRole('button', { name: '同意' }).click();
+  await expect(page).toHaveURL(callback);
+  expect(await claimsOn(page)).toMatchObject({ sub: expect.stringMatching(/^\d+$/), phone_number: `+86${phone}` });
+
+  // Granted already: straight back to the app.
+  await page.goto(`${oidc.partner.origin}/login`);
+  await expect(page).toHaveURL(callback);
+});
+
+test("another company's app: 拒绝 sends the user back to it with access_denied", async ({ page, context, oidc }) => {
+  const { user, phone } = unique();
+  await context.addCookies([{ name: 'wxsim_user', value: user, url: oidc.simOrigin }]);
+  await page.goto(`${oidc.partner.origin}/login`);
+  await bind(page, phone, oidc.inbox);
+  await page.getByRole('button', { name: '拒绝' }).click();
+  await expect(page).toHaveURL(new RegExp(`^${oidc.partner.origin}/callback\\?.*error=access_denied`));
+  // The RP checked the state it sent before believing the answer.
+  await expect(page.locator('body')).toHaveText('refused: access_denied');
+});

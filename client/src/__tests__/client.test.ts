@@ -80,6 +80,20 @@ describe('requests', () => {
       '/api/auth/wechat/qr-login?returnTo=%2Fa%20b',
       undefined,
     ],
+    [
+      'oidcConsent',
+      (c: ReturnType<typeof createClient>) => c.oidcConsent('a/b'),
+      'GET',
+      '/api/oidc/interaction/a%2Fb/consent',
+      undefined,
+    ],
+    [
+      'answerOidcConsent',
+      (c: ReturnType<typeof createClient>) => c.answerOidcConsent('u1', false),
+      'POST',
+      '/api/oidc/interaction/u1/consent',
+      { approve: false },
+    ],
   ] as const)('%s', async (_name, call, method, url, body) => {
     const { requests, transport } = scripted();
     await call(createClient({ transport }));

@@ -1,4 +1,4 @@
-import { needsProfile } from '@wxauth/contract';
+import { CONSENT_PAGE, needsProfile } from '@wxauth/contract';
 import { createRouter, createWebHistory, type RouteLocationRaw, type Router } from 'vue-router';
 import { setUnauthorizedHandler } from '@/api/http';
 import { useMetaStore } from '@/stores/meta';
@@ -28,6 +28,8 @@ export function createAppRouter(): Router {
         component: () => import('@/views/ProfileView.vue'),
         meta: { profile: needsProfile('/profile') },
       },
+      // Another company's app asks to sign the user in (an OpenID Connect client that is not first-party).
+      { path: CONSENT_PAGE, name: 'authorize-app', component: () => import('@/views/AuthorizeAppView.vue') },
       { path: '/auth', name: 'auth', component: AuthView, meta: { public: true } },
       {
         path: '/open-in-wechat',

@@ -2,6 +2,9 @@ import type { IncomingMessage } from 'node:http';
 import type { Middleware } from 'koa';
 import type { default as Provider, KoaContextWithOIDC } from 'oidc-provider';
 import { errors } from 'oidc-provider';
+import { CONSENT_PAGE, OidcConsentBody, type OidcConsent } from '@wxauth/contract';
+import { AppError, sessionRequired } from '../../platform/errors.js';
+import { validated } from '../../platform/http/validated.js';
 import type { AppRouter, AppState, Ctx } from '../../platform/http/context.js';
 import { inWechat } from '../../platform/http/navigation.js';
 import type { Sessions, SessionCookies } from '../session/index.js';
@@ -40,6 +43,7 @@ export function mountOidc(
     if (ctx.path !== OIDC_PATH && !ctx.path.startsWith(`${OIDC_PATH}/`)) return next();
     const req = ctx.req as LoggedOut & { originalUrl?: string };
     const url = req.url!;
+    ctx.state.route = providerRoute(ctx.path);
     req.originalUrl = url;
     req.url = url.slice(OIDC_PATH.length) || '/';
     deps.asPublic(req);
@@ -55,6 +59,27 @@ export function mountOidc(
 }
 
 type LoggedOut = IncomingMessage & { wxauthLoggedOut?: boolean };
+
+/** The provider's endpoints as we configure them (provider.ts): the metrics' route labels under /oidc. */
+const PROVIDER_ROUTES = new Set([
+  '/.well-known/openid-configuration',
+  '/auth',
+  '/jwks',
+  '/me',
+  '/token',
+  '/token/revocation',
+  '/session/end',
+  '/session/end/confirm',
+  '/session/end/success',
+]);
+
+/** A bounded label for a path under /oidc: its endpoint, `/auth/:uid` for a resumed one, else `/oidc/*`. */
+export function providerRoute(path: string): string {
+  const inner = path.slice(OIDC_PATH.length) || '/';
+  if (PROVIDER_ROUTES.has(inner)) return `${OIDC_PATH}${inner}`;
+  if (/^\/auth\/[^/]+$/.test(inner)) return `${OIDC_PATH}/auth/:uid`;
+  return `${OIDC_PATH}/*`;
+}
 
 /**
  * Our side of the provider's interactions: who is signed in is our session's business. Without a
@@ -75,6 +100,19 @@ export function oidcRoutes(
   },
 ): void {
   const { provider, firstParty, sessions, cookies } = deps;
+
+  type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
+
+  /** What the client asked and was not granted yet, added to its grant (a new one for a first login). */
+  const grantAsked = async (details: Details, accountId: string): Promise<string> => {
+    const clientId = String(details.params.client_id);
+    const grant =
+      (details.grantId && (await provider.Grant.find(details.grantId))) || new provider.Grant({ accountId, clientId });
+    const missing = details.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[] };
+    if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
+    if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
+    return grant.save();
+  };
 
   const finish = async (ctx: Ctx, result: Parameters<Provider['interactionFinished']>[2]) => {
     ctx.respond = false;
@@ -115,19 +153,52 @@ export function oidcRoutes(
       return finish(ctx, { login: { accountId: who.customerId } });
     }
     if (prompt.name === 'consent') {
+      // Another company's app: the user says yes or no on the H5 app's page, which answers below.
       if (!firstParty.has(clientId))
-        return finish(ctx, {
-          error: 'access_denied',
-          error_description: 'consent for clients that are not first-party is not available yet',
-        });
-      const grant = details.grantId
-        ? ((await provider.Grant.find(details.grantId)) ?? new provider.Grant({ accountId: who.customerId, clientId }))
-        : new provider.Grant({ accountId: who.customerId, clientId });
-      const missing = prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[] };
-      if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
-      if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
-      return finish(ctx, { consent: { grantId: await grant.save() } });
+        return ctx.redirect(`${CONSENT_PAGE}?${new URLSearchParams({ uid: details.uid })}`);
+      return finish(ctx, { consent: { grantId: await grantAsked(details, who.customerId) } });
     }
     return finish(ctx, { error: 'invalid_request', error_description: `unsupported prompt ${prompt.name}` });
   });
+
+  /**
+   * The consent page's interaction: this browser's (the provider's signed interaction cookie, whose path
+   * is the interaction's, covers these routes), asking consent of the customer signed in here.
+   */
+  const consentAsked = async (ctx: Ctx) => {
+    deps.asPublic(ctx.req);
+    const expired = () => new AppError(404, 'NOT_FOUND', '这次登录已过期，请回到原来的应用重新登录');
+    const details = await provider.interactionDetails(ctx.req, ctx.res).catch((err: unknown) => {
+      throw err instanceof errors.SessionNotFound ? expired() : err;
+    });
+    if (details.uid !== ctx.params.uid) throw expired();
+    const who = await sessions.signedIn(cookies.held(ctx));
+    if (!who || 'bound' in who) throw sessionRequired();
+    if (details.prompt.name !== 'consent' || details.session?.accountId !== who.customerId) throw expired();
+    return { details, customerId: who.customerId };
+  };
+
+  router.get(`${INTERACTION_PATH}/:uid/consent`, async (ctx) => {
+    const { details } = await consentAsked(ctx);
+    const client = await provider.Client.find(String(details.params.client_id));
+    const missing = details.prompt.details as { missingOIDCScope?: string[] };
+    const body: OidcConsent = {
+      client: { id: String(details.params.client_id), name: client?.clientName ?? null },
+      scopes: missing.missingOIDCScope ?? [],
+    };
+    ctx.body = body;
+  });
+
+  // A JSON POST from our own origin (sameOriginWrites, jsonBody): no other page can send it.
+  router.post(
+    `${INTERACTION_PATH}/:uid/consent`,
+    validated({ body: OidcConsentBody }, async (ctx, { body }) => {
+      const { details, customerId } = await consentAsked(ctx);
+      const result = body.approve
+        ? { consent: { grantId: await grantAsked(details, customerId) } }
+        : { error: 'access_denied', error_description: 'the user refused' };
+      const returnTo = await provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: true });
+      ctx.body = { returnTo };
+    }),
+  );
 }

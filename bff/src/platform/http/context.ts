@@ -11,6 +11,8 @@ export interface AppState {
    * request to a protected service, which nginx's access log records already.
    */
   quiet?: boolean;
+  /** The metrics' route label for a request answered outside the router (the OIDC provider's): a bounded set. */
+  route?: string;
   body?: Record<string, unknown>;
   /** The body as it came, for a signature over it (the host's events). */
   rawBody?: string;

@@ -22,7 +22,7 @@ export function requestLog(log: Logger, random: Random, metrics?: Metrics): Midd
     } finally {
       const ms = performance.now() - started;
       const matched = (ctx as unknown as { _matchedRoute?: unknown })._matchedRoute;
-      const route = typeof matched === 'string' ? matched : 'unmatched';
+      const route = ctx.state.route ?? (typeof matched === 'string' ? matched : 'unmatched');
       metrics?.request({ method: ctx.method, route, status: ctx.status }, ms / 1000);
       const level = ctx.state.quiet && ctx.status < 400 ? 'debug' : 'info';
       log[level](

@@ -41,6 +41,7 @@ async function settings(extra: object[] = []): Promise<OidcSettings> {
         { client_id: SPA.id, redirect_uris: [SPA.redirect], first_party: true },
         {
           client_id: OTHER.id,
+          client_name: 'Partner 商城',
           client_secret_sha256: hashClientSecret(OTHER.secret),
           redirect_uris: [OTHER.redirect],
         },
@@ -108,11 +109,14 @@ const browserOf = (bff: Bff) => {
   return browser;
 };
 
+/** The H5 app's consent page, outside /oidc/ (which nginx passes to the BFF). */
+const CONSENT_PAGE = '/authorize-app';
+
 /** Follows the BFF's redirects until one leaves PUBLIC_URL or lands on the H5 app's /auth page. */
 async function follow(browser: Browser, url: string): Promise<URL> {
   let next = new URL(url, PUBLIC_URL);
   for (let hops = 0; hops < 10; hops++) {
-    if (next.origin !== PUBLIC_URL || next.pathname === '/auth' || next.pathname === '/open-in-wechat') return next;
+    if (next.origin !== PUBLIC_URL || ['/auth', '/open-in-wechat', CONSENT_PAGE].includes(next.pathname)) return next;
     const res = await go(browser, next.href);
     if (res.status < 300 || res.status >= 400) throw new Error(`${next.pathname}: ${res.status} ${await res.text()}`);
     next = new URL(res.headers.get('location')!, next);
@@ -389,22 +393,169 @@ describe('wxauth as an OpenID Connect provider', () => {
     }
   });
 
-  it('a client that is not first-party is not signed in without consent', async () => {
+  it("metrics label the provider's requests by its endpoint (a bounded set), never by raw path", async () => {
     const { bff } = await start();
-    const config = await discover(bff, OTHER);
-    const browser = browserOf(bff);
-    await browser.loginAndBind('bob', '13900139000', bff.inbox);
-    const req = await authorize(config, 'openid', { redirect_uri: OTHER.redirect });
-    const back = await follow(browser, req.url.href);
-    expect(back.origin + back.pathname).toBe(OTHER.redirect);
-    expect(back.searchParams.get('error')).toBe('access_denied');
-    expect(back.searchParams.get('code')).toBeNull();
+    const config = await discover(bff, CRM);
+    const { tokens } = await signIn(bff, browserOf(bff), config, 'openid');
+    await rp.refreshTokenGrant(config, tokens.refresh_token!).then((t) => bff.secrets.add(t.refresh_token!));
+    await go(browserOf(bff), `/oidc/no/such/${'z'.repeat(40)}`);
+    const text = await (await fetch(`${bff.origin}/metrics`)).text();
+    for (const line of [
+      'method="GET",route="/oidc/.well-known/openid-configuration",status="200"',
+      'method="GET",route="/oidc/auth",status="303"',
+      'method="GET",route="/oidc/auth/:uid",status="303"',
+      'method="POST",route="/oidc/token",status="200"',
+      'method="GET",route="/oidc/*",status="404"',
+    ])
+      expect(text).toContain(`wxauth_http_requests_total{${line}}`);
+    expect(text).not.toMatch(/route="unmatched"/);
+    expect(text).not.toContain('z'.repeat(40));
   });
 
   it('a wrong client secret is refused (secrets are compared by hash)', async () => {
     const { bff } = await start();
     const config = await discover(bff, { id: CRM.id, secret: 'wrong-secret-0123456789abcdef0123456' });
     await expect(rp.refreshTokenGrant(config, 'x')).rejects.toMatchObject({ error: 'invalid_client' });
+  });
+});
+
+describe('consent for a client that is not first-party', () => {
+  const PARTNER_SCOPE = 'openid phone profile wechat';
+  const consentOf = (uid: string) => `/api/oidc/interaction/${uid}/consent`;
+
+  /** A bound user starts a login at the partner: the consent page, with the interaction's uid. */
+  async function toConsent(bff: Bff, browser: Browser, config: rp.Configuration, scope = PARTNER_SCOPE) {
+    const req = await authorize(config, scope, { redirect_uri: OTHER.redirect });
+    const page = await follow(browser, req.url.href);
+    expect(page.pathname).toBe(CONSENT_PAGE);
+    const uid = page.searchParams.get('uid')!;
+    expect(uid).toMatch(/^[\w-]+$/);
+    return { req, uid };
+  }
+
+  const answer = async (browser: Browser, uid: string, approve: boolean) => {
+    const res = await browser.request(consentOf(uid), {
+      method: 'POST',
+      json: { approve },
+      headers: { ...FORWARDED, 'sec-fetch-site': 'same-origin' },
+    });
+    expect(res.status).toBe(200);
+    const { returnTo } = (await res.json()) as { returnTo: string };
+    expect(returnTo).toMatch(new RegExp(`^${ISSUER}/auth/`));
+    return returnTo;
+  };
+
+  it('the page learns the client and its scopes; 同意 grants them: code, tokens, the claims asked for', async () => {
+    const { bff } = await start();
+    const config = await discover(bff, OTHER);
+    const browser = browserOf(bff);
+    await browser.loginAndBind('bob', '13900139000', bff.inbox);
+    const { req, uid } = await toConsent(bff, browser, config);
+
+    const shown = await go(browser, consentOf(uid));
+    expect(shown.status).toBe(200);
+    expect(await shown.json()).toEqual({
+      client: { id: OTHER.id, name: 'Partner 商城' },
+      scopes: ['openid', 'phone', 'profile', 'wechat'],
+    });
+
+    const callback = await follow(browser, await answer(browser, uid, true));
+    expect(callback.origin + callback.pathname).toBe(OTHER.redirect);
+    const tokens = await rp.authorizationCodeGrant(config, callback, {
+      pkceCodeVerifier: req.verifier,
+      expectedState: req.state,
+      expectedNonce: req.nonce,
+    });
+    bff.secrets.add(callback.searchParams.get('code')!).add(tokens.access_token).add(tokens.refresh_token!);
+    const sub = decodeJwt(tokens.id_token!).sub!;
+    expect(await rp.fetchUserInfo(config, tokens.access_token, sub)).toMatchObject({
+      sub,
+      phone_number: '+8613900139000',
+      phone_number_verified: true,
+      appid: expect.stringMatching(/^wx/),
+      openid: expect.any(String),
+    });
+
+    // The same scopes again: granted already, no consent page on the way.
+    const again = await authorize(config, PARTNER_SCOPE, { redirect_uri: OTHER.redirect });
+    const back = await follow(browser, again.url.href);
+    expect(back.origin + back.pathname).toBe(OTHER.redirect);
+    expect(back.searchParams.get('code')).toBeTruthy();
+    bff.secrets.add(back.searchParams.get('code')!);
+  });
+
+  it('a later login asking more is asked only about what is new', async () => {
+    const { bff } = await start();
+    const config = await discover(bff, OTHER);
+    const browser = browserOf(bff);
+    await browser.loginAndBind('bob', '13900139000', bff.inbox);
+    const first = await toConsent(bff, browser, config, 'openid phone');
+    bff.secrets.add(new URL(await follow(browser, await answer(browser, first.uid, true))).searchParams.get('code')!);
+    const { uid } = await toConsent(bff, browser, config, 'openid phone profile');
+    expect(((await (await go(browser, consentOf(uid))).json()) as { scopes: string[] }).scopes).toEqual(['profile']);
+  });
+
+  it('拒绝: the client gets access_denied with its state, and no code', async () => {
+    const { bff } = await start();
+    const config = await discover(bff, OTHER);
+    const browser = browserOf(bff);
+    await browser.loginAndBind('bob', '13900139000', bff.inbox);
+    const { req, uid } = await toConsent(bff, browser, config);
+    const back = await follow(browser, await answer(browser, uid, false));
+    expect(back.origin + back.pathname).toBe(OTHER.redirect);
+    expect(back.searchParams.get('error')).toBe('access_denied');
+    expect(back.searchParams.get('state')).toBe(req.state);
+    expect(back.searchParams.get('code')).toBeNull();
+  });
+
+  it('the answer is bound to the browser that started the login, and comes only from our own pages', async () => {
+    const { bff } = await start();
+    const config = await discover(bff, OTHER);
+    const browser = browserOf(bff);
+    await browser.loginAndBind('bob', '13900139000', bff.inbox);
+    const { uid } = await toConsent(bff, browser, config);
+
+    // Another browser, signed in as someone else, without this login's interaction cookie.
+    const other = browserOf(bff);
+    await other.loginAndBind('eve', '13600136000', bff.inbox);
+    expect((await go(other, consentOf(uid))).status).toBe(404);
+    const stolen = await other.request(consentOf(uid), { method: 'POST', json: { approve: true }, headers: FORWARDED });
+    expect(stolen.status).toBe(404);
+
+    // A sibling subdomain's page posting with this browser's cookies, or a form (not JSON): refused.
+    const sibling = await browser.request(consentOf(uid), {
+      method: 'POST',
+      json: { approve: true },
+      headers: { ...FORWARDED, 'sec-fetch-site': 'same-site', origin: 'https://evil.example.com' },
+    });
+    expect(sibling.status).toBe(403);
+    const form = await browser.request(consentOf(uid), {
+      method: 'POST',
+      body: 'approve=true',
+      headers: { ...FORWARDED, 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(form.status).toBe(415);
+    const bad = await browser.request(consentOf(uid), { method: 'POST', json: { approve: 'yes' }, headers: FORWARDED });
+    expect(bad.status).toBe(400);
+
+    // Signed out of wxauth meanwhile: the page must sign in again first.
+    const anonymous = browserOf(bff);
+    for (const name of ['wxauth_oidc_i', 'wxauth_oidc_i.sig']) {
+      const value = browser.cookies.get(name);
+      if (value) anonymous.cookies.set(name, value);
+    }
+    expect((await go(anonymous, consentOf(uid))).status).toBe(401);
+  });
+
+  it('a first-party client is never shown the consent page', async () => {
+    const { bff } = await start();
+    const config = await discover(bff, CRM);
+    const browser = browserOf(bff);
+    await browser.loginAndBind('bob', '13900139000', bff.inbox);
+    const req = await authorize(config, PARTNER_SCOPE);
+    const back = await follow(browser, req.url.href);
+    expect(back.origin + back.pathname).toBe(CRM.redirect);
+    bff.secrets.add(back.searchParams.get('code')!);
   });
 });
 
