@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need from Debian's packages, if missing: Chromium, nginx, a CJK font (so
-# screenshots show Chinese), and the MariaDB and Redis servers the tests start themselves. Needs root
+# screenshots show Chinese), the MariaDB and Redis servers the tests start themselves, and Apache with
+# mod_auth_openidc (the docs' Apache relying party, started by the oidc tests). Needs root
 # for apt-get; says what to install otherwise.
 set -euo pipefail
 
@@ -9,6 +10,8 @@ missing=()
 [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
 [ -x /usr/sbin/mariadbd ] && [ -x /usr/bin/mariadb-install-db ] || missing+=(mariadb-server)
 [ -x /usr/bin/redis-server ] || missing+=(redis-server)
+[ -x /usr/sbin/apache2 ] || missing+=(apache2)
+[ -f /usr/lib/apache2/modules/mod_auth_openidc.so ] || missing+=(libapache2-mod-auth-openidc)
 fc-list 2>/dev/null | grep -qi 'wenquanyi\|noto sans cjk' || missing+=(fonts-wqy-microhei)
 [ ${#missing[@]} -eq 0 ] && exit 0
 

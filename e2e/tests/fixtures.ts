@@ -15,6 +15,7 @@ import { startCluster } from '../cluster.mjs';
 import { startHostService } from '../host-service.mjs';
 import { startSites } from '../sites.mjs';
 import { startRp } from '../oidc-rp.mjs';
+import { prepareApache } from '../apache-rp.mjs';
 import { startHostStandIn, type HostStandIn } from '../../scripts/host-stand-in.mjs';
 import { freePorts, startStack } from '../stack.mjs';
 
@@ -62,6 +63,8 @@ export type OidcStack = Stack & {
   rp: Awaited<ReturnType<typeof startRp>>;
   /** Another company's app: not first-party, so its users see the consent page. */
   partner: Awaited<ReturnType<typeof startRp>>;
+  /** Apache httpd with mod_auth_openidc, configured by the docs' block: /claims is its protected page. */
+  apache: Awaited<ReturnType<typeof prepareApache>>;
 };
 
 /** The real stack's INTERNAL_API_TOKEN (stack.mjs). */
@@ -70,11 +73,12 @@ export const INTERNAL_TOKEN = 'e2e-internal-token-0123456789abcdefghij';
 /**
  * The real stack as an OpenID Connect provider (OIDC_CLIENTS_FILE, JWT_KEYS_FILE) for one first-party
  * client: the RP on 127.0.0.1, with its back-channel address on loopback allowed; and a partner's app
- * (another RP) that is not first-party.
+ * (another RP) that is not first-party; and Apache with the docs' mod_auth_openidc block, first-party.
  */
 async function startOidc(): Promise<OidcStack> {
   const rp = await startRp();
   const partner = await startRp();
+  const apache = await prepareApache();
   const partnerSecret = randomBytes(32).toString('base64url');
   const dir = mkdtempSync(join(tmpdir(), 'wxauth-e2e-oidc-'));
   const secret = randomBytes(32).toString('base64url');
@@ -104,6 +108,12 @@ async function startOidc(): Promise<OidcStack> {
           token_endpoint_auth_method: 'client_secret_post',
           redirect_uris: [`${partner.origin}/callback`],
         },
+        {
+          client_id: apache.clientId,
+          client_secret_sha256: createHash('sha256').update(apache.secret).digest('base64url'),
+          redirect_uris: [apache.redirectUri],
+          first_party: true,
+        },
       ],
     }),
   );
@@ -116,11 +126,19 @@ async function startOidc(): Promise<OidcStack> {
     });
     rp.configure({ issuer: `${stack.origin}/oidc`, clientId: 'rp', clientSecret: secret });
     partner.configure({ issuer: `${stack.origin}/oidc`, clientId: 'partner', clientSecret: partnerSecret });
+    try {
+      await apache.start(stack.origin);
+    } catch (error) {
+      await stack.stop();
+      throw error;
+    }
     return {
       ...stack,
       rp,
       partner,
+      apache,
       async stop() {
+        await apache.stop();
         await stack.stop();
         await rp.close();
         await partner.close();

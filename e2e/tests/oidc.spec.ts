@@ -161,3 +161,31 @@ test("another company's app: 拒绝 sends the user back to it with access_denied
   // The RP checked the state it sent before believing the answer.
   await expect(page.locator('body')).toHaveText('refused: access_denied');
 });
+
+test("Apache with the docs' mod_auth_openidc block: a new WeChat user binds and lands on its protected page with their claims; a returning one passes silently", async ({
+  page,
+  context,
+  oidc,
+}) => {
+  const { user, phone } = unique();
+  await context.addCookies([{ name: 'wxsim_user', value: user, url: oidc.simOrigin }]);
+  const claims = `${oidc.apache.origin}/claims`;
+
+  await page.goto(claims);
+  await expect(page).toHaveURL(/\/bind$/);
+  await bind(page, phone, oidc.inbox);
+  await expect(page).toHaveURL(claims);
+  const first = await claimsOn(page);
+  expect(first).toEqual({
+    sub: expect.stringMatching(/^\d+$/),
+    phone_number: `+86${phone}`,
+    // OIDCRemoteUserClaim sub
+    remote_user: first.sub,
+  });
+
+  // A new browser session at Apache (its cookie gone), still signed in at wxauth: straight back.
+  await context.clearCookies({ domain: '127.0.0.1' });
+  await page.goto(claims);
+  await expect(page).toHaveURL(claims);
+  expect((await claimsOn(page)).sub).toBe(first.sub);
+});
