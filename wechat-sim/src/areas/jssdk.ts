@@ -98,13 +98,14 @@ function jweixin(origin: string): string {
   }
   function settle(errMsg) {
     sim.configs.push(errMsg);
+    var ready = readyFns.splice(0), errors = errorFns.splice(0);
     if (errMsg === 'config:ok') {
       state = 'ready';
-      readyFns.splice(0).forEach(function (f) { f(); });
+      ready.forEach(function (f) { f(); });
     } else {
       state = 'failed';
       failure = { errMsg: errMsg };
-      errorFns.splice(0).forEach(function (f) { f(failure); });
+      errors.forEach(function (f) { f(failure); });
     }
   }
   function share(name, kind) {
@@ -126,8 +127,10 @@ function jweixin(origin: string): string {
   }
   window.wx = window.jWeixin = {
     config: function (c) {
+      // A new config (an SPA's next page) is checked afresh: ready/error wait for its answer.
       apis = (c && c.jsApiList) || [];
       state = 'verifying';
+      failure = null;
       fetch(${JSON.stringify(`${origin}/__sim/jssdk/config`)}, {
         method: 'POST',
         headers: { 'Content-Type': 'text/plain' },
@@ -153,4 +156,10 @@ export const jssdkScript: Routes = {
 /** The check WeChat's client makes, as a simulator control (not a WeChat server API). */
 export const jssdkControls: Routes = {
   'POST /__sim/jssdk/config': config,
+  // A page may ask first (some browsers preflight every cross-origin call).
+  'OPTIONS /__sim/jssdk/config': (call) => {
+    allowOrigin(call);
+    call.res.writeHead(204, { 'Access-Control-Allow-Methods': 'POST', 'Access-Control-Allow-Headers': 'Content-Type' });
+    call.res.end();
+  },
 };
