@@ -267,6 +267,9 @@ export async function startStack({
       // The simulator's headimgurl names the host the BFF asked it on (simApi), as WeChat's names its CDN.
       avatar_hosts: `"'self' data: https://thirdwx.qlogo.cn https://wx.qlogo.cn ${simOrigin} ${simApi}"`,
       frame_hosts: `"https://open.weixin.qq.com ${simOrigin}"`,
+      // The simulator's JS-SDK stand-in, and its wx.config check.
+      jssdk_hosts: `"'self' https://res.wx.qq.com ${simOrigin}"`,
+      jssdk_connect: `"'self' ${simOrigin}"`,
       // The e2e relying party is http on 127.0.0.1 (docs/guide/oidc.md: https only outside development).
       logout_targets: `"'self' https: http://127.0.0.1:*"`,
     }),
