@@ -37,6 +37,10 @@ export async function freePorts(n) {
 export const WECHAT_UA =
   'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.50(0x1800323c) NetType/WIFI Language/zh_CN';
 
+/** WeChat's in-app browser on Android (its X5/XWeb WebView). */
+export const ANDROID_WECHAT_UA =
+  'Mozilla/5.0 (Linux; Android 14; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/116.0.0.0 Mobile Safari/537.36 XWEB/1160065 MMWEBSDK/20231202 MicroMessenger/8.0.47.2560(0x28002F35) WeChat/arm64 Weixin NetType/WIFI Language/zh_CN ABI/arm64';
+
 /** Debian's Chromium (Playwright's own browser download cannot work here), quiet on a closed network. */
 export const CHROMIUM = {
   executablePath: process.env.CHROMIUM_BIN ?? '/usr/bin/chromium',
