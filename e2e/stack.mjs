@@ -222,6 +222,8 @@ export async function startStack({
       WX_APPSECRET: official.secret,
       WX_OPEN_BASE: simOrigin,
       WX_API_BASE: sim.origin,
+      // The pages run the simulator's JS-SDK stand-in, as WeChat's browser runs WeChat's script.
+      WX_JSSDK_SCRIPT: `${simOrigin}/open/js/jweixin-1.6.0.js`,
       SESSION_SECRET: 'e2e-session-secret-0123456789abcdefghij',
       INTERNAL_API_TOKEN: 'e2e-internal-token-0123456789abcdefghij',
       SMS_PROVIDER: 'webhook',

@@ -1,19 +1,11 @@
 import type { Page } from '@playwright/test';
-import { bind, expect, type Stack, test, unique } from './fixtures';
+import { bind, expect, test, unique } from './fixtures';
 
+// The real stack's pages load the simulator's JS-SDK stand-in (WX_JSSDK_SCRIPT, stack.mjs), as
+// WeChat's browser runs WeChat's script.
 test.use({ baseURL: async ({ real }, use) => use(real.origin) });
 
 const ios = () => /iPhone/.test(test.info().project.use.userAgent ?? '');
-
-/**
- * WeChat's own script address answers with the simulator's stand-in, as WeChat's browser would run
- * WeChat's script: the app loads the production address (/api/meta names no stand-in outside demo).
- */
-async function wechatJssdkFromSimulator(page: Page, real: Stack): Promise<void> {
-  await page.route('https://res.wx.qq.com/open/js/jweixin-1.6.0.js', async (route) =>
-    route.fulfill({ response: await route.fetch({ url: `${real.simOrigin}/open/js/jweixin-1.6.0.js` }) }),
-  );
-}
 
 type SimWindow = { __wxsim?: { shares: Array<Record<string, string>>; configs: string[] } };
 const recorded = (page: Page) => page.evaluate(() => (window as unknown as SimWindow).__wxsim ?? null);
@@ -25,7 +17,6 @@ test('land on a deep page, move inside the SPA, share from home: wx.config passe
 }) => {
   const { user, phone } = unique();
   await wechatUser(user);
-  await wechatJssdkFromSimulator(page, real);
   const signed: string[] = [];
   page.on('request', (r) => {
     if (r.url().includes('/api/wechat/jssdk-config')) signed.push(new URL(r.url()).searchParams.get('url')!);
@@ -81,7 +72,6 @@ test("a friend opens the shared link in WeChat with WeChat's parameters: signed 
   const context = await browser.newContext({ ...test.info().project.use, baseURL: real.origin });
   await context.addCookies([{ name: 'wxsim_user', value: friend.user, url: real.simOrigin }]);
   const page = await context.newPage();
-  await wechatJssdkFromSimulator(page, real);
 
   await page.goto('/?from=singlemessage&isappinstalled=0');
   await expect(page).toHaveURL(/\/bind$/);

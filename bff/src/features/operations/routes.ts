@@ -18,8 +18,9 @@ export function operationsRoutes(
       unionidBeforeBind: websiteLogin && config.unionidBeforeBind,
       bindMethods: config.accounts.bindMethods,
       // The demo's WeChat, as the browser reaches it: the banner's 换个新用户 goes there.
-      // and its JS-SDK stand-in, at the path of WeChat's own script (res.wx.qq.com/open/js/…).
-      ...(config.demo && { simulator: apps.openBase, jweixin: `${apps.openBase}/open/js/jweixin-1.6.0.js` }),
+      ...(config.demo && { simulator: apps.openBase }),
+      // Where the page loads WeChat's JS-SDK from: WeChat's script, or the simulator's stand-in.
+      ...(apps.jssdkScript && { jweixin: apps.jssdkScript }),
     };
   });
 
