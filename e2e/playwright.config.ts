@@ -1,5 +1,5 @@
 import { defineConfig, devices } from '@playwright/test';
-import { CHROMIUM, WECHAT_UA } from './stack.mjs';
+import { ANDROID_WECHAT_UA, CHROMIUM, WECHAT_UA } from './stack.mjs';
 
 export default defineConfig({
   testDir: 'tests',
@@ -66,6 +66,17 @@ export default defineConfig({
       name: 'oidc',
       testMatch: /oidc\.spec\.ts/,
       use: { ...devices['iPhone 13'], defaultBrowserType: 'chromium', userAgent: WECHAT_UA },
+    },
+    {
+      // Share links through the JS-SDK stand-in: iOS WeChat signs the landing URL, Android the current one.
+      name: 'share-ios',
+      testMatch: /share\.spec\.ts/,
+      use: { ...devices['iPhone 13'], defaultBrowserType: 'chromium', userAgent: WECHAT_UA },
+    },
+    {
+      name: 'share-android',
+      testMatch: /share\.spec\.ts/,
+      use: { ...devices['Pixel 7'], userAgent: ANDROID_WECHAT_UA },
     },
     {
       // Request-level checks of nginx.conf: headers, caching, what it serves.

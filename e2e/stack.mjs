@@ -37,6 +37,10 @@ export async function freePorts(n) {
 export const WECHAT_UA =
   'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.50(0x1800323c) NetType/WIFI Language/zh_CN';
 
+/** WeChat's in-app browser on Android (its X5/XWeb WebView). */
+export const ANDROID_WECHAT_UA =
+  'Mozilla/5.0 (Linux; Android 14; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/116.0.0.0 Mobile Safari/537.36 XWEB/1160065 MMWEBSDK/20231202 MicroMessenger/8.0.47.2560(0x28002F35) WeChat/arm64 Weixin NetType/WIFI Language/zh_CN ABI/arm64';
+
 /** Debian's Chromium (Playwright's own browser download cannot work here), quiet on a closed network. */
 export const CHROMIUM = {
   executablePath: process.env.CHROMIUM_BIN ?? '/usr/bin/chromium',
@@ -218,6 +222,8 @@ export async function startStack({
       WX_APPSECRET: official.secret,
       WX_OPEN_BASE: simOrigin,
       WX_API_BASE: sim.origin,
+      // The pages run the simulator's JS-SDK stand-in, as WeChat's browser runs WeChat's script.
+      WX_JSSDK_SCRIPT: `${simOrigin}/open/js/jweixin-1.6.0.js`,
       SESSION_SECRET: 'e2e-session-secret-0123456789abcdefghij',
       INTERNAL_API_TOKEN: 'e2e-internal-token-0123456789abcdefghij',
       SMS_PROVIDER: 'webhook',
@@ -267,6 +273,9 @@ export async function startStack({
       // The simulator's headimgurl names the host the BFF asked it on (simApi), as WeChat's names its CDN.
       avatar_hosts: `"'self' data: https://thirdwx.qlogo.cn https://wx.qlogo.cn ${simOrigin} ${simApi}"`,
       frame_hosts: `"https://open.weixin.qq.com ${simOrigin}"`,
+      // The simulator's JS-SDK stand-in, and its wx.config check.
+      jssdk_hosts: `"'self' https://res.wx.qq.com ${simOrigin}"`,
+      jssdk_connect: `"'self' ${simOrigin}"`,
       // The e2e relying party is http on 127.0.0.1 (docs/guide/oidc.md: https only outside development).
       logout_targets: `"'self' https: http://127.0.0.1:*"`,
     }),

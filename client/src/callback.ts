@@ -7,11 +7,17 @@ export interface Callback {
 export interface CaptureOptions {
   /** The page WeChat sends the user back to: the BFF's redirect_uri is PUBLIC_URL + "/auth". */
   path?: string;
-  location?: Pick<Location, 'pathname' | 'search' | 'hash'>;
+  location?: Pick<Location, 'pathname' | 'search' | 'hash'> & Partial<Pick<Location, 'href'>>;
   history?: Pick<History, 'state' | 'replaceState'>;
 }
 
 let captured: Callback | null = null;
+let landing: string | null = null;
+
+/** The URL this document was first entered with (without #fragment), as captureCallback first saw it. */
+export function landingUrl(): string | null {
+  return landing;
+}
 
 /**
  * Run first, before a router reads the address: when WeChat has sent the user back to
@@ -19,13 +25,15 @@ let captured: Callback | null = null;
  * back, refresh and a shared link never send them again. WeChat's `#wechat_redirect` goes too, on any
  * page: the browser carries it back from the authorize URL, and a hash-mode router (uni-app's default)
  * would take it for a route. Other parameters and fragments stay. Returns the callback, and keeps it
- * for takeCallback().
+ * for takeCallback(). The first call also keeps the landing URL for the JS-SDK (landingUrl()).
  */
 export function captureCallback({
   path = '/auth',
   location: loc = window.location,
   history: hist = window.history,
 }: CaptureOptions = {}): Callback | null {
+  // iOS WeChat signs wx.config against this URL, code and all, whatever replaceState does below.
+  if (landing === null && loc.href) landing = loc.href.split('#')[0]!;
   const query = new URLSearchParams(loc.search);
   const found = loc.pathname === path && (query.has('code') || query.has('state'));
   const hash = loc.hash === '#wechat_redirect' ? '' : loc.hash;

@@ -1,8 +1,19 @@
 // @wxauth/client: the BFF's one client, for the Vue app and for uni-app alike. No framework here.
 export { authorizeUrl, inWechat, startAuthorization, type AuthorizeParams } from './authorize.js';
-export { captureCallback, takeCallback, type Callback, type CaptureOptions } from './callback.js';
+export { captureCallback, landingUrl, takeCallback, type Callback, type CaptureOptions } from './callback.js';
 export { createClient, type ClientOptions, type WxauthClient } from './client.js';
 export { ApiError, type ClientErrorCode } from './errors.js';
+export {
+  isIosWechat,
+  JssdkError,
+  JWEIXIN_URL,
+  setShareCard,
+  signatureUrl,
+  wechatJssdk,
+  type JssdkOptions,
+  type ShareCard,
+  type Wx,
+} from './jssdk.js';
 export { fetchTransport, type FetchTransportOptions } from './fetch.js';
 export type { Transport, TransportRequest, TransportResponse } from './transport.js';
 export { uniTransport, type UniRequest, type UniRequestOptions, type UniTransportOptions } from './uni.js';

@@ -168,6 +168,8 @@ export const Meta = v.object({
   /** The ways the bind page offers, in order: the first is the tab that opens. */
   bindMethods: v.array(v.picklist(BIND_METHODS)),
   simulator: v.optional(v.string()),
+  /** Where to load WeChat's JS-SDK (jweixin) from: WeChat's address, or the simulator's stand-in. */
+  jweixin: v.optional(v.string()),
 });
 export type Meta = v.InferOutput<typeof Meta>;
 

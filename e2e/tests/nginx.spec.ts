@@ -188,9 +188,13 @@ test('the auth page gets the strict CSP at every URL that renders it, and only t
   // vue-router renders /auth for a trailing slash and in any case (its defaults: strict and sensitive off).
   for (const path of ['/auth', '/auth/', '/AUTH', '/Auth/', '/auth?code=c&state=s', '/auth/?code=c&state=s']) {
     expect([path, await csp(path)]).toEqual([path, expect.stringContaining("img-src 'self' data:; frame-src 'none';")]);
+    // No JS-SDK on the auth page: its own scripts only.
+    expect([path, await csp(path)]).toEqual([path, expect.stringContaining("script-src 'self'; ")]);
   }
   for (const path of ['/', '/orders', '/authority', '/auth/x']) {
     expect([path, await csp(path)]).toEqual([path, expect.stringContaining('frame-src https://open.weixin.qq.com')]);
+    // The pages that may set a share card load WeChat's jweixin.
+    expect([path, await csp(path)]).toEqual([path, expect.stringContaining("script-src 'self' https://res.wx.qq.com")]);
   }
 });
 

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { controls } from './areas/controls.js';
 import { globalToken } from './areas/global-token.js';
+import { jssdkControls, jssdkScript } from './areas/jssdk.js';
 import { qrLogin } from './areas/qr-login.js';
 import { tickets } from './areas/tickets.js';
 import { webAuthorization } from './areas/web-authorization/index.js';
@@ -29,8 +30,8 @@ export interface RunningSimulator {
 
 export function createSimulator(options: SimOptions): Simulator {
   const rules = createRules(options);
-  const control = routeTable(controls);
-  const wechat = routeTable(webAuthorization, qrLogin, globalToken, tickets);
+  const control = routeTable(controls, jssdkControls);
+  const wechat = routeTable(webAuthorization, qrLogin, globalToken, tickets, jssdkScript);
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://sim.invalid');

@@ -6,6 +6,8 @@ export interface SimApp {
   kind: 'official' | 'website';
   /** The 网页授权域名 / 授权回调域: a bare host, no scheme, no port. */
   callbackDomain: string;
+  /** The JS接口安全域名 (up to three bare hosts) whose pages may call wx.config; unset: the callback domain. */
+  jsDomains?: string[];
   /** Apps under one Open Platform account share unionids. */
   openPlatform?: string;
   /** Shown on the consent page. */

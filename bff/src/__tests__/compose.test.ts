@@ -72,6 +72,11 @@ describe('startServer', () => {
     expect((await fetch(`${r.url}/api/dev/sms-inbox?phone=13800138000`)).status).toBe(404);
     // The banner's 换个新用户 goes to the simulator, as the browser reaches it.
     expect(await (await fetch(`${r.url}/api/meta`)).json()).toMatchObject({ demo: true, simulator: wechat.origin });
+    // The H5 app's JS-SDK is the simulator's stand-in, served as WeChat's script.
+    const { jweixin } = (await (await fetch(`${r.url}/api/meta`)).json()) as { jweixin: string };
+    expect(jweixin).toBe(`${wechat.origin}/open/js/jweixin-1.6.0.js`);
+    const script = await fetch(jweixin.replace('localhost', '127.0.0.1'));
+    expect(script.headers.get('content-type')).toMatch(/^text\/javascript/);
   });
 
   it("demo mode: the authorization proxy keeps the demo's port in its callback, so it works on pnpm start", async () => {

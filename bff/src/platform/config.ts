@@ -10,6 +10,8 @@ export interface WechatApps {
   website: { appid: string; secret: string | null } | null;
   openBase: string;
   apiBase: string;
+  /** jweixin's address, for the H5 app (/api/meta). */
+  jssdkScript?: string;
 }
 
 /** What both modes have. Environment → validated configuration; every problem is named by its variable. */
@@ -241,6 +243,7 @@ export function loadConfig(env: Env): Config {
           website: websiteAppid ? { appid: websiteAppid, secret: use('WX_WEBSITE_APPSECRET') ?? null } : null,
           openBase: use('WX_OPEN_BASE'),
           apiBase: use('WX_API_BASE'),
+          jssdkScript: use('WX_JSSDK_SCRIPT'),
         },
       };
   if (problems.length) throw new ConfigError(problems);

@@ -276,6 +276,20 @@ const wechat = v.object({
     origin,
     'https://api.weixin.qq.com',
   ),
+  WX_JSSDK_SCRIPT: variable(
+    {
+      description:
+        "where the H5 app loads WeChat's JS-SDK (`jweixin`) from, given to it by `/api/meta`; nginx.conf's CSP allows WeChat's address (demo mode: the simulator's stand-in)",
+      example: 'https://res.wx.qq.com/open/js/jweixin-1.6.0.js',
+    },
+    v.pipe(
+      v.string(),
+      judged((raw) =>
+        validUrl(raw, ['https:', 'http:']) ? undefined : `expected the script's http(s) address, got "${raw}"`,
+      ),
+    ),
+    'https://res.wx.qq.com/open/js/jweixin-1.6.0.js',
+  ),
   WX_TIMEOUT_MS: variable(
     { description: 'timeout of every call to WeChat', example: '5000' },
     whole(100, 60_000),

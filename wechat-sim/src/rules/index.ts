@@ -82,6 +82,20 @@ export function createRules(options: SimOptions) {
     return target.hostname.toLowerCase() === app.callbackDomain.toLowerCase();
   }
 
+  /** A page the app's JS接口安全域名 cover: a listed domain, on 80/443 (any port when allowPorts). */
+  function jsDomainAllowed(page: string, app: SimApp): boolean {
+    let target: URL;
+    try {
+      target = new URL(page);
+    } catch {
+      return false;
+    }
+    if (target.protocol !== 'http:' && target.protocol !== 'https:') return false;
+    if (target.port !== '' && !options.allowPorts) return false;
+    const domains = app.jsDomains ?? [app.callbackDomain];
+    return domains.some((d) => d.toLowerCase() === target.hostname.toLowerCase());
+  }
+
   return {
     now,
     apps,
@@ -96,6 +110,7 @@ export function createRules(options: SimOptions) {
     lastForceRefresh,
     faults,
     callbackAllowed,
+    jsDomainAllowed,
     calls: () => Object.fromEntries(calls),
     countCall: (path: string) => void calls.set(path, (calls.get(path) ?? 0) + 1),
 

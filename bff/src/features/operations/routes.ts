@@ -19,6 +19,8 @@ export function operationsRoutes(
       bindMethods: config.accounts.bindMethods,
       // The demo's WeChat, as the browser reaches it: the banner's 换个新用户 goes there.
       ...(config.demo && { simulator: apps.openBase }),
+      // Where the page loads WeChat's JS-SDK from: WeChat's script, or the simulator's stand-in.
+      ...(apps.jssdkScript && { jweixin: apps.jssdkScript }),
     };
   });
 

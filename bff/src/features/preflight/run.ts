@@ -121,11 +121,13 @@ export async function appsOf(config: Config): Promise<WechatApps | null> {
     const host = new URL(config.publicUrl).hostname;
     const [official, website] = demoApps(host);
     const sim = `http://127.0.0.1:${config.simulatorPort}`;
+    const openBase = host === 'localhost' ? sim.replace('127.0.0.1', 'localhost') : sim;
     return {
       official: { appid: official!.appid, secret: official!.secret },
       website: { appid: website!.appid, secret: website!.secret },
-      openBase: host === 'localhost' ? sim.replace('127.0.0.1', 'localhost') : sim,
+      openBase,
       apiBase: sim,
+      jssdkScript: `${openBase}/open/js/jweixin-1.6.0.js`,
     };
   } catch {
     return null;

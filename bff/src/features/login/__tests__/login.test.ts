@@ -407,7 +407,14 @@ describe('GET /api/meta', () => {
       websiteLogin: true,
       bindMethods: ['sms'],
       unionidBeforeBind: false,
+      // WeChat's JS-SDK at the address its document gives, unless WX_JSSDK_SCRIPT names another.
+      jweixin: 'https://res.wx.qq.com/open/js/jweixin-1.6.0.js',
     });
+    const standIn = await startBff({ env: { WX_JSSDK_SCRIPT: 'http://localhost:9/open/js/jweixin-1.6.0.js' } });
+    expect(await (await fetch(`${standIn.origin}/api/meta`)).json()).toMatchObject({
+      jweixin: 'http://localhost:9/open/js/jweixin-1.6.0.js',
+    });
+    expect(() => loadConfig({ ...REAL_ENV, WX_JSSDK_SCRIPT: 'res.wx.qq.com/x.js' })).toThrow(/WX_JSSDK_SCRIPT/);
   });
 
   it('asks a new user for the profile before binding only when WX_UNIONID_BEFORE_BIND=1 and a website app is set', async () => {
