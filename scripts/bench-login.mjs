@@ -3,13 +3,13 @@
 // measured in one run, interleaved; and the BFF's peak RSS under that load.
 // Usage: pnpm bench:login [--requests 2000 --concurrency 32 --rounds 3 --bff-node-options=… --long]
 // (`pnpm bench:login -- --requests 3000` works too: pnpm 10 passes the `--` on, and it is skipped.)
-import { fork, spawn } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { Agent, request } from 'node:http';
-import { createServer } from 'node:net';
+import { Agent } from 'node:http';
 import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { freePort, httpWith, starter, waitFor as waitForUrl } from './bench/process.mjs';
 
 const argv = process.argv.slice(2);
 if (argv[0] === '--') argv.shift();
@@ -28,14 +28,6 @@ const { values: args } = parseArgs({
 const N = Number(args.requests ?? (args.long ? 60_000 : 2000));
 const C = Number(args.concurrency);
 const ROUNDS = Number(args.rounds ?? (args.long ? 1 : 3));
-/** A port free now on loopback: fixed ports collide with whatever else the machine runs. */
-const freePort = () =>
-  new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 const [SIM_PORT, BFF_PORT, FLOOR_PORT, FLOOR_HTTP_PORT, MINT_PORT] = [
   await freePort(),
   await freePort(),
@@ -59,36 +51,9 @@ process.on('exit', () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-function http(method, url, { headers = {}, body } = {}) {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method, headers, agent }, (res) => {
-      let data = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => (data += c));
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: data }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-async function waitFor(url) {
-  for (let i = 0; i < 200; i++) {
-    try {
-      if ((await http('GET', url)).status < 500) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`${url} did not come up`);
-}
-
-function start(cmd, argv, env) {
-  const child = spawn(cmd, argv, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
-  children.push(child);
-  return child;
-}
+const http = httpWith(agent);
+const waitFor = (url) => waitForUrl(http, url);
+const start = starter(children);
 
 // A virtual user's IP, from the benchmarking range (RFC 2544), carried only in X-Forwarded-For.
 const ipOf = (i) => `198.18.${(i >> 8) & 255}.${i & 255}`;

@@ -5,14 +5,13 @@
 // webhook is a receiver in this script), then each code is one browser's walk authorize → our
 // interaction (login, consent) → back to the client with ?code=, on that user's wxauth session.
 // Usage: pnpm bench:oidc [--requests 500 --concurrency 16 --rounds 3 --users 16 --max-seconds 300]
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { Agent, createServer as createHttpServer, request } from 'node:http';
-import { createServer } from 'node:net';
+import { Agent, createServer as createHttpServer } from 'node:http';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { freePort, httpWith, starter, waitFor as waitForUrl } from './bench/process.mjs';
 
 const argv = process.argv.slice(2);
 if (argv[0] === '--') argv.shift();
@@ -32,13 +31,6 @@ const C = Number(args.concurrency);
 const ROUNDS = Number(args.rounds);
 const USERS = Math.max(1, Math.min(Number(args.users), N));
 
-const freePort = () =>
-  new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 const [SIM_PORT, BFF_PORT] = [await freePort(), await freePort()];
 const SIM = `http://127.0.0.1:${SIM_PORT}`;
 const BFF = `http://127.0.0.1:${BFF_PORT}`;
@@ -65,36 +57,9 @@ setTimeout(
   Number(args['max-seconds']) * 1000,
 ).unref();
 
-function http(method, url, { headers = {}, body } = {}) {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method, headers, agent }, (res) => {
-      let data = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => (data += c));
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: data }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-async function waitFor(url) {
-  for (let i = 0; i < 200; i++) {
-    try {
-      if ((await http('GET', url)).status < 500) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`${url} did not come up`);
-}
-
-function start(cmd, argv, env) {
-  const child = spawn(cmd, argv, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
-  children.push(child);
-  return child;
-}
+const http = httpWith(agent);
+const waitFor = (url) => waitForUrl(http, url);
+const start = starter(children);
 
 /** A browser's cookies, by name (one flow at a time per jar, so paths do not matter here). */
 class Jar extends Map {
