@@ -95,10 +95,11 @@ export async function startServer(
       : demo!.sms;
   const { keysFile } = config.jwt;
   const keySet = keysFile ? await readKeySet(keysFile, config.demo) : null;
-  const oidc = await readOidcSettings(config.oidc, env, {
+  const oidc = await readOidcSettings(config.oidc, {
     sessionSecret: config.sessionSecret,
     keys: keySet?.keys ?? null,
     demo: config.demo,
+    production: config.production,
   });
   const tokens = keySet
     ? await createTokens({

@@ -56,6 +56,8 @@ interface Settings {
   /** Whose customers these are: the built-in table, or the host system's directory; and what it hears. */
   accounts: AccountsConfig;
   logLevel: string;
+  /** NODE_ENV is set to anything but development and test (the images set production). */
+  production: boolean;
 }
 
 /** The customer directory: wxauth's own table, or the host system's, asked over signed HTTP. */
@@ -231,6 +233,7 @@ export function loadConfig(env: Env): Config {
     },
     accounts,
     logLevel: use('LOG_LEVEL'),
+    production,
   };
   const config: Config = demo
     ? { ...settings, demo: true, simulatorPort: use('WXSIM_PORT') ?? (port === 0 ? 0 : port + 1) }

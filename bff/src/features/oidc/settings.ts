@@ -4,10 +4,9 @@ import { ConfigError } from '../../platform/config.js';
 import { readClientsFile } from './clients.js';
 import type { OidcSettings } from './provider.js';
 
-/** http redirect URIs on localhost are accepted in the demo and in development (NODE_ENV unset, development, test). */
-export function httpLocalhostAllowed(nodeEnv: string | undefined, demo: boolean): boolean {
-  const env = nodeEnv ?? 'development';
-  return demo || env === 'development' || env === 'test';
+/** http redirect URIs on localhost are accepted in the demo and outside production (config.production). */
+export function httpLocalhostAllowed(config: { production: boolean; demo: boolean }): boolean {
+  return config.demo || !config.production;
 }
 
 /**
@@ -19,8 +18,7 @@ export function httpLocalhostAllowed(nodeEnv: string | undefined, demo: boolean)
  */
 export async function readOidcSettings(
   settings: { clientsFile: string | null; cookieKeys: string[] | null },
-  env: { NODE_ENV?: string | undefined },
-  deps: { sessionSecret: string; keys: JWK[] | null; demo: boolean },
+  deps: { sessionSecret: string; keys: JWK[] | null; demo: boolean; production: boolean },
 ): Promise<OidcSettings | null> {
   const file = settings.clientsFile;
   if (!file) return null;
@@ -31,7 +29,7 @@ export async function readOidcSettings(
     createHmac('sha256', deps.sessionSecret).update('wxauth oidc cookies').digest('base64url'),
   ];
   if (cookieKeys.some((k) => k.length < 32)) problems.push('OIDC_COOKIE_KEYS: every key needs at least 32 characters');
-  const development = httpLocalhostAllowed(env.NODE_ENV, deps.demo);
+  const development = httpLocalhostAllowed(deps);
   // Every problem at once: the file's and the variables'.
   const clients = await readClientsFile(file, development).catch((err: unknown) => {
     if (!(err instanceof ConfigError)) throw err;

@@ -54,7 +54,6 @@ export async function main(
       fetch: edges.fetch ?? fetch,
       now: edges.now ?? Date.now,
       files: edges.files ?? REPOSITORY_FILES,
-      nodeEnv: env.NODE_ENV,
       timeoutMs: config.wechatTimeoutMs,
     });
   } catch (err) {

@@ -6,7 +6,7 @@ import { readKeySet } from '../site/index.js';
 import { request, shown } from './net.js';
 import { finding, type Finding, type PreflightDeps } from './types.js';
 
-type Deps = Pick<PreflightDeps, 'fetch' | 'timeoutMs' | 'nodeEnv'> & { config: Config };
+type Deps = Pick<PreflightDeps, 'fetch' | 'timeoutMs'> & { config: Config };
 
 const DISCOVERY = '/.well-known/openid-configuration';
 /** At most this many of the file's problems in one line; the BFF's start names them all. */
@@ -27,7 +27,7 @@ export async function checkOidc(deps: Deps): Promise<Finding[]> {
       }),
     ];
   const [clients, keys, issuer] = await Promise.all([
-    checkClients(file, httpLocalhostAllowed(deps.nodeEnv, config.demo)),
+    checkClients(file, httpLocalhostAllowed(config)),
     checkKeys(config),
     checkIssuer(deps),
   ]);

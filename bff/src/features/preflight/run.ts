@@ -148,8 +148,6 @@ export function createPreflight(options: { config: Config; apps: WechatApps; wec
       fetch,
       now: Date.now,
       files: REPOSITORY_FILES,
-      // This process's own: what compose.ts read the client file with.
-      nodeEnv: process.env.NODE_ENV,
       timeoutMs: options.config.wechatTimeoutMs,
     }).finally(() => {
       running = undefined;

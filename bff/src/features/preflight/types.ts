@@ -42,8 +42,6 @@ export interface PreflightDeps {
   now: () => number;
   /** Where MP_verify_*.txt is looked for on this machine: the repository's public/ and the built web/dist/. */
   files: { public: string; dist: string };
-  /** NODE_ENV as the BFF starts with it: the OIDC client file takes http on localhost in development only. */
-  nodeEnv: string | undefined;
   /** Each request to the outside gives up after this long. */
   timeoutMs: number;
 }

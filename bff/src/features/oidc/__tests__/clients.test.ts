@@ -71,8 +71,7 @@ describe('the client file (OIDC_CLIENTS_FILE)', () => {
     const read = (file: string, more: { cookieKeys?: string[] } = {}) =>
       readOidcSettings(
         { clientsFile: file, cookieKeys: more.cookieKeys ?? null },
-        { NODE_ENV: 'production' },
-        { sessionSecret: 'x'.repeat(32), keys, demo: false },
+        { sessionSecret: 'x'.repeat(32), keys, demo: false, production: true },
       );
 
     await writeFile(
@@ -94,8 +93,7 @@ describe('the client file (OIDC_CLIENTS_FILE)', () => {
     await expect(
       readOidcSettings(
         { clientsFile: join(dir, 'good.json'), cookieKeys: null },
-        {},
-        { sessionSecret: 'x'.repeat(32), keys: null, demo: false },
+        { sessionSecret: 'x'.repeat(32), keys: null, demo: false, production: false },
       ),
     ).rejects.toThrow(/JWT_KEYS_FILE/);
     const ok = await read(join(dir, 'good.json'), { cookieKeys: ['a'.repeat(32), 'b'.repeat(32)] });
@@ -105,6 +103,8 @@ describe('the client file (OIDC_CLIENTS_FILE)', () => {
 
   it('is off without OIDC_CLIENTS_FILE', async () => {
     const off = { clientsFile: null, cookieKeys: null };
-    expect(await readOidcSettings(off, {}, { sessionSecret: 'x'.repeat(32), keys: null, demo: false })).toBeNull();
+    expect(
+      await readOidcSettings(off, { sessionSecret: 'x'.repeat(32), keys: null, demo: false, production: false }),
+    ).toBeNull();
   });
 });

@@ -30,7 +30,6 @@ const keys = async () => file({ keys: [await newSigningKey('k1')] });
 
 interface Options {
   env?: Record<string, string>;
-  nodeEnv?: string;
   /** Where https://h5.example.com goes; unreachable when absent. */
   site?: string;
   publicUrl?: string;
@@ -39,12 +38,12 @@ interface Options {
 async function check(options: Options = {}) {
   const config = loadConfig({
     ...PRODUCTION_ENV,
+    NODE_ENV: 'production',
     ...options.env,
     ...(options.publicUrl && { PUBLIC_URL: options.publicUrl }),
   });
   const found = await checkOidc({
     config,
-    nodeEnv: options.nodeEnv ?? 'production',
     fetch: routedFetch({ [config.publicUrl]: options.site ?? 'http://127.0.0.1:1' }),
     timeoutMs: 2000,
   });
@@ -105,15 +104,13 @@ describe('preflight: the OpenID Connect provider', () => {
     expect(production['oidc.redirects']).toMatchObject({ status: 'fail' });
     expect(production['oidc.redirects']!.summary.en).toContain('http://localhost:3000/cb');
     const development = await check({
-      env: { OIDC_CLIENTS_FILE: local, JWT_KEYS_FILE: await keys() },
-      nodeEnv: 'development',
+      env: { OIDC_CLIENTS_FILE: local, JWT_KEYS_FILE: await keys(), NODE_ENV: 'development' },
     });
     expect(development['oidc.redirects']).toMatchObject({ status: 'warn' });
     // Not localhost: refused everywhere, by the file's own rules.
     const remote = clients({ ...CRM, redirect_uris: ['http://crm.example.com/cb'] });
     const anywhere = await check({
-      env: { OIDC_CLIENTS_FILE: remote, JWT_KEYS_FILE: await keys() },
-      nodeEnv: 'development',
+      env: { OIDC_CLIENTS_FILE: remote, JWT_KEYS_FILE: await keys(), NODE_ENV: 'development' },
     });
     expect(anywhere['oidc.clients']!.status).toBe('fail');
   });
