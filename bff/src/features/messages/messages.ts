@@ -37,6 +37,8 @@ export const ANSWER_WITHIN_MS = 4000;
 const ANSWER_KEPT_MS = 10 * 60_000;
 /** A push being acted on: long enough for its handlers, short enough that a crash does not hide a retry long. */
 const PENDING_MS = 30_000;
+/** The event of `pnpm preflight`'s test push (not WeChat's): answered by the endpoint itself. */
+export const PREFLIGHT_EVENT = 'wxauth_preflight';
 /** The largest body read: WeChat's pushes are a few kB, three times that in 兼容模式. */
 export const PUSH_BODY_LIMIT = 64 * 1024;
 
@@ -257,6 +259,12 @@ export function createMessages(deps: MessagesDeps) {
         throw err;
       }
       const { push, encrypted } = read;
+      // pnpm preflight's test push: signed with the token (and encrypted), so only the operator can send
+      // it; answered here, never handed to a handler nor forwarded, its EventKey echoed to prove the keys.
+      if (push.MsgType === 'event' && push.Event === PREFLIGHT_EVENT) {
+        const xml = textReplyXml(push, `preflight:${push.EventKey ?? ''}`, Math.floor(now() / 1000));
+        return respond({ kind: 'text', xml }, encrypted);
+      }
       const key = pushId(push);
       const what = { requestId: incoming.requestId, msgType: push.MsgType, event: push.Event, encrypted };
       if (!(await kv.setIfAbsent(key, { kind: 'pending' }, PENDING_MS))) {
