@@ -46,10 +46,15 @@ export interface MessageCrypto {
   sign(timestamp: string, nonce: string, encrypt?: string): string;
   /** A signature given for [timestamp, nonce(, encrypt)] is right. */
   verify(given: string, parts: string[]): boolean;
-  /** The Encrypt value of a message: 16 random bytes, the length (4 bytes, network order), the message, the appid. */
-  encrypt(message: string, random?: Buffer): string;
+  /**
+   * The Encrypt value of a message: 16 random bytes, the length (4 bytes, network order), the message, the
+   * appid; with the first key, or the one of index `key` (the key a push came with).
+   */
+  encrypt(message: string, random?: Buffer, key?: number): string;
   /** The message inside an Encrypt value, with any of the keys; refused when no key opens it for our appid. */
   decrypt(encrypt: string): string;
+  /** decrypt, and the index of the key that opened it. */
+  open(encrypt: string): { message: string; key: number };
 }
 
 /**
@@ -94,13 +99,13 @@ export function createMessageCrypto(options: { token: string; appid: string; key
     verify: (given, [timestamp = '', nonce = '', encrypt]) =>
       /^[0-9a-f]{40}$/.test(given) && signatureMatches(given, sign(timestamp, nonce, encrypt)),
 
-    encrypt(message, random = randomBytes(16)) {
+    encrypt(message, random = randomBytes(16), keyIndex = 0) {
       const text = Buffer.from(message);
       const length = Buffer.alloc(4);
       length.writeUInt32BE(text.length);
       const body = Buffer.concat([random, length, text, appidBytes]);
       const pad = BLOCK - (body.length % BLOCK);
-      const key = keys[0]!;
+      const key = keys[keyIndex] ?? keys[0]!;
       const cipher = createCipheriv('aes-256-cbc', key, key.subarray(0, 16)).setAutoPadding(false);
       return Buffer.concat([cipher.update(Buffer.concat([body, Buffer.alloc(pad, pad)])), cipher.final()]).toString(
         'base64',
@@ -108,6 +113,10 @@ export function createMessageCrypto(options: { token: string; appid: string; key
     },
 
     decrypt(encrypt) {
+      return this.open(encrypt).message;
+    },
+
+    open(encrypt) {
       // Strict Base64 (Buffer.from skips what it does not know), of whole AES blocks.
       if (!/^(?:[A-Za-z0-9+/]{4})+(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(encrypt))
         throw new MessageCryptoError('UNDECRYPTABLE', 'Encrypt is not Base64');
@@ -115,10 +124,10 @@ export function createMessageCrypto(options: { token: string; appid: string; key
       if (cipher.length === 0 || cipher.length % 16 !== 0)
         throw new MessageCryptoError('UNDECRYPTABLE', 'Encrypt is not whole AES blocks');
       let foreign = false;
-      for (const key of keys) {
+      for (const [index, key] of keys.entries()) {
         const opened = open(key, cipher);
         if (opened === 'wrong-appid') foreign = true;
-        else if (opened) return opened.message;
+        else if (opened) return { message: opened.message, key: index };
       }
       throw foreign
         ? new MessageCryptoError('WRONG_APPID', "the message is for another appid than this Official Account's")

@@ -128,22 +128,22 @@ export function createMessages(deps: MessagesDeps) {
   }
 
   /** The push inside the body: decrypted (and its msg_signature checked) when WeChat encrypted it. */
-  function readPush(q: PushQuery, body: string): { push: WechatPush; encrypted: boolean } {
+  function readPush(q: PushQuery, body: string): { push: WechatPush; encrypted: boolean; key: number } {
     const fields = parsePushXml(body);
-    if (q.encrypt_type !== 'aes') return { push: asPush(fields), encrypted: false };
+    if (q.encrypt_type !== 'aes') return { push: asPush(fields), encrypted: false, key: 0 };
     const encrypt = fields.Encrypt;
     if (typeof encrypt !== 'string') throw invalid();
     if (!signed(q.msg_signature ?? '', [q.timestamp!, q.nonce!, encrypt])) throw refused(401, 'PUSH_SIGNATURE_INVALID');
     // In 兼容模式 the plaintext fields come too, outside the signature: only the decrypted ones count.
     if (!crypto) throw new AppError(400, 'PUSH_UNDECRYPTABLE', 'encrypted push, but WX_MESSAGE_AES_KEYS is not set');
-    let message: string;
+    let opened: { message: string; key: number };
     try {
-      message = crypto.decrypt(encrypt);
+      opened = crypto.open(encrypt);
     } catch (err) {
       if (err instanceof MessageCryptoError) throw new AppError(400, 'PUSH_UNDECRYPTABLE', err.message);
       throw err;
     }
-    return { push: asPush(parsePushXml(message)), encrypted: true };
+    return { push: asPush(parsePushXml(opened.message)), encrypted: true, key: opened.key };
   }
 
   /** The push's identity for dedupe: MsgId for messages, the sender and time (and event) for events. */
@@ -156,14 +156,17 @@ export function createMessages(deps: MessagesDeps) {
     return `wx:push:${appid}:${createHash('sha256').update(id).digest('base64url')}`;
   }
 
-  /** An answer as WeChat gets it: our reply encrypted when the push was. */
-  function respond(answer: Answer, encrypted: boolean): PushResponse {
+  /**
+   * An answer as WeChat gets it: our reply encrypted when the push was, with the key the push came with:
+   * during a key change that is the one WeChat holds now, whichever of WX_MESSAGE_AES_KEYS it is.
+   */
+  function respond(answer: Answer, encrypted: boolean, key = 0): PushResponse {
     if (answer.kind === 'success') return SUCCESS;
     if (answer.kind === 'relay') return { status: 200, contentType: answer.contentType, body: answer.body };
     if (!encrypted || !crypto) return { status: 200, contentType: 'application/xml; charset=utf-8', body: answer.xml };
     const timestamp = String(Math.floor(now() / 1000));
     const nonce = random.digits(10);
-    const encrypt = crypto.encrypt(answer.xml);
+    const encrypt = crypto.encrypt(answer.xml, undefined, key);
     const xml = encryptedReplyXml({ encrypt, signature: crypto.sign(timestamp, nonce, encrypt), timestamp, nonce });
     return { status: 200, contentType: 'application/xml; charset=utf-8', body: xml };
   }
@@ -258,12 +261,12 @@ export function createMessages(deps: MessagesDeps) {
           throw new AppError(400, 'PUSH_INVALID', `expected a WeChat push: ${err.message}`);
         throw err;
       }
-      const { push, encrypted } = read;
+      const { push, encrypted, key: aesKey } = read;
       // pnpm preflight's test push: signed with the token (and encrypted), so only the operator can send
       // it; answered here, never handed to a handler nor forwarded, its EventKey echoed to prove the keys.
       if (push.MsgType === 'event' && push.Event === PREFLIGHT_EVENT) {
         const xml = textReplyXml(push, `preflight:${push.EventKey ?? ''}`, Math.floor(now() / 1000));
-        return respond({ kind: 'text', xml }, encrypted);
+        return respond({ kind: 'text', xml }, encrypted, aesKey);
       }
       const key = pushId(push);
       const what = { requestId: incoming.requestId, msgType: push.MsgType, event: push.Event, encrypted };
@@ -271,7 +274,7 @@ export function createMessages(deps: MessagesDeps) {
         // WeChat's retry (or the same push at another instance): acted on once, answered the same.
         metrics.push('retry');
         log.info({ ...what, outcome: 'retry' }, 'push retried: answered as before');
-        return respond((await answerOf(key, deadline)) ?? { kind: 'success' }, encrypted);
+        return respond((await answerOf(key, deadline)) ?? { kind: 'success' }, encrypted, aesKey);
       }
       let acted;
       try {
@@ -287,7 +290,7 @@ export function createMessages(deps: MessagesDeps) {
       if (/_(timeout|error|status)$/.test(acted.outcome))
         log.warn({ ...what, outcome: acted.outcome, ms }, 'push answered success: the handler was slow or failed');
       else log.info({ ...what, outcome: acted.outcome, ms }, 'push');
-      return respond(acted.answer, encrypted);
+      return respond(acted.answer, encrypted, aesKey);
     },
   };
 }

@@ -45,7 +45,7 @@ const field = (xml: string, name: string) =>
 /**
  * The message endpoint end to end through PUBLIC_URL, as WeChat reaches it: the MP backend's URL check
  * (GET, echostr), a signed test push in plaintext and, with WX_MESSAGE_AES_KEYS, one encrypted with each
- * key as safe mode sends it, whose encrypted reply must open with the first key. The endpoint answers the
+ * key as safe mode sends it, whose encrypted reply must open with that key. The endpoint answers the
  * test push itself: it reaches no handler and is never forwarded.
  */
 export async function checkMessages(deps: Deps): Promise<Finding> {
@@ -145,8 +145,8 @@ export async function checkMessages(deps: Deps): Promise<Finding> {
       },
     });
 
-  // Safe mode, with each key of a rotation: a push WeChat encrypted with any of them must be read.
-  const first = messages.aesKeys[0];
+  // Safe mode, with each key of a rotation: a push WeChat encrypted with any of them must be read, and
+  // answered with that key (the one WeChat holds).
   for (const [i, key] of messages.aesKeys.entries()) {
     const crypto = createMessageCrypto({ token: messages.token, appid, keys: [key] });
     const keyTag = randomBytes(8).toString('hex');
@@ -177,8 +177,7 @@ export async function checkMessages(deps: Deps): Promise<Finding> {
     const [enc, sig, ts, n] = ['Encrypt', 'MsgSignature', 'TimeStamp', 'Nonce'].map((f) => field(reply, f) ?? '');
     let opened: string | undefined;
     try {
-      if (messageSignature([messages.token, ts!, n!, enc!]) === sig)
-        opened = createMessageCrypto({ token: messages.token, appid, keys: [first!] }).decrypt(enc!);
+      if (messageSignature([messages.token, ts!, n!, enc!]) === sig) opened = crypto.decrypt(enc!);
     } catch {
       opened = undefined;
     }
@@ -186,12 +185,12 @@ export async function checkMessages(deps: Deps): Promise<Finding> {
       problems.push({
         status: 'fail',
         summary: {
-          en: `the safe-mode reply${which} is not encrypted and signed with the first key`,
-          zh: `安全模式的回复${which}未用第一个密钥加密并签名`,
+          en: `the safe-mode reply${which} is not encrypted and signed with the push's key`,
+          zh: `安全模式的回复${which}未用该消息的密钥加密并签名`,
         },
         fix: {
-          en: `Give the running BFF the same WX_MESSAGE_AES_KEYS, the MP backend's current EncodingAESKey first (see ${DOCS}).`,
-          zh: `让运行中的 BFF 使用相同的 WX_MESSAGE_AES_KEYS，公众号后台当前的 EncodingAESKey 放在第一个（见 ${DOCS}）。`,
+          en: `Give the running BFF the same WX_MESSAGE_AES_KEYS as this one (see ${DOCS}).`,
+          zh: `让运行中的 BFF 使用与本机相同的 WX_MESSAGE_AES_KEYS（见 ${DOCS}）。`,
         },
       });
   }

@@ -166,6 +166,13 @@ describe('key rotation (WX_MESSAGE_AES_KEYS=new,old)', () => {
     expect(() => old.decrypt(rotated.encrypt('<xml/>'))).toThrow(MessageCryptoError);
   });
 
+  it('says which key opened a message, and encrypts with the one asked for', () => {
+    const rotated = crypto(PYTHON.token, PYTHON.appid, [NEW_KEY, SAMPLE_KEY]);
+    expect(rotated.open(PYTHON.encrypt)).toEqual({ message: PYTHON.message, key: 1 });
+    const withOld = rotated.encrypt('<xml/>', undefined, 1);
+    expect(crypto(PYTHON.token, PYTHON.appid, [SAMPLE_KEY]).decrypt(withOld)).toBe('<xml/>');
+  });
+
   it('a key no longer listed decrypts nothing', () => {
     expect(() => crypto(PYTHON.token, PYTHON.appid, [NEW_KEY]).decrypt(PYTHON.encrypt)).toThrow(
       expect.objectContaining({ code: 'UNDECRYPTABLE' }),

@@ -179,12 +179,14 @@ describe('pushes (POST) in the three modes', () => {
     expect(seen.map((p) => p.FromUserName)).toEqual(['oReal']);
   });
 
-  it('during a key change (WX_MESSAGE_AES_KEYS=new,old) a push under either key is read; replies use the new', async () => {
+  it('during a key change (WX_MESSAGE_AES_KEYS=new,old) a push under either key is read, and answered with its key', async () => {
     const { handler, seen } = subscribeHandler();
     const bff = await start({ pushHandlers: [handler], env: { WX_MESSAGE_AES_KEYS: `${OLD_AES_KEY},${AES_KEY}` } });
+    // WeChat still holds the key listed second: its reply must open with that one, or WeChat drops it.
     const res = await bff.push(eventXml({ from: 'oOld', event: 'subscribe' }), { mode: 'safe', key: AES_KEY });
-    expect(openReply(await res.text(), { appid: APP.appid, key: OLD_AES_KEY })).toContain('oOld');
-    await bff.push(eventXml({ from: 'oNew', event: 'subscribe' }), { mode: 'safe', key: OLD_AES_KEY });
+    expect(openReply(await res.text(), { appid: APP.appid, key: AES_KEY })).toContain('oOld');
+    const next = await bff.push(eventXml({ from: 'oNew', event: 'subscribe' }), { mode: 'safe', key: OLD_AES_KEY });
+    expect(openReply(await next.text(), { appid: APP.appid, key: OLD_AES_KEY })).toContain('oNew');
     expect(seen.map((p) => p.FromUserName)).toEqual(['oOld', 'oNew']);
   });
 
