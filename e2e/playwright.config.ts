@@ -84,6 +84,12 @@ export default defineConfig({
       testMatch: /nginx\.spec\.ts/,
     },
     {
+      // The Official Account's message endpoint through nginx: the simulator's pushes, plaintext and safe
+      // mode, and the company's existing handler kept by forwarding.
+      name: 'messages',
+      testMatch: /messages\.spec\.ts/,
+    },
+    {
       name: 'desktop',
       testMatch: /desktop\.spec\.ts/,
       use: { viewport: { width: 1280, height: 800 } },

@@ -10,6 +10,7 @@ import { accountsRoutes, createDirectory, createRevocation } from './features/ac
 import { bindingRoutes, createAccount, createSmsCodes } from './features/binding/index.js';
 import { createJssdk, jssdkRoutes } from './features/jssdk/index.js';
 import { createLogin, createProfiles, loginRoutes } from './features/login/index.js';
+import { createMessagesRoutes, MESSAGES_PATH, type PushHandler } from './features/messages/index.js';
 import { asPublic, createOidcProvider, mountOidc, oidcRoutes, type OidcSettings } from './features/oidc/index.js';
 import { createOperations, operationsRoutes } from './features/operations/index.js';
 import { preflightRoutes } from './features/preflight/index.js';
@@ -50,6 +51,8 @@ export interface AppDeps {
   hostDirectory?: HostClient | null;
   /** The OpenID Connect provider's clients and keys (OIDC_CLIENTS_FILE); off when absent. */
   oidc?: OidcSettings | null;
+  /** More push handlers, after the features' own and before the forward URL (tests). */
+  pushHandlers?: PushHandler[];
 }
 
 /**
@@ -154,6 +157,20 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     limit,
   });
   preflightRoutes(router, { config, apps, wechat, limit });
+  if (config.messages) {
+    const messages = createMessagesRoutes({
+      config: config.messages,
+      appid: apps.official.appid,
+      kv,
+      store,
+      log,
+      metrics,
+      random,
+      now,
+      handlers: [...(deps.pushHandlers ?? [])],
+    });
+    router.use(messages.routes());
+  }
   const publicRequest = asPublic(config.publicUrl);
   if (oidc) oidcRoutes(router, { ...oidc, sessions, cookies, asPublic: publicRequest, demo: config.demo });
   deps.demo?.routes?.(router);
@@ -173,7 +190,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     await next();
   });
   app.use(sameOriginWrites([config.publicUrl]));
-  app.use(jsonBody());
+  app.use(jsonBody([MESSAGES_PATH]));
   app.use(router.routes());
   app.use(router.allowedMethods());
   // After the routes: whatever the BFF answers itself wins; the app gets the rest.

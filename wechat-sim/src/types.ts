@@ -32,6 +32,8 @@ export interface SimOptions {
   now?: () => number;
   /** Key for deriving stable openids/unionids; the same key gives the same ids across restarts. */
   idKey?: string;
+  /** How long a push to a server URL waits for its answer before WeChat's retry: 5000 ms, as WeChat (tests shorten it). */
+  pushTimeoutMs?: number;
 }
 
 export interface Fault {

@@ -4,11 +4,13 @@ import { randomAlnum } from '../ids.js';
 import type { SimApp, SimOptions } from '../types.js';
 import { apiError } from './errors.js';
 import { faultInjection } from './faults.js';
+import { officialAccountState } from './official-account.js';
 import { USER_ID, userIds } from './users.js';
 
 export { apiError, pageError } from './errors.js';
 export { parseFault } from './faults.js';
 export { currentUser, isFollower, isSnapshot, rememberUser, USER_ID } from './users.js';
+export type { ChatLine, PushMode, QrTicket, ServerConfig } from './official-account.js';
 
 /** User access tokens, global tokens and tickets all live 2 hours. */
 export const ACCESS_TOKEN_TTL_S = 7200;
@@ -63,6 +65,7 @@ export function createRules(options: SimOptions) {
   const jssdkRecords = new Map<string, JssdkRecord[]>();
   const calls = new Map<string, number>();
   const faults = faultInjection();
+  const oa = officialAccountState();
   const stores = [
     codes,
     accessTokens,
@@ -107,6 +110,7 @@ export function createRules(options: SimOptions) {
   return {
     now,
     apps,
+    pushTimeoutMs: options.pushTimeoutMs ?? 5000,
     ...userIds(options.idKey ?? 'wechat-sim'),
     codes,
     accessTokens,
@@ -117,6 +121,7 @@ export function createRules(options: SimOptions) {
     currentTicket,
     lastForceRefresh,
     faults,
+    oa,
     callbackAllowed,
     jsDomainAllowed,
     calls: () => Object.fromEntries(calls),
@@ -166,6 +171,7 @@ export function createRules(options: SimOptions) {
     reset(): void {
       for (const store of stores) store.clear();
       faults.clear();
+      oa.clear();
     },
     /** Every code and token handed out since the last reset. */
     issuedSecrets: () => [
@@ -174,6 +180,7 @@ export function createRules(options: SimOptions) {
       ...refreshTokens.keys(),
       ...globalTokens.keys(),
       ...tickets.keys(),
+      ...oa.qrTickets.keys(),
     ],
   };
 }
