@@ -73,6 +73,7 @@ export async function startDemo(config: DemoConfig, log: Logger): Promise<Runnin
         webRoot
           ? `  Open:       ${config.publicUrl}/  (the H5 app; a desktop browser walks the journey as the simulated user)`
           : `  Start here: ${config.publicUrl}/api/auth/wechat/authorize?returnTo=/  (run pnpm build for the H5 app)`,
+        `  Mini program: appid ${apps.miniprogram!.appid} (/api/mp/*; wx.login's codes from ${apps.openBase}/__sim/mp/login)`,
         '  SMS codes are not sent: read them at /api/dev/sms-inbox?phone=<phone>.',
         '',
       ].join('\n'),
