@@ -1,7 +1,7 @@
 import type { ApiError } from '@wxauth/client';
 import { miniProgramClient, TOKEN_KEY, type MiniProgramApi, type UniRequestOptions } from '@wxauth/client';
 import { describe, expect, it } from 'vitest';
-import { INTERNAL_TOKEN, MINIPROGRAM, startBff, type Bff } from '../../../__tests__/harness.js';
+import { INTERNAL_TOKEN, MINIPROGRAM, startBff, type Bff, type TestOptions } from '../../../__tests__/harness.js';
 
 /**
  * WeChat's client in a mini program, the only stand-in: `wx.login` asks the simulator's stand-in for a
@@ -53,9 +53,12 @@ function wechatClient(bff: Bff, user: string) {
   };
 }
 
-describe('@wxauth/client in a mini program, against the real BFF and simulator', () => {
+describe.each<[string, TestOptions]>([
+  ['SQLite', {}],
+  ['MariaDB and Redis', { mysql: true, redis: true }],
+])('@wxauth/client in a mini program, against the real BFF and simulator (%s)', (_name, options) => {
   it('new user → the phone in one tap → home; the next launch goes home at once', async () => {
-    const bff = await startBff();
+    const bff = await startBff(options);
     const wechat = wechatClient(bff, 'ann');
     const client = miniProgramClient({ baseUrl: bff.origin, api: wechat.wx });
     expect(await client.session()).toBeNull();
@@ -75,7 +78,7 @@ describe('@wxauth/client in a mini program, against the real BFF and simulator',
   });
 
   it('no phone on WeChat, or a refusal: no code, and SMS binds instead', async () => {
-    const bff = await startBff();
+    const bff = await startBff(options);
     const wechat = wechatClient(bff, 'nophone-bo');
     const client = miniProgramClient({ baseUrl: bff.origin, api: wechat.wx });
     await client.miniProgramLogin();
@@ -86,7 +89,7 @@ describe('@wxauth/client in a mini program, against the real BFF and simulator',
   });
 
   it('the same person through H5 first, then the mini program: one customer', async () => {
-    const bff = await startBff();
+    const bff = await startBff(options);
     const browser = bff.browser();
     await browser.login({ user: 'cy', scope: 'snsapi_userinfo' });
     await browser.bind('13712340003', bff.inbox);
@@ -96,7 +99,7 @@ describe('@wxauth/client in a mini program, against the real BFF and simulator',
   });
 
   it('revoked by the host: the next call is a 401, the token is forgotten, onUnauthorized hears it', async () => {
-    const bff = await startBff();
+    const bff = await startBff(options);
     const wechat = wechatClient(bff, 'dee');
     const heard: string[] = [];
     const client = miniProgramClient({
@@ -121,7 +124,7 @@ describe('@wxauth/client in a mini program, against the real BFF and simulator',
   });
 
   it('WeChat’s errors reach the page as ApiErrors with clear codes', async () => {
-    const bff = await startBff();
+    const bff = await startBff(options);
     const code = async (p: Promise<unknown>) => ((await p.catch((e: unknown) => e)) as ApiError).code;
     const risky = miniProgramClient({ baseUrl: bff.origin, api: wechatClient(bff, 'risky-eve').wx });
     expect(await code(risky.miniProgramLogin())).toBe('WECHAT_RISKY_USER');
