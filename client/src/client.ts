@@ -129,8 +129,8 @@ export function createClient({
     // from before that answers 401, which means the same.
     session: () =>
       call<SessionInfo | undefined>('GET', '/api/session?optional=1', undefined, true).then(
-        // uni.request may give '' for the empty body.
-        (info) => info || null,
+        // uni.request may give '' for the empty body. Nobody signed in: a bearer token held is dead.
+        (info) => info || (forget(), null),
         (error: unknown) => {
           if (error instanceof ApiError && error.status === 401) return null;
           throw error;

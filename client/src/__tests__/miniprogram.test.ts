@@ -53,11 +53,12 @@ describe('miniProgramClient', () => {
     expect(wx.requests[2]!.header).toEqual({ Authorization: 'Bearer T2' });
   });
 
-  it('forgets the token on logout, unbind and a 401 SESSION_REQUIRED', async () => {
+  it('forgets the token on logout, unbind, nobody signed in, and a 401 SESSION_REQUIRED', async () => {
     const expired = { statusCode: 401, data: { error: { code: 'SESSION_REQUIRED', message: '请先登录' } } };
-    const wx = fakeWx([{ statusCode: 204, data: '' }, { statusCode: 204, data: '' }, expired]);
+    const none = { statusCode: 204, data: '' };
+    const wx = fakeWx([none, none, none, expired]);
     const client = miniProgramClient({ baseUrl: '', api: wx.api });
-    for (const call of [() => client.logout(), () => client.unbind()]) {
+    for (const call of [() => client.logout(), () => client.unbind(), () => client.session()]) {
       wx.storage.set(TOKEN_KEY, 'T');
       await call();
       expect(client.hasToken()).toBe(false);
