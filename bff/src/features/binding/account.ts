@@ -156,7 +156,9 @@ export function createAccount(deps: {
       counted('wechat_phone', async () => {
         allowed('sms');
         if (session.identity.customer_id !== null) throw alreadyBound();
-        return bindTo(session, await directory.forPhone(await prove()));
+        // The event says how the phone was proven: by WeChat (a mini program's button), not an SMS code.
+        const claim = await directory.forPhone(await prove());
+        return bindTo(session, { ...claim, method: 'wechat_phone' });
       }),
     bindPassword: (session: Session, account: string, password: string, ip: string) =>
       counted('password', () => bindByPassword(session, account, password, ip)),

@@ -256,6 +256,28 @@ describe.each(BACKENDS)('bearer sessions (%s)', (_name, options) => {
 });
 
 describe.each(BACKENDS)('the phone number by WeChat (%s)', (_name, options) => {
+  it('tells your system as an SMS binding does: wechat.bound, method wechat_phone, with the phone', async () => {
+    const bff = await startBff({
+      ...options,
+      env: { EVENTS_WEBHOOK_URL: 'http://127.0.0.1:9/events', HOST_SIGNING_SECRET: 'h'.repeat(40) },
+    });
+    const mp = await signedUp(bff, 'nia', '13912340014');
+    const rows = await bff.db.selectFrom('events_outbox').select('payload').execute();
+    const events = rows.map((r) => JSON.parse(String(r.payload)) as { type: string; data: object });
+    expect(events).toContainEqual(
+      expect.objectContaining({
+        type: 'wechat.bound',
+        data: expect.objectContaining({
+          appid: MINIPROGRAM.appid,
+          openid: bff.sim.openidOf(MINIPROGRAM.appid, 'nia'),
+          method: 'wechat_phone',
+          phone: '13912340014',
+        }),
+      }),
+    );
+    expect(mp.token).toBeTruthy();
+  });
+
   it('is refused to a session that is no mini program one, and once bound', async () => {
     const bff = await startBff(options);
     const mp = await signedUp(bff, 'max', '13912340011');
