@@ -114,6 +114,21 @@ describe('getuserphonenumber (https://developers.weixin.qq.com/miniprogram/dev/O
     expect((await sim.phone(got.code as string, token)).errcode).toBe(40163);
   });
 
+  it('gives a number outside the mainland with its country code in phoneNumber', async () => {
+    const sim = await startMpSim();
+    const got = await sim.post('/__sim/mp/phone-code', {
+      appid: MP.appid,
+      user: 'hk',
+      phone: '51234567',
+      countryCode: '852',
+    });
+    expect((await sim.phone(got.code as string, await sim.token())).phone_info).toMatchObject({
+      phoneNumber: '+85251234567',
+      purePhoneNumber: '51234567',
+      countryCode: '852',
+    });
+  });
+
   it('ties the code to its app (40013) and, when given, to the openid; lives 5 minutes', async () => {
     const sim = await startMpSim();
     const code = async () => (await sim.post('/__sim/mp/phone-code', { appid: MP.appid, user: 'fay' })).code as string;

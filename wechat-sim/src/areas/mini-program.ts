@@ -8,7 +8,9 @@ import type { SimApp } from '../types.js';
 
 /** wx.login's code and getPhoneNumber's code both: "每个 code 只能使用一次，code 的有效期为 5min". */
 const CODE_TTL_MS = 5 * 60_000;
-const PHONE = /^1[3-9]\d{9}$/;
+const MAINLAND = /^1[3-9]\d{9}$/;
+const ELSEWHERE = /^\d{4,14}$/;
+const COUNTRY = /^[1-9]\d{0,3}$/;
 
 const miniProgram = (app: SimApp | undefined): app is SimApp => app?.kind === 'miniprogram';
 const live = (record: MpCode, now: number) => now - record.issuedAt <= CODE_TTL_MS;
@@ -66,14 +68,15 @@ async function phoneNumber({ rules, req, res, url: { searchParams: q } }: Call):
   if (body.openid !== undefined && body.openid !== rules.openidOf(record.appid, record.user))
     return apiError(res, 40029, 'invalid code');
   record.used = true;
-  const phone = rules.mp.phoneOf(record.user);
+  const { phone, countryCode } = rules.mp.phoneOf(record.user);
   json(res, 200, {
     errcode: 0,
     errmsg: 'ok',
     phone_info: {
-      phoneNumber: phone,
+      // "用户绑定的手机号（国外手机号会有区号）"
+      phoneNumber: countryCode === '86' ? phone : `+${countryCode}${phone}`,
       purePhoneNumber: phone,
-      countryCode: '86',
+      countryCode,
       watermark: { timestamp: Math.floor(record.issuedAt / 1000), appid: record.appid },
     },
   });
@@ -107,20 +110,28 @@ async function wxLogin(call: Call): Promise<void> {
 }
 
 /**
- * POST /__sim/mp/phone-code {appid, user, phone?, decision?}: what `<button open-type="getPhoneNumber">`
+ * POST /__sim/mp/phone-code {appid, user, phone?, countryCode?, decision?}: what `<button open-type="getPhoneNumber">`
  * gives its bindgetphonenumber handler (https://developers.weixin.qq.com/miniprogram/dev/framework/open-ability/getPhoneNumber.html):
  * `{code, errMsg: "getPhoneNumber:ok"}`, or no code when the user refuses (`decision: "deny"`) or has no phone
- * on their WeChat account (users `nophone-…`; WeChat asks them to add one, and they did not). `phone` sets
- * the user's phone from now on.
+ * on their WeChat account (users `nophone-…`; WeChat asks them to add one, and they did not). `phone` (with
+ * `countryCode`, default "86") sets the user's phone from now on.
  */
 async function phoneCode(call: Call): Promise<void> {
   const asked = await clientCall(call);
   if (!asked) return;
   const { body, app, user } = asked;
   if (body.phone !== undefined) {
-    if (typeof body.phone !== 'string' || !PHONE.test(body.phone))
-      return json(call.res, 400, { error: 'phone: 11 digits of a mainland mobile number' });
-    call.rules.mp.setPhone(user, body.phone);
+    const countryCode = body.countryCode ?? '86';
+    const valid =
+      typeof body.phone === 'string' &&
+      typeof countryCode === 'string' &&
+      COUNTRY.test(countryCode) &&
+      (countryCode === '86' ? MAINLAND : ELSEWHERE).test(body.phone);
+    if (!valid)
+      return json(call.res, 400, {
+        error: 'phone: 11 digits of a mainland mobile number, or the digits after countryCode ("1", "852", …)',
+      });
+    call.rules.mp.setPhone(user, body.phone as string, countryCode as string);
   }
   if (body.decision === 'deny' || hasNoPhone(user))
     return json(call.res, 200, { errMsg: 'getPhoneNumber:fail user deny' });

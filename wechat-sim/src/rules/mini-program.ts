@@ -18,8 +18,8 @@ export function miniProgramState() {
   const loginCodes = new Map<string, MpCode>();
   const phoneCodes = new Map<string, MpCode>();
   const sessionKeys = new Set<string>();
-  /** A user's phone as set by a test (`/__sim/mp/phone-code {phone}`); else one derived from the id. */
-  const phones = new Map<string, string>();
+  /** A user's phone as set by a test (`/__sim/mp/phone-code {phone, countryCode}`); else one derived from the id. */
+  const phones = new Map<string, { phone: string; countryCode: string }>();
   /** `<user>:<minute>` → code2Session calls naming that user's codes in that minute. */
   const perMinute = new Map<string, number>();
 
@@ -29,14 +29,14 @@ export function miniProgramState() {
     phoneCodes,
     sessionKeys,
 
-    /** The user's phone, stable for the id: 11 digits of a mainland mobile number. */
-    phoneOf(user: string): string {
+    /** The user's phone: as set, else stable for the id, 11 digits of a mainland mobile number. */
+    phoneOf(user: string): { phone: string; countryCode: string } {
       const set = phones.get(user);
       if (set) return set;
       const digits = BigInt(`0x${createHash('sha256').update(user).digest('hex').slice(0, 15)}`) % 1_000_000_000n;
-      return `13${digits.toString().padStart(9, '0')}`;
+      return { phone: `13${digits.toString().padStart(9, '0')}`, countryCode: '86' };
     },
-    setPhone: (user: string, phone: string) => void phones.set(user, phone),
+    setPhone: (user: string, phone: string, countryCode: string) => void phones.set(user, { phone, countryCode }),
 
     /** Counts a call for `user` in this minute: false past WeChat's 100 a minute (code2Session, 45011). */
     withinMinuteRate(user: string, now: number): boolean {

@@ -27,7 +27,8 @@ class MiniProgram {
   /** What wx.login gives this user. */
   wxLogin = async () => (await this.sim('/__sim/mp/login', {})).code!;
   /** What the getPhoneNumber button gives this user (`phone`: their WeChat account's number). */
-  phoneCode = async (phone?: string) => (await this.sim('/__sim/mp/phone-code', phone ? { phone } : {})).code!;
+  phoneCode = async (phone?: string, countryCode?: string) =>
+    (await this.sim('/__sim/mp/phone-code', phone ? { phone, ...(countryCode && { countryCode }) } : {})).code!;
 
   /** wx.request to the BFF: JSON, with the bearer token when it holds one; a new token in an answer is kept. */
   async request(path: string, init: { method?: string; json?: unknown; token?: string | null } = {}) {
@@ -300,6 +301,23 @@ describe.each(BACKENDS)('the phone number by WeChat (%s)', (_name, options) => {
     await bff.fault({ path: phone, errcode: -1, times: 1 });
     expect((await mp.bindByPhone('13912340012')).body).toMatchObject({ next: 'home' });
     expect((await bff.simStats())[phone]).toBe(7);
+  });
+
+  it('a number outside the mainland is not bound: SMS instead', async () => {
+    const bff = await startBff(options);
+    const mp = await signedIn(bff, 'hugo');
+    const code = await mp.phoneCode('51234567', '852');
+    expect(await mp.post('/api/mp/phone', { code })).toMatchObject({
+      status: 400,
+      body: { error: { code: 'PHONE_COUNTRY_UNSUPPORTED' } },
+    });
+    // Digits that would pass for a mainland mobile, under another country's code: still not one.
+    const lookalike = await mp.phoneCode('13812345678', '1');
+    expect(await mp.post('/api/mp/phone', { code: lookalike })).toMatchObject({
+      status: 400,
+      body: { error: { code: 'PHONE_COUNTRY_UNSUPPORTED' } },
+    });
+    expect((await mp.request('/api/session')).body).toMatchObject({ bound: false });
   });
 
   it("takes a code once, and only the user's own", async () => {
