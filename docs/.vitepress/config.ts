@@ -49,6 +49,7 @@ export default defineConfig({
           { text: 'The JS-SDK signature', link: '/guide/jssdk' },
           { text: 'Share links', link: '/guide/share-links' },
           { text: 'uni-app', link: '/guide/uni-app' },
+          { text: 'Mini programs', link: '/guide/mini-programs' },
         ],
       },
       {

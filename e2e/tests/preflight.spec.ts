@@ -99,6 +99,7 @@ test('the production-like stack behind nginx, with the OIDC provider: green (the
       'mp-verify.public-url': 'ok',
       'wechat.official': 'ok',
       'wechat.website': 'skip',
+      'wechat.miniprogram': 'skip',
       'jssdk.origins': 'warn',
       'jssdk.ticket': 'ok',
       'proxy.forwarded': 'ok',

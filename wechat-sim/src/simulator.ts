@@ -4,6 +4,7 @@ import { controls } from './areas/controls.js';
 import { globalToken } from './areas/global-token.js';
 import { jssdkControls, jssdkScript } from './areas/jssdk.js';
 import { officialAccount, officialAccountControls } from './areas/official-account.js';
+import { miniProgramApi, miniProgramClient } from './areas/mini-program.js';
 import { qrLogin } from './areas/qr-login.js';
 import { tickets } from './areas/tickets.js';
 import { webAuthorization } from './areas/web-authorization/index.js';
@@ -31,8 +32,16 @@ export interface RunningSimulator {
 
 export function createSimulator(options: SimOptions): Simulator {
   const rules = createRules(options);
-  const control = routeTable(controls, jssdkControls, officialAccountControls);
-  const wechat = routeTable(webAuthorization, qrLogin, globalToken, tickets, jssdkScript, officialAccount);
+  const control = routeTable(controls, jssdkControls, officialAccountControls, miniProgramClient);
+  const wechat = routeTable(
+    webAuthorization,
+    qrLogin,
+    globalToken,
+    tickets,
+    jssdkScript,
+    officialAccount,
+    miniProgramApi,
+  );
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://sim.invalid');

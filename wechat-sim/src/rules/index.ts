@@ -5,6 +5,7 @@ import type { SimApp, SimOptions } from '../types.js';
 import { apiError } from './errors.js';
 import { faultInjection } from './faults.js';
 import { officialAccountState } from './official-account.js';
+import { miniProgramState } from './mini-program.js';
 import { USER_ID, userIds } from './users.js';
 
 export { apiError, pageError } from './errors.js';
@@ -66,7 +67,9 @@ export function createRules(options: SimOptions) {
   const calls = new Map<string, number>();
   const faults = faultInjection();
   const oa = officialAccountState();
+  const mp = miniProgramState();
   const stores = [
+    ...mp.stores,
     codes,
     accessTokens,
     refreshTokens,
@@ -90,7 +93,7 @@ export function createRules(options: SimOptions) {
     }
     if (target.protocol !== 'http:' && target.protocol !== 'https:') return false;
     if (target.port !== '' && !options.allowPorts) return false;
-    return target.hostname.toLowerCase() === app.callbackDomain.toLowerCase();
+    return target.hostname.toLowerCase() === app.callbackDomain?.toLowerCase();
   }
 
   /** A page the app's JS接口安全域名 cover: a listed domain, on 80/443 (any port when allowPorts). */
@@ -103,7 +106,7 @@ export function createRules(options: SimOptions) {
     }
     if (target.protocol !== 'http:' && target.protocol !== 'https:') return false;
     if (target.port !== '' && !options.allowPorts) return false;
-    const domains = app.jsDomains ?? [app.callbackDomain];
+    const domains = app.jsDomains ?? (app.callbackDomain ? [app.callbackDomain] : []);
     return domains.some((d) => d.toLowerCase() === target.hostname.toLowerCase());
   }
 
@@ -122,6 +125,7 @@ export function createRules(options: SimOptions) {
     lastForceRefresh,
     faults,
     oa,
+    mp,
     callbackAllowed,
     jsDomainAllowed,
     calls: () => Object.fromEntries(calls),
@@ -181,6 +185,7 @@ export function createRules(options: SimOptions) {
       ...globalTokens.keys(),
       ...tickets.keys(),
       ...oa.qrTickets.keys(),
+      ...mp.issuedSecrets(),
     ],
   };
 }

@@ -22,8 +22,8 @@ export type Store = ReturnType<typeof createStore>;
  * its ref is its number, prefixed with `localPrefix` when the host's ids share the namespace.
  */
 export type CustomerClaim =
-  | { ref: string; phone: string | null; displayName: string | null; method: 'sms' | 'password' }
-  | { ref: null; phone: string; localPrefix: string; method: 'sms' };
+  | { ref: string; phone: string | null; displayName: string | null; method: 'sms' | 'password' | 'wechat_phone' }
+  | { ref: null; phone: string; localPrefix: string; method: 'sms' | 'wechat_phone' };
 
 type Event = { type: EventType; data: Record<string, unknown> };
 const who = (i: Pick<Identity, 'appid' | 'openid' | 'unionid'>) => ({
@@ -306,7 +306,7 @@ export function createStore(
               customerId: customer.ref,
               ...who(identity),
               method: claim.method,
-              ...(claim.method === 'sms' && { phone: claim.phone }),
+              ...(claim.method !== 'password' && { phone: claim.phone }),
             },
           });
           await emit(trx, t, events);

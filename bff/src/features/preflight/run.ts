@@ -97,6 +97,7 @@ export async function runPreflight(deps: PreflightDeps): Promise<Report> {
       ...verify,
       ...byId('wechat.official'),
       ...byId('wechat.website'),
+      ...byId('wechat.miniprogram'),
       ...[jssdk].flat(),
       ...byId('jssdk.ticket'),
       ...[messages].flat(),
@@ -122,12 +123,13 @@ export async function appsOf(config: Config): Promise<WechatApps | null> {
   try {
     const { demoApps } = await import('@wxauth/wechat-sim');
     const host = new URL(config.publicUrl).hostname;
-    const [official, website] = demoApps(host);
+    const [official, website, miniprogram] = demoApps(host);
     const sim = `http://127.0.0.1:${config.simulatorPort}`;
     const openBase = host === 'localhost' ? sim.replace('127.0.0.1', 'localhost') : sim;
     return {
       official: { appid: official!.appid, secret: official!.secret },
       website: { appid: website!.appid, secret: website!.secret },
+      miniprogram: { appid: miniprogram!.appid, secret: miniprogram!.secret },
       openBase,
       apiBase: sim,
       jssdkScript: `${openBase}/open/js/jweixin-1.6.0.js`,

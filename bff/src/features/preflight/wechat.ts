@@ -132,11 +132,43 @@ const WEBSITE_WHERE: Text = {
   zh: ' 开放平台 → 管理中心 → 网站应用 → 查看',
 };
 
+const MINIPROGRAM_WHERE: Text = {
+  en: '小程序后台 → 开发管理 → 开发设置 (开发者ID)',
+  zh: ' 小程序后台 → 开发管理 → 开发设置（开发者ID）',
+};
+
+/**
+ * The mini program's credentials (WX_MINIPROGRAM_*), by one stable_token call in normal mode as for the
+ * Official Account: the token its phone numbers are read with (getuserphonenumber).
+ */
+async function checkMiniProgram(deps: Deps): Promise<Finding> {
+  const mp = deps.apps!.miniprogram;
+  if (!mp)
+    return finding('wechat.miniprogram', 'skip', {
+      en: 'no mini program configured (WX_MINIPROGRAM_APPID)',
+      zh: '未配置小程序（WX_MINIPROGRAM_APPID）',
+    });
+  const found = await deps.wechat!.diagnose('stableToken', { appid: mp.appid, secret: mp.secret });
+  const problem = unread(found, shown(deps.apps!.apiBase), deps.timeoutMs);
+  if (problem) return finding('wechat.miniprogram', 'fail', problem, UNREACHABLE_FIX);
+  if (!found.error && found.reply?.access_token)
+    return finding('wechat.miniprogram', 'ok', {
+      en: `mini program ${mp.appid}: WeChat accepts the secret and this server's IP (stable_token, normal mode)`,
+      zh: `小程序 ${mp.appid}：微信接受 AppSecret 和本机 IP（stable_token 普通模式）`,
+    });
+  return credentialFinding(
+    'wechat.miniprogram',
+    { appid: mp.appid, idVar: 'WX_MINIPROGRAM_APPID', secretVar: 'WX_MINIPROGRAM_APPSECRET', where: MINIPROGRAM_WHERE },
+    found,
+  );
+}
+
 /**
  * Asked through the WeChat adapter's diagnose, so each is the request the BFF itself sends.
  * The Official Account's credentials through one `cgi-bin/stable_token` call in normal mode: it spends
  * none of the 20 daily force refreshes and leaves the token the running servers hold as it is. Then a
- * jsapi_ticket with that token, the website app's credentials, and the clock against WeChat's Date.
+ * jsapi_ticket with that token, the website app's and the mini program's credentials, and the clock
+ * against WeChat's Date.
  */
 export async function checkWechat(deps: Deps): Promise<Finding[]> {
   const { apps, wechat } = deps;
@@ -145,7 +177,9 @@ export async function checkWechat(deps: Deps): Promise<Finding[]> {
       en: "the demo's simulator port is not known (PORT=0): nothing to ask",
       zh: '演示模拟器端口未知（PORT=0）：无从检查',
     };
-    return ['wechat.official', 'wechat.website', 'jssdk.ticket', 'clock'].map((id) => finding(id, 'skip', why));
+    return ['wechat.official', 'wechat.website', 'wechat.miniprogram', 'jssdk.ticket', 'clock'].map((id) =>
+      finding(id, 'skip', why),
+    );
   }
   const host = shown(apps.apiBase);
   const official = apps.official;
@@ -168,10 +202,15 @@ export async function checkWechat(deps: Deps): Promise<Finding[]> {
         })
       : credentialFinding('wechat.official', names, found);
 
-  const [website, ticket] = await Promise.all([checkWebsite(deps), token ? checkTicket(deps, token) : undefined]);
+  const [website, miniProgram, ticket] = await Promise.all([
+    checkWebsite(deps),
+    checkMiniProgram(deps),
+    token ? checkTicket(deps, token) : undefined,
+  ]);
   return [
     officialFinding,
     website,
+    miniProgram,
     ticket ??
       finding('jssdk.ticket', 'skip', {
         en: 'no global access_token: no jsapi_ticket to ask for',

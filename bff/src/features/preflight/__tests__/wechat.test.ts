@@ -45,12 +45,40 @@ const byId = async (a: WechatApps | null, now?: () => number, timeoutMs?: number
 const fault = (api: string, body: object) =>
   fetch(`${api}/__sim/faults`, { method: 'POST', body: JSON.stringify(body) });
 
+describe('the mini program (WX_MINIPROGRAM_*)', () => {
+  const MP = { appid: 'wx00112233445566ff', secret: '00112233445566ff00112233445566ff' };
+  /** The simulator with a mini program too, registered with `secret`. */
+  async function withMiniProgram(secret = MP.secret) {
+    const sim = createSimulator({
+      apps: [
+        { ...APP, kind: 'official', callbackDomain: 'h5.example.com' },
+        { ...MP, secret, kind: 'miniprogram' },
+      ],
+    });
+    const running = await sim.listen();
+    closers.push(running.close);
+    return apps(running.origin, { website: null, miniprogram: MP });
+  }
+
+  it('right credentials: ok, by one stable_token call', async () => {
+    const found = await byId(await withMiniProgram());
+    expect(found['wechat.miniprogram']!.status).toBe('ok');
+  });
+
+  it('a wrong secret fails, naming WX_MINIPROGRAM_APPSECRET', async () => {
+    const found = await byId(await withMiniProgram('another-secret'));
+    expect(found['wechat.miniprogram']).toMatchObject({ status: 'fail', data: { errcode: 40125 } });
+    expect(found['wechat.miniprogram']!.fix!.en).toContain('WX_MINIPROGRAM_APPSECRET');
+  });
+});
+
 describe('WeChat: one stable_token call, its meaning', () => {
   it('right credentials: a token (normal mode), a jsapi_ticket, the website app, the clock: all ok', async () => {
     const found = await byId(apps(await wechat()));
     expect(Object.fromEntries(Object.entries(found).map(([id, f]) => [id, f.status]))).toEqual({
       'wechat.official': 'ok',
       'wechat.website': 'ok',
+      'wechat.miniprogram': 'skip',
       'jssdk.ticket': 'ok',
       clock: 'ok',
     });
