@@ -87,7 +87,12 @@ const statuses = (report: Report) => Object.fromEntries(report.checks.map((c) =>
 const byId = (report: Report, id: string) => report.checks.find((c) => c.id === id)!;
 
 test('the production-like stack behind nginx, with the OIDC provider: green (the port and http of a test stack are warnings)', async () => {
-  const shared = { ...deployment(), ...oidcFiles() };
+  // The message endpoint on, in safe mode with a key change under way: verified through nginx.
+  const messages = {
+    WX_MESSAGE_TOKEN: 'preflightE2eToken',
+    WX_MESSAGE_AES_KEYS: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG,jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C',
+  };
+  const shared = { ...deployment(), ...oidcFiles(), ...messages };
   const stack = await startStack({ demo: false, env: shared });
   try {
     const { code, report } = await preflight(environment(stack, shared, false));
@@ -102,6 +107,8 @@ test('the production-like stack behind nginx, with the OIDC provider: green (the
       'wechat.miniprogram': 'skip',
       'jssdk.origins': 'warn',
       'jssdk.ticket': 'ok',
+      // http://localhost:<port>: WeChat itself would push only to 80 or 443, a warning with the simulator.
+      'wechat.messages': 'warn',
       'proxy.forwarded': 'ok',
       'proxy.hsts': 'skip',
       secrets: 'ok',
@@ -117,6 +124,10 @@ test('the production-like stack behind nginx, with the OIDC provider: green (the
       'oidc.issuer': 'ok',
     });
     expect(byId(report, 'proxy.forwarded').data).toMatchObject({ ip: '127.0.0.1', peer: '127.0.0.1' });
+    // Only the port: the URL check and both keys' safe-mode pushes went through nginx and back.
+    expect(byId(report, 'wechat.messages').summary.en).toMatch(
+      /^http:\/\/localhost:\d+\/api\/wechat\/messages has port \d+$/,
+    );
     expect(code).toBe(0);
   } finally {
     await stack.stop();
@@ -130,6 +141,8 @@ test('the demo behind nginx: green', async () => {
     const { code, report } = await preflight(environment(stack, { DATABASE_URL: shared.DATABASE_URL }, true));
     expect(report.mode).toBe('demo');
     expect(report.checks.filter((c) => c.status === 'fail' || c.status === 'warn')).toEqual([]);
+    // The demo's own token and key, through nginx.
+    expect(byId(report, 'wechat.messages').summary.en).toContain('plaintext and safe mode');
     expect(code).toBe(0);
   } finally {
     await stack.stop();

@@ -69,6 +69,17 @@ describe('preflight: the message endpoint', () => {
     const found = await checkMessages({ config, appid: APP.appid, fetch, now: Date.now, timeoutMs: 500 });
     expect(found.status).toBe('fail');
     expect(found.summary.en).toContain('port 8443');
+    // With the simulator as WeChat (a test stack), only a warning.
+    const lenient = await checkMessages({
+      config,
+      appid: APP.appid,
+      fetch,
+      now: Date.now,
+      timeoutMs: 500,
+      strict: false,
+    });
+    expect(lenient.summary.en).toContain('port 8443');
+    expect(lenient.status).toBe('fail'); // the endpoint does not answer there either
   });
 
   it('a forward URL that does not answer: a warning', async () => {
