@@ -11,10 +11,11 @@ import { bindingRoutes, createAccount, createSmsCodes } from './features/binding
 import { createJssdk, jssdkRoutes } from './features/jssdk/index.js';
 import { createLogin, createProfiles, loginRoutes } from './features/login/index.js';
 import { asPublic, createOidcProvider, mountOidc, oidcRoutes, type OidcSettings } from './features/oidc/index.js';
+import { createMiniProgram, miniProgramRoutes } from './features/miniprogram/index.js';
 import { createOperations, operationsRoutes } from './features/operations/index.js';
 import { preflightRoutes } from './features/preflight/index.js';
 import { createProxy, proxyRoutes } from './features/proxy/index.js';
-import { createSessionCookies, createSessions } from './features/session/index.js';
+import { createBearerSessions, createSessionCookies, createSessions, sessionDoor } from './features/session/index.js';
 import { createSiteIdentity, siteRoutes, type Tokens } from './features/site/index.js';
 import type { Config, WechatApps } from './platform/config.js';
 import { jsonBody } from './platform/http/body.js';
@@ -87,6 +88,9 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     sessions,
     random,
   });
+  const bearer = createBearerSessions({ sessions });
+  // Routes open to a browser and a mini program alike: the request's bearer token, or its cookie.
+  const door = sessionDoor(cookies, bearer);
   const limit = limitPerIp((budgets) => kv.hit(budgets));
   const oidc = deps.oidc
     ? createOidcProvider({
@@ -137,8 +141,25 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   });
 
   const router = new Router<AppState>();
-  loginRoutes(router, { config, apps, cookies, login, limit, onLogout: oidc?.logoutBrowser });
-  bindingRoutes(router, { cookies, account, limit });
+  loginRoutes(router, { config, apps, cookies, door, login, limit, onLogout: oidc?.logoutBrowser });
+  bindingRoutes(router, { door, account, limit });
+  // WX_MINIPROGRAM_APPID and its secret (in demo mode, the simulator's mini program): off without them.
+  if (apps.miniprogram) {
+    const mp = createMiniProgram({
+      app: apps.miniprogram,
+      wechat,
+      store,
+      sessions,
+      account,
+      kv,
+      tokenApi: config.tokenApi,
+      random,
+      now,
+      log,
+      metrics,
+    });
+    miniProgramRoutes(router, { bearer, mp, limit });
+  }
   jssdkRoutes(router, { config, jssdk });
   operationsRoutes(router, { config, apps, operations: createOperations({ store, kv }), metrics });
   accountsRoutes(router, {
@@ -149,6 +170,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   siteRoutes(router, {
     config,
     cookies,
+    door,
     login,
     site: createSiteIdentity({ sessions, tokens: deps.tokens ?? null }),
     limit,

@@ -1,7 +1,7 @@
 // pnpm --filter @wxauth/client size — what the client costs a page, bundled and minified with esbuild
 // for the browsers the H5 app targets (es2019), then gzip -9: the login path (take the callback,
-// start the authorization, log in, with the fetch transport and again with uni.request's), and all
-// of it. The budget for the login path is checked by src/__tests__/size.test.ts.
+// start the authorization, log in, with the fetch transport and again with uni.request's), a mini
+// program's (its session, wx.login, the phone by WeChat), and all of it. The budget for the login path is checked by src/__tests__/size.test.ts.
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -21,9 +21,17 @@ if (callback && callback.code && callback.state)
 else startAuthorization({ returnTo: '/' });
 `;
 
+/** A mini program's launch: the session it holds, else wx.login; then the phone by WeChat's button. */
+const miniProgramPath = `
+import { miniProgramClient } from './index.ts';
+const client = miniProgramClient({ baseUrl: 'https://h5.example.com' });
+client.session().then((s) => s || client.miniProgramLogin()).then(() => client.bindByWechatPhone('code'));
+`;
+
 const entries = {
   'login path (fetch)': loginPath('fetch'),
   'login path (uni.request)': loginPath('uni'),
+  'login path (mini program)': miniProgramPath,
   'everything it exports': `export * from './index.ts';`,
 };
 

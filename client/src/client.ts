@@ -5,6 +5,7 @@ import {
   type JssdkConfig,
   type LoginResult,
   type Meta,
+  type MpSignedIn,
   type OidcConsent,
   type OidcConsentResult,
   type QrLogin,
@@ -24,6 +25,19 @@ export interface ClientOptions {
   timeout?: number;
   /** A call answered 401 SESSION_REQUIRED: the session ended. See WxauthClient.onUnauthorized. */
   onUnauthorized?: (error: ApiError) => void;
+  /**
+   * Where a bearer session's token is kept, for a client with no cookies (a mini program:
+   * miniProgramClient() keeps it in storage). Every call then sends `Authorization: Bearer <token>`; a
+   * new token in an answer replaces it; logout, unbind and a 401 SESSION_REQUIRED forget it.
+   */
+  bearer?: TokenStore;
+}
+
+/** Holds a bearer session's token. */
+export interface TokenStore {
+  get(): string | undefined;
+  /** undefined: forget it. */
+  set(token: string | undefined): void;
 }
 
 /** One typed function per endpoint of the BFF. Every failure is an ApiError. */
@@ -39,6 +53,10 @@ export interface WxauthClient {
   bindPassword(account: string, password: string): Promise<BindResult>;
   unbind(): Promise<void>;
   logout(): Promise<void>;
+  /** A mini program's `wx.login` code → where to go, on a new bearer session (kept by the `bearer` store). */
+  mpLogin(code: string): Promise<MpSignedIn>;
+  /** A getPhoneNumber button's code (`e.detail.code`) → the phone WeChat verified, bound; a new token. */
+  bindByWechatPhone(code: string): Promise<MpSignedIn>;
   /** wx.config's signature for the page at `url` (without its #fragment; the BFF drops it anyway). */
   jssdkConfig(url: string): Promise<JssdkConfig>;
   /** A desktop's embedded QR login (wxLogin.js's parameters). */
@@ -59,9 +77,13 @@ export function createClient({
   transport = fetchTransport(),
   timeout = 15_000,
   onUnauthorized,
+  bearer,
 }: ClientOptions = {}): WxauthClient {
   async function call<T>(method: 'GET' | 'POST', path: string, body?: object, probe = false): Promise<T> {
     const post = method === 'POST';
+    const headers: Record<string, string> = post ? { 'Content-Type': 'application/json' } : {};
+    const token = bearer?.get();
+    if (token) headers.Authorization = `Bearer ${token}`;
     let answer;
     try {
       answer = await transport({
@@ -70,14 +92,18 @@ export function createClient({
         // Always a JSON body on a POST, `{}` when there is nothing to send: the BFF takes no other. A GET
         // has no Content-Type, so a page on another origin asks without a CORS preflight.
         body: post ? (body ?? {}) : undefined,
-        headers: post ? { 'Content-Type': 'application/json' } : {},
+        headers,
         timeout,
       });
     } catch {
       throw new ApiError(0, 'NETWORK', NETWORK_MESSAGE);
     }
     const { status, data } = answer;
-    if (status >= 200 && status < 300) return data as T;
+    if (status >= 200 && status < 300) {
+      const next = (data as { token?: unknown } | undefined)?.token;
+      if (typeof next === 'string') bearer?.set(next);
+      return data as T;
+    }
     const reply = (data as Partial<ErrorBody> | null | undefined)?.error;
     const {
       code = `HTTP_${status}` as const,
@@ -85,11 +111,16 @@ export function createClient({
       ...details
     } = typeof reply === 'object' ? reply : {};
     const error = new ApiError(status, code, message, details);
-    if (code === 'SESSION_REQUIRED' && !probe) client.onUnauthorized?.(error);
+    if (code === 'SESSION_REQUIRED') {
+      // The token names no session any more: keeping it would only send it again.
+      if (token) bearer?.set(undefined);
+      if (!probe) client.onUnauthorized?.(error);
+    }
     throw error;
   }
 
   const q = (name: string, value: string) => `?${name}=${encodeURIComponent(value)}`;
+  const forget = () => bearer?.set(undefined);
 
   const client: WxauthClient = {
     onUnauthorized,
@@ -109,8 +140,10 @@ export function createClient({
     sendSms: (phone) => call('POST', '/api/sms/send', { phone }),
     bindPhone: (phone, smsCode) => call('POST', '/api/account/bind', { phone, smsCode }),
     bindPassword: (account, password) => call('POST', '/api/account/bind-password', { account, password }),
-    unbind: () => call('POST', '/api/account/unbind'),
-    logout: () => call('POST', '/api/auth/logout'),
+    unbind: () => call<void>('POST', '/api/account/unbind').then(forget),
+    logout: () => call<void>('POST', '/api/auth/logout').then(forget),
+    mpLogin: (code) => call('POST', '/api/mp/login', { code }),
+    bindByWechatPhone: (code) => call('POST', '/api/mp/phone', { code }),
     jssdkConfig: (url) => call('GET', `/api/wechat/jssdk-config${q('url', url)}`),
     qrLogin: (returnTo) => call('GET', `/api/auth/wechat/qr-login${q('returnTo', returnTo)}`),
     oidcConsent: (uid) => call('GET', `/api/oidc/interaction/${encodeURIComponent(uid)}/consent`),

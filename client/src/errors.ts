@@ -1,7 +1,10 @@
 import type { ErrorCode, ErrorDetails } from '@wxauth/contract';
 
-/** The client's own codes, for a call the BFF did not answer with an error body: no answer, or another server's. */
-export type ClientErrorCode = 'NETWORK' | `HTTP_${number}`;
+/**
+ * The client's own codes, for a call the BFF did not answer with an error body: no answer, or another
+ * server's; WX_LOGIN_FAILED: a mini program's `wx.login` (or `uni.login`) failed, so nothing was asked.
+ */
+export type ClientErrorCode = 'NETWORK' | `HTTP_${number}` | 'WX_LOGIN_FAILED';
 
 /** A failed call to the BFF, with the BFF's stable error code (status 0: no answer at all). */
 export class ApiError extends Error {

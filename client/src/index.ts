@@ -1,7 +1,7 @@
 // @wxauth/client: the BFF's one client, for the Vue app and for uni-app alike. No framework here.
 export { authorizeUrl, inWechat, startAuthorization, type AuthorizeParams } from './authorize.js';
 export { captureCallback, landingUrl, takeCallback, type Callback, type CaptureOptions } from './callback.js';
-export { createClient, type ClientOptions, type WxauthClient } from './client.js';
+export { createClient, type ClientOptions, type TokenStore, type WxauthClient } from './client.js';
 export { ApiError, type ClientErrorCode } from './errors.js';
 export {
   isIosWechat,
@@ -16,7 +16,14 @@ export {
 } from './jssdk.js';
 export { fetchTransport, type FetchTransportOptions } from './fetch.js';
 export type { Transport, TransportRequest, TransportResponse } from './transport.js';
+export {
+  miniProgramClient,
+  TOKEN_KEY,
+  type MiniProgramApi,
+  type MiniProgramClient,
+  type MiniProgramClientOptions,
+} from './miniprogram.js';
 export { uniTransport, type UniRequest, type UniRequestOptions, type UniTransportOptions } from './uni.js';
-export type { ErrorCode, ErrorDetails, LoginResult, Meta, Scope, SessionInfo } from '@wxauth/contract';
+export type { ErrorCode, ErrorDetails, LoginResult, Meta, MpSignedIn, Scope, SessionInfo } from '@wxauth/contract';
 // The words a front end shows for a failed call, owned with the codes: a uni-app page needs no copy of them.
 export { ERROR_MESSAGES, FAILED_MESSAGE, NETWORK_MESSAGE, userMessage } from '@wxauth/contract';

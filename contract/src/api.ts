@@ -47,6 +47,12 @@ export const LoginBody = v.object({
   code: field('CODE_MISSING', 'CODE_INVALID', CODE_PATTERN),
 });
 
+/** A mini program's `wx.login` code (`POST /api/mp/login`). */
+export const MpLoginBody = v.object({ code: field('CODE_MISSING', 'CODE_INVALID', CODE_PATTERN) });
+
+/** A getPhoneNumber button's code (`POST /api/mp/phone`): not the wx.login one. */
+export const MpPhoneBody = v.object({ code: field('PHONE_CODE_INVALID', 'PHONE_CODE_INVALID', CODE_PATTERN) });
+
 const Phone = v.pipe(v.optional(v.unknown(), ''), v.transform(normalizePhone), v.string(code('PHONE_INVALID')));
 
 export const SmsSendBody = v.object({ phone: Phone });
@@ -109,6 +115,13 @@ export const SmsInboxQuery = v.object({ phone: Phone });
 
 export const LoginResult = v.object({ next: v.picklist(['home', 'bind']), returnTo: v.string() });
 export type LoginResult = v.InferOutput<typeof LoginResult>;
+
+/**
+ * A mini program's login, and any answer that gives a bearer session a new token (a binding): where to
+ * go, and the token to send from now on as `Authorization: Bearer <token>`.
+ */
+export const MpSignedIn = v.object({ next: v.picklist(['home', 'bind']), token: v.string() });
+export type MpSignedIn = v.InferOutput<typeof MpSignedIn>;
 
 /** After a binding: `next` is "home" (a bound user has nothing left to do). */
 export const BindResult = LoginResult;

@@ -28,6 +28,12 @@ export const ERROR_CODES = [
   'WECHAT_TOKEN_EXPIRED',
   'WECHAT_REFRESH_TOKEN_INVALID',
   'WECHAT_SCOPE_DENIED',
+  // Mini programs: code2Session's and getPhoneNumber's own.
+  'WECHAT_RISKY_USER',
+  'WECHAT_RATE_LIMITED',
+  'PHONE_CODE_INVALID',
+  'PHONE_COUNTRY_UNSUPPORTED',
+  'PHONE_WATERMARK_INVALID',
   // The session and the phone binding.
   'SESSION_REQUIRED',
   'PHONE_INVALID',

@@ -1,6 +1,9 @@
 import type { SimApp } from './types.js';
 
-/** The apps the demo runs on: an Official Account and a website app under one Open Platform account. */
+/**
+ * The apps the demo runs on: an Official Account, a website app and a mini program under one Open
+ * Platform account.
+ */
 export const DEMO_OPEN_PLATFORM = 'demo-open-platform';
 
 export function demoApps(callbackDomain: string): SimApp[] {
@@ -20,6 +23,13 @@ export function demoApps(callbackDomain: string): SimApp[] {
       callbackDomain,
       openPlatform: DEMO_OPEN_PLATFORM,
       name: 'wxauth 演示网站应用',
+    },
+    {
+      appid: 'wx00000000000000fe',
+      secret: 'demoMiniProgramSecret00000000000',
+      kind: 'miniprogram',
+      openPlatform: DEMO_OPEN_PLATFORM,
+      name: 'wxauth 演示小程序',
     },
   ];
 }

@@ -2,10 +2,13 @@
 export interface SimApp {
   appid: string;
   secret: string;
-  /** `official`: an Official Account (H5 authorize); `website`: an Open Platform website app (qrconnect). */
-  kind: 'official' | 'website';
-  /** The 网页授权域名 / 授权回调域: a bare host, no scheme, no port. */
-  callbackDomain: string;
+  /**
+   * `official`: an Official Account (H5 authorize); `website`: an Open Platform website app (qrconnect);
+   * `miniprogram`: a mini program (wx.login → jscode2session, getPhoneNumber).
+   */
+  kind: 'official' | 'website' | 'miniprogram';
+  /** The 网页授权域名 / 授权回调域: a bare host, no scheme, no port. A mini program has none. */
+  callbackDomain?: string;
   /** The JS接口安全域名 (up to three bare hosts) whose pages may call wx.config; unset: the callback domain. */
   jsDomains?: string[];
   /** Apps under one Open Platform account share unionids. */

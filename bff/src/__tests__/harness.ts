@@ -24,6 +24,7 @@ import { createWechatClient } from '../adapters/wechat/client.js';
 
 export const APP = { appid: 'wx0123456789abcdef', secret: '0123456789abcdef0123456789abcdef' };
 export const WEBSITE = { appid: 'wxfedcba9876543210', secret: 'fedcba9876543210fedcba9876543210' };
+export const MINIPROGRAM = { appid: 'wx00112233445566ff', secret: '00112233445566ff00112233445566ff' };
 export const SESSION_SECRET = 'test-session-secret-0123456789abcdef';
 export const INTERNAL_TOKEN = 'test-internal-token-0123456789abcdef';
 const PUBLIC_URL = 'https://h5.example.com';
@@ -98,6 +99,7 @@ export async function startBff(options: TestOptions = {}) {
       apps: [
         { ...APP, kind: 'official', callbackDomain: 'h5.example.com', openPlatform: 'op', name: '测试公众号' },
         { ...WEBSITE, kind: 'website', callbackDomain: 'h5.example.com', openPlatform: 'op', name: '测试网站' },
+        { ...MINIPROGRAM, kind: 'miniprogram', openPlatform: 'op', name: '测试小程序' },
       ],
       now,
     });
@@ -116,6 +118,8 @@ export async function startBff(options: TestOptions = {}) {
     SMS_WEBHOOK_URL: 'http://127.0.0.1:9/unused',
     WX_WEBSITE_APPID: WEBSITE.appid,
     WX_WEBSITE_APPSECRET: WEBSITE.secret,
+    WX_MINIPROGRAM_APPID: MINIPROGRAM.appid,
+    WX_MINIPROGRAM_APPSECRET: MINIPROGRAM.secret,
     WX_PROXY_ALLOWED_HOSTS: 'passport.example.com,.shop.example.com',
     WX_PROXY_PUBLIC_URL: PUBLIC_URL,
     PROFILE_TOKEN_KEY: PROFILE_KEY,
@@ -175,7 +179,14 @@ export async function startBff(options: TestOptions = {}) {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  const secrets = new Set<string>([APP.secret, WEBSITE.secret, INTERNAL_TOKEN, SESSION_SECRET, PROFILE_KEY]);
+  const secrets = new Set<string>([
+    APP.secret,
+    WEBSITE.secret,
+    MINIPROGRAM.secret,
+    INTERNAL_TOKEN,
+    SESSION_SECRET,
+    PROFILE_KEY,
+  ]);
   const harness: Harness = {
     logs,
     secrets,

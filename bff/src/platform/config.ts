@@ -8,6 +8,8 @@ export interface WechatApps {
   official: { appid: string; secret: string };
   /** Open Platform website app (PC QR login); without its secret, only the proxy's device=pc uses it. */
   website: { appid: string; secret: string | null } | null;
+  /** The mini program that logs in through /api/mp/* (features/miniprogram); null: that room is off. */
+  miniprogram?: { appid: string; secret: string } | null;
   openBase: string;
   apiBase: string;
   /** jweixin's address, for the H5 app (/api/meta). */
@@ -161,6 +163,12 @@ export function loadConfig(env: Env): Config {
   }
 
   const websiteAppid = use('WX_WEBSITE_APPID');
+  const mpAppid = use('WX_MINIPROGRAM_APPID');
+  const mpSecret = use('WX_MINIPROGRAM_APPSECRET');
+  if (mpAppid && raw('WX_MINIPROGRAM_APPSECRET') === undefined)
+    problem('WX_MINIPROGRAM_APPSECRET', 'required when WX_MINIPROGRAM_APPID is set');
+  if (!mpAppid && raw('WX_MINIPROGRAM_APPSECRET') !== undefined)
+    problem('WX_MINIPROGRAM_APPID', 'required when WX_MINIPROGRAM_APPSECRET is set');
   const allowedHosts = use('WX_PROXY_ALLOWED_HOSTS') ?? (demo ? ['localhost'] : []);
   const proxyPublicUrl = use('WX_PROXY_PUBLIC_URL') ?? null;
 
@@ -244,6 +252,7 @@ export function loadConfig(env: Env): Config {
         apps: {
           official: { appid: appid ?? '', secret: appsecret ?? '' },
           website: websiteAppid ? { appid: websiteAppid, secret: use('WX_WEBSITE_APPSECRET') ?? null } : null,
+          miniprogram: mpAppid && mpSecret ? { appid: mpAppid, secret: mpSecret } : null,
           openBase: use('WX_OPEN_BASE'),
           apiBase: use('WX_API_BASE'),
           jssdkScript: use('WX_JSSDK_SCRIPT'),

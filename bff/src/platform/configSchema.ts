@@ -257,6 +257,23 @@ const wechat = v.object({
     { description: "the website app's appsecret", example: 'replace-with-the-website-appsecret', secret: true },
     text,
   ),
+  WX_MINIPROGRAM_APPID: variable(
+    {
+      description:
+        'a [mini program](../guide/mini-programs.md) that logs in through wxauth (`/api/mp/*`: `wx.login`, the phone number by WeChat, bearer sessions); with its secret',
+      example: 'wx00112233445566ff',
+      default: 'unset: no mini program login',
+    },
+    appid,
+  ),
+  WX_MINIPROGRAM_APPSECRET: variable(
+    {
+      description: "the mini program's appsecret (required with `WX_MINIPROGRAM_APPID`)",
+      example: 'replace-with-the-mini-program-appsecret',
+      secret: true,
+    },
+    text,
+  ),
   WX_UNIONID_BEFORE_BIND: variable(
     {
       description:

@@ -4,6 +4,7 @@ import { randomAlnum } from '../ids.js';
 import type { SimApp, SimOptions } from '../types.js';
 import { apiError } from './errors.js';
 import { faultInjection } from './faults.js';
+import { miniProgramState } from './mini-program.js';
 import { USER_ID, userIds } from './users.js';
 
 export { apiError, pageError } from './errors.js';
@@ -56,7 +57,9 @@ export function createRules(options: SimOptions) {
   const quota = new Map<string, number>();
   const calls = new Map<string, number>();
   const faults = faultInjection();
+  const mp = miniProgramState();
   const stores = [
+    ...mp.stores,
     codes,
     accessTokens,
     refreshTokens,
@@ -79,7 +82,7 @@ export function createRules(options: SimOptions) {
     }
     if (target.protocol !== 'http:' && target.protocol !== 'https:') return false;
     if (target.port !== '' && !options.allowPorts) return false;
-    return target.hostname.toLowerCase() === app.callbackDomain.toLowerCase();
+    return target.hostname.toLowerCase() === app.callbackDomain?.toLowerCase();
   }
 
   /** A page the app's JS接口安全域名 cover: a listed domain, on 80/443 (any port when allowPorts). */
@@ -92,7 +95,7 @@ export function createRules(options: SimOptions) {
     }
     if (target.protocol !== 'http:' && target.protocol !== 'https:') return false;
     if (target.port !== '' && !options.allowPorts) return false;
-    const domains = app.jsDomains ?? [app.callbackDomain];
+    const domains = app.jsDomains ?? (app.callbackDomain ? [app.callbackDomain] : []);
     return domains.some((d) => d.toLowerCase() === target.hostname.toLowerCase());
   }
 
@@ -109,6 +112,7 @@ export function createRules(options: SimOptions) {
     currentTicket,
     lastForceRefresh,
     faults,
+    mp,
     callbackAllowed,
     jsDomainAllowed,
     calls: () => Object.fromEntries(calls),
@@ -159,6 +163,7 @@ export function createRules(options: SimOptions) {
       ...refreshTokens.keys(),
       ...globalTokens.keys(),
       ...tickets.keys(),
+      ...mp.issuedSecrets(),
     ],
   };
 }

@@ -7,7 +7,15 @@ import {
   unreachableError,
   type WechatError,
 } from './errors.js';
-import type { GlobalToken, JsapiTicket, OAuthScope, OAuthTokens, UserInfo } from './types.js';
+import type {
+  GlobalToken,
+  JsapiTicket,
+  MpSession,
+  OAuthScope,
+  OAuthTokens,
+  PhoneNumberReply,
+  UserInfo,
+} from './types.js';
 
 export interface WechatClientOptions {
   fetch: typeof fetch;
@@ -32,6 +40,11 @@ interface Call<T> {
   json?: unknown;
   /** Asking again after a transient failure is safe: not for a code exchange, whose code may be spent. */
   safeToRepeat: boolean;
+  /**
+   * A call that is not safe to repeat, asked again this many times after WeChat answered -1 (system busy):
+   * the mini program's code calls, whose documents say to try again on -1, which did nothing with the code.
+   */
+  busyRetries?: number;
   required: Array<keyof T>;
 }
 
@@ -73,6 +86,24 @@ const calls = {
     params: { access_token: p.accessToken, type: 'jsapi' },
     safeToRepeat: true,
     required: ['ticket'],
+  }),
+  // https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/user-login/code2Session.html
+  jscode2session: (p: { appid: string; secret: string; code: string }): Call<MpSession> => ({
+    endpoint: '/sns/jscode2session',
+    params: { appid: p.appid, secret: p.secret, js_code: p.code, grant_type: 'authorization_code' },
+    safeToRepeat: false,
+    busyRetries: 1,
+    required: ['openid'],
+  }),
+  // https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/user-info/phone-number/getPhoneNumber.html:
+  // the access_token in the URL, the code (and the openid, which WeChat checks the code against) as JSON.
+  phoneNumber: (p: { accessToken: string; code: string; openid: string }): Call<PhoneNumberReply> => ({
+    endpoint: '/wxa/business/getuserphonenumber',
+    params: { access_token: p.accessToken },
+    json: { code: p.code, openid: p.openid },
+    safeToRepeat: false,
+    busyRetries: 1,
+    required: [],
   }),
   checkToken: (p: { accessToken: string; openid: string }): Call<object> => ({
     endpoint: '/sns/auth',
@@ -162,7 +193,8 @@ export function createWechatClient(options: WechatClientOptions) {
       } catch (err) {
         const e = err as WechatError;
         // A code exchange that got any answer may have used the code: asking again would only earn 40163.
-        const repeatable = c.safeToRepeat ? e.transient : e.notSent;
+        const busyAgain = e.errcode === -1 && attempt < (c.busyRetries ?? 0);
+        const repeatable = c.safeToRepeat ? e.transient : e.notSent || busyAgain;
         if (!repeatable || attempt >= retries) throw e;
         await sleep(Math.random() * backoffMs * 2 ** attempt);
       }
@@ -206,6 +238,12 @@ export function createWechatClient(options: WechatClientOptions) {
      * previous one stops working five minutes later, so a cluster must call it once, not per instance.
      */
     accessToken: (p: Parameters<Calls['accessToken']>[0]) => call(calls.accessToken(p)),
+
+    /** A mini program's `wx.login` code → openid, unionid (and session_key, which the caller drops). */
+    jscode2session: (p: Parameters<Calls['jscode2session']>[0]) => call(calls.jscode2session(p)),
+
+    /** A getPhoneNumber button's code → the phone WeChat verified, with the mini program's global access_token. */
+    phoneNumber: (p: Parameters<Calls['phoneNumber']>[0]) => call(calls.phoneNumber(p)),
 
     /** The JS-SDK `jsapi_ticket` for a global access_token. */
     jsapiTicket: (p: Parameters<Calls['jsapiTicket']>[0]) => call(calls.jsapiTicket(p)),

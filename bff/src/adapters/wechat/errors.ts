@@ -19,10 +19,17 @@ export class WechatError extends AppError {
   }
 }
 
+const PHONE_NUMBER = '/wxa/business/getuserphonenumber';
+
 /** The one place WeChat's errcodes become our codes. */
 export function fromErrcode(endpoint: string, errcode: number): WechatError {
   const e = (status: number, code: ErrorCode, message: string, transient = false) =>
     new WechatError(status, code, message, endpoint, errcode, transient);
+  if (endpoint === PHONE_NUMBER) {
+    // getPhoneNumber's own: a code that is bad, spent, late, another user's or another mini program's.
+    if (errcode === 40029 || errcode === 40163 || errcode === 40013)
+      return e(400, 'PHONE_CODE_INVALID', '手机号授权已失效，请重新点击获取');
+  }
   switch (errcode) {
     case -1:
       return e(503, 'WECHAT_BUSY', '微信繁忙，请稍后重试', true);
@@ -34,6 +41,11 @@ export function fromErrcode(endpoint: string, errcode: number): WechatError {
       return e(400, 'CODE_EXPIRED', '授权码已过期，请重新进入');
     case 41008:
       return e(400, 'CODE_MISSING', '缺少授权码，请重新进入');
+    // code2Session: https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/user-login/code2Session.html
+    case 40226:
+      return e(403, 'WECHAT_RISKY_USER', '微信判断当前账号存在风险，暂时无法登录');
+    case 45011:
+      return e(429, 'WECHAT_RATE_LIMITED', '操作太频繁，请一分钟后再试');
     case 40001:
       return e(502, 'WECHAT_TOKEN_INVALID', 'access_token 无效');
     case 42001:

@@ -31,3 +31,22 @@ export interface JsapiTicket {
   ticket: string;
   expires_in: number;
 }
+
+/** `sns/jscode2session`. The session_key is the user's key for data the mini program decrypts: never kept here. */
+export interface MpSession {
+  openid: string;
+  session_key?: string;
+  /** When the mini program is bound to an Open Platform account. */
+  unionid?: string;
+}
+
+/** `wxa/business/getuserphonenumber`. */
+export interface PhoneNumberReply {
+  phone_info?: {
+    /** With the country code for numbers outside the mainland. */
+    phoneNumber?: string;
+    purePhoneNumber?: string;
+    countryCode?: string | number;
+    watermark?: { appid?: string; timestamp?: number };
+  };
+}

@@ -3,12 +3,14 @@ import { AppError } from '../../platform/errors.js';
 import { validated } from '../../platform/http/validated.js';
 import type { AppRouter } from '../../platform/http/context.js';
 import type { Limit } from '../../platform/http/limits.js';
-import type { SessionCookies } from '../session/index.js';
+import type { SessionDoor } from '../session/index.js';
 import type { Account } from './account.js';
 
 export function bindingRoutes(
   router: AppRouter,
-  { cookies, account, limit }: { cookies: SessionCookies; account: Account; limit: Limit },
+  // A browser's cookie session or a mini program's bearer one: SMS binding, the password and unbinding
+  // work for both, and a bearer session's new token comes back in the body.
+  { door: cookies, account, limit }: { door: SessionDoor; account: Account; limit: Limit },
 ): void {
   const signedIn = cookies.require;
 

@@ -23,7 +23,7 @@ export interface RunningDemo {
 
 /**
  * Starts the demo's WeChat: the simulator, seeded with an Official Account and a website app whose
- * callback domain is PUBLIC_URL's host, on loopback. The simulator is a development dependency: a
+ * callback domain is PUBLIC_URL's host, and a mini program, on loopback. The simulator is a development dependency: a
  * production build (the bff image) does not contain it, and says so.
  */
 export async function startDemo(config: DemoConfig, log: Logger): Promise<RunningDemo> {
@@ -36,15 +36,16 @@ export async function startDemo(config: DemoConfig, log: Logger): Promise<Runnin
     );
   }
   const callbackDomain = new URL(config.publicUrl).hostname;
-  const [official, website] = simulator.demoApps(callbackDomain);
+  const [official, website, miniprogram] = simulator.demoApps(callbackDomain);
   const sim = await simulator
-    .createSimulator({ apps: [official!, website!], allowPorts: true })
+    .createSimulator({ apps: [official!, website!, miniprogram!], allowPorts: true })
     .listen(config.simulatorPort, '127.0.0.1');
   // The browser reaches the simulator by the same host name it uses for the BFF.
   const browserOrigin = callbackDomain === 'localhost' ? sim.origin.replace('127.0.0.1', 'localhost') : sim.origin;
   const apps: WechatApps = {
     official: { appid: official!.appid, secret: official!.secret },
     website: { appid: website!.appid, secret: website!.secret },
+    miniprogram: { appid: miniprogram!.appid, secret: miniprogram!.secret },
     openBase: browserOrigin,
     apiBase: sim.origin,
     // The simulator's JS-SDK stand-in, at the path of WeChat's own script.

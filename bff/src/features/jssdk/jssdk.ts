@@ -6,7 +6,7 @@ import type { Kv } from '../../adapters/kv/types.js';
 import type { Random } from '../../platform/random.js';
 import type { WechatClient } from '../../adapters/wechat/client.js';
 import { WechatError } from '../../adapters/wechat/errors.js';
-import { createCredential } from '../../adapters/wechat/credential.js';
+import { createCredential, createGlobalToken } from '../../adapters/wechat/credential.js';
 
 /** WeChat's rule: sha1 of `jsapi_ticket=…&noncestr=…&timestamp=…&url=…`, the url without its #fragment. */
 export function jssdkSignature(p: { ticket: string; nonceStr: string; timestamp: number; url: string }): string {
@@ -33,16 +33,14 @@ export function createJssdk(deps: {
   const { wechat, kv, random, now } = deps;
   const renewed = (what: string) => (expiresAt: number) =>
     deps.log?.info({ appid: deps.app.appid, expiresAt: new Date(expiresAt).toISOString() }, `${what} renewed`);
-  const token = createCredential({
+  const token = createGlobalToken({
     kv,
+    wechat,
+    app: deps.app,
+    tokenApi: deps.tokenApi,
     random,
     now,
-    key: `wx:token:${deps.app.appid}`,
     onRenew: renewed(`global access_token (${deps.tokenApi})`),
-    fetch: async () => {
-      const t = deps.tokenApi === 'token' ? await wechat.accessToken(deps.app) : await wechat.stableToken(deps.app);
-      return { value: t.access_token, expiresInSeconds: t.expires_in };
-    },
   });
 
   async function fetchTicket(retry: boolean): Promise<{ value: string; expiresInSeconds: number }> {

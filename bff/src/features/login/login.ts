@@ -6,7 +6,7 @@ import type { Kv } from '../../adapters/kv/types.js';
 import type { Metrics } from '../../platform/metrics.js';
 import type { Random } from '../../platform/random.js';
 import type { Profiles } from './profiles.js';
-import { nextStep, type Outcome, type Sessions } from '../session/index.js';
+import { nextStep, type Outcome, type SessionKind, type Sessions } from '../session/index.js';
 import type { Store } from '../../adapters/store/store.js';
 import type { WechatClient } from '../../adapters/wechat/client.js';
 import type { OAuthTokens, UserInfo } from '../../adapters/wechat/types.js';
@@ -198,8 +198,9 @@ export function createLogin(deps: {
       }
     },
 
-    async logout(held?: string): Promise<Outcome<null>> {
-      if (held) await sessions.destroy(held);
+    /** Ends the session held, when it is one of the kind it was held as (a cookie's id sent as a bearer ends nothing). */
+    async logout(held?: string, kind: SessionKind = 'cookie'): Promise<Outcome<null>> {
+      if (held && (await sessions.load(held, kind))) await sessions.destroy(held);
       return { body: null, session: 'drop' };
     },
   };

@@ -7,7 +7,7 @@ import { validated } from '../../platform/http/validated.js';
 import type { AppRouter, Ctx } from '../../platform/http/context.js';
 import type { Config, WechatApps } from '../../platform/config.js';
 import type { Limit } from '../../platform/http/limits.js';
-import type { SessionCookies } from '../session/index.js';
+import type { SessionCookies, SessionDoor } from '../session/index.js';
 import type { Login } from './login.js';
 
 const MINUTE = 60_000;
@@ -24,6 +24,8 @@ export function loginRoutes(
     config: Config;
     apps: WechatApps;
     cookies: SessionCookies;
+    /** Logging out ends a browser's session or a mini program's bearer one, whichever the request holds. */
+    door: SessionDoor;
     login: Login;
     limit: Limit;
     /** Signing out of wxauth signs this browser out of what else it signed in to (the OpenID Connect provider). */
@@ -73,7 +75,8 @@ export function loginRoutes(
   );
 
   router.post('/api/auth/logout', async (ctx) => {
-    await deps.onLogout?.(ctx);
-    cookies.answer(ctx, await login.logout(cookies.held(ctx)));
+    const held = deps.door.held(ctx);
+    if (held.kind === 'cookie') await deps.onLogout?.(ctx);
+    deps.door.answer(ctx, await login.logout(held.id, held.kind));
   });
 }

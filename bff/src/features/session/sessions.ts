@@ -21,8 +21,16 @@ export interface SignedIn {
   unionid: string | null;
 }
 
+/**
+ * How a session is held: a browser's HttpOnly cookie, or a mini program's bearer token. Each is accepted
+ * only the way it was given: a bearer token put in a cookie, or a cookie's id sent as a bearer, is no session.
+ */
+export type SessionKind = 'cookie' | 'bearer';
+
 export interface SessionRecord {
   identityId: number;
+  /** Absent: a cookie session (and every session kept from before bearer sessions). */
+  kind?: 'bearer';
   createdAt: number;
   lastSeenAt: number;
   /** Where to go once bound. */
@@ -35,8 +43,9 @@ export interface SessionRecord {
 }
 
 export interface Session extends SessionRecord {
-  /** The id the browser holds (never stored as is). */
+  /** The id the browser (or the mini program) holds (never stored as is). */
   id: string;
+  kind?: 'bearer';
   /** The key the server files it under: an HMAC of the id, also used to bind SMS codes to it. */
   key: string;
   identity: Identity;
@@ -71,11 +80,13 @@ export function createSessions(deps: {
     await kv.set(kvKey(key), record, Math.min(deps.idleMs, record.createdAt + deps.absoluteMs - t));
   }
 
-  async function load(id: string | undefined): Promise<Session | undefined> {
+  const kindOf = (record: SessionRecord): SessionKind => record.kind ?? 'cookie';
+
+  async function load(id: string | undefined, kind: SessionKind = 'cookie'): Promise<Session | undefined> {
     if (!validId(id)) return undefined;
     const key = keyOf(id);
     const record = await kv.get<SessionRecord>(kvKey(key));
-    if (!record) return undefined;
+    if (!record || kindOf(record) !== kind) return undefined;
     const t = now();
     const identity = await store.identityById(record.identityId);
     const revoked = !identity || (identity.revoked_at !== null && identity.revoked_at >= record.createdAt);
@@ -88,10 +99,11 @@ export function createSessions(deps: {
   }
 
   return {
-    async create(identityId: number, returnTo: string): Promise<string> {
+    async create(identityId: number, returnTo: string, kind: SessionKind = 'cookie'): Promise<string> {
       const id = deps.random.token(32);
       const t = now();
       const record: SessionRecord = { identityId, createdAt: t, lastSeenAt: t, returnTo };
+      if (kind === 'bearer') record.kind = 'bearer';
       await kv.set(kvKey(keyOf(id)), record, deps.idleMs);
       return id;
     },
@@ -103,11 +115,14 @@ export function createSessions(deps: {
      * who-is-who comes from the session itself once it was checked, so the database is asked once per
      * session, not once per request. Unbound: the identity, with no customer. Undefined: signed out.
      */
-    async signedIn(id: string | undefined): Promise<SignedIn | { bound: false; identity: Identity } | undefined> {
+    async signedIn(
+      id: string | undefined,
+      kind: SessionKind = 'cookie',
+    ): Promise<SignedIn | { bound: false; identity: Identity } | undefined> {
       if (!validId(id)) return undefined;
       const key = keyOf(id);
       const record = await kv.get<SessionRecord>(kvKey(key));
-      if (!record) return undefined;
+      if (!record || kindOf(record) !== kind) return undefined;
       const t = now();
       if (record.signedIn && t - record.createdAt <= deps.absoluteMs) {
         const voidedAt = await kv.get<number>(voidKey(record.identityId));
@@ -120,7 +135,7 @@ export function createSessions(deps: {
             : { ...record.signedIn, customerId: String(customerId) };
         }
       }
-      const session = await load(id);
+      const session = await load(id, kind);
       if (!session) return undefined;
       const { identity } = session;
       const customer = identity.customer_id === null ? undefined : await store.customerById(identity.customer_id);

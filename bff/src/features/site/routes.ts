@@ -7,7 +7,7 @@ import type { AppRouter } from '../../platform/http/context.js';
 import type { Config } from '../../platform/config.js';
 import type { Limit } from '../../platform/http/limits.js';
 import type { Login } from '../login/index.js';
-import type { SessionCookies } from '../session/index.js';
+import type { SessionCookies, SessionDoor } from '../session/index.js';
 import type { SiteIdentity } from './siteIdentity.js';
 
 /**
@@ -17,9 +17,17 @@ import type { SiteIdentity } from './siteIdentity.js';
  */
 export function siteRoutes(
   router: AppRouter,
-  deps: { config: Config; cookies: SessionCookies; login: Login; site: SiteIdentity; limit: Limit },
+  deps: {
+    config: Config;
+    cookies: SessionCookies;
+    /** Forward-auth and identity tokens take a mini program's bearer session as well as a browser's. */
+    door: SessionDoor;
+    login: Login;
+    site: SiteIdentity;
+    limit: Limit;
+  },
 ): void {
-  const { config, cookies, login, site, limit } = deps;
+  const { config, cookies, door, login, site, limit } = deps;
   // nginx passes the address the browser asked for; whatever it holds, returnTo stays on this origin.
   const original = (ctx: Ctx) => safeReturnTo(ctx.get('x-original-uri'), config.publicUrl);
 
@@ -27,7 +35,7 @@ export function siteRoutes(
     '/internal/forward-auth/:require',
     validated({ params: ForwardAuthParams }, async (ctx, { params }) => {
       ctx.state.quiet = true;
-      const headers = await site.check(cookies.held(ctx), params.require);
+      const headers = await site.check(door.held(ctx), params.require);
       if (!headers) throw sessionRequired();
       ctx.set(headers);
       ctx.status = 204;
@@ -52,7 +60,7 @@ export function siteRoutes(
   });
 
   router.get('/api/auth/token', async (ctx) => {
-    ctx.body = await site.token(cookies.held(ctx));
+    ctx.body = await site.token(door.held(ctx));
   });
 
   router.get('/.well-known/jwks.json', (ctx) => {

@@ -1,6 +1,6 @@
 import { maskPhone } from '@wxauth/contract';
 import { AppError, sessionRequired } from '../../platform/errors.js';
-import type { Sessions } from '../session/index.js';
+import type { SessionKind, Sessions } from '../session/index.js';
 import type { Tokens } from './tokens.js';
 
 /** What a protected location asks: any signed-in WeChat user, or only one bound to a customer. */
@@ -13,13 +13,19 @@ export type Requirement = 'session' | 'bound';
  */
 export type IdentityHeaders = Record<string, string>;
 
+/** The session a request holds: its id, and whether a browser's cookie or a mini program's bearer token held it. */
+export interface Held {
+  id: string | undefined;
+  kind: SessionKind;
+}
+
 /** Who is signed in, for the site's other services: forward-auth for nginx, and identity tokens. */
 export function createSiteIdentity(deps: { sessions: Sessions; tokens: Tokens | null }) {
   const { sessions } = deps;
   return {
     /** The identity headers, or undefined when the location's requirement is not met (a 401). */
-    async check(held: string | undefined, require: Requirement): Promise<IdentityHeaders | undefined> {
-      const who = await sessions.signedIn(held);
+    async check(held: Held, require: Requirement): Promise<IdentityHeaders | undefined> {
+      const who = await sessions.signedIn(held.id, held.kind);
       if (!who) return undefined;
       if ('bound' in who) {
         if (require === 'bound') return undefined;
@@ -45,9 +51,9 @@ export function createSiteIdentity(deps: { sessions: Sessions; tokens: Tokens | 
     },
 
     /** A short-lived identity token for a bound user (services on other hosts verify it by the JWKS). */
-    async token(held: string | undefined) {
+    async token(held: Held) {
       if (!deps.tokens) throw new AppError(404, 'NOT_FOUND', '未配置 JWT_KEYS_FILE，不签发身份令牌');
-      const who = await sessions.signedIn(held);
+      const who = await sessions.signedIn(held.id, held.kind);
       if (!who) throw sessionRequired();
       if ('bound' in who) throw new AppError(409, 'NOT_BOUND');
       return deps.tokens.issue(who);

@@ -72,7 +72,8 @@ describe('exchangeCode', () => {
     [40125, 500, 'WECHAT_MISCONFIGURED'],
     [40013, 500, 'WECHAT_MISCONFIGURED'],
     [40164, 500, 'WECHAT_MISCONFIGURED'],
-    [45011, 502, 'WECHAT_ERROR'],
+    [45011, 429, 'WECHAT_RATE_LIMITED'],
+    [40226, 403, 'WECHAT_RISKY_USER'],
   ])('errcode %i → %i %s, asked once', async (errcode, status, code) => {
     const { client, urls } = scripted({ json: { errcode, errmsg: 'x, rid: 1' } }, { json: TOKENS });
     const e = await failure(exchange(client));
