@@ -11,6 +11,11 @@ export interface SimApp {
   callbackDomain?: string;
   /** The JS接口安全域名 (up to three bare hosts) whose pages may call wx.config; unset: the callback domain. */
   jsDomains?: string[];
+  /**
+   * JS APIs this account has no permission for (接口权限 not obtained: an unverified subscription account's
+   * share APIs, say). wx.config still passes; a call answers `<api>:permission denied`.
+   */
+  jsApiDenied?: string[];
   /** Apps under one Open Platform account share unionids. */
   openPlatform?: string;
   /** Shown on the consent page. */

@@ -1,6 +1,7 @@
 import {
   ApiError,
   createClient,
+  landingUrl,
   miniProgramClient,
   NETWORK_MESSAGE,
   uniTransport,
@@ -59,17 +60,30 @@ export function login(returnTo = here()): void {
 wxauth.onUnauthorized = () => login();
 
 /**
+ * This document was loaded as /auth (WeChat's callback): it has the auth page's Content-Security-Policy
+ * (nginx.conf), which runs no script from elsewhere, WeChat's jweixin included.
+ */
+// #ifdef H5
+const loadedAsAuthPage = () => /^\/auth\/?$/.test(new URL(landingUrl() ?? location.href).pathname);
+// #endif
+
+/**
  * Where the BFF says to go (a path on this site): a page of this app is a route change (reLaunch
- * replaces the history entry, so Back never returns to the login); anything else a page load. In the
- * mini program every place is a page of its own: anything else is home.
+ * replaces the history entry, so Back never returns to the login); anything else a page load. Leaving
+ * the /auth document is a page load too, at the page's own address in the same history entry, so the
+ * app's pages have their own policy and can set a share card. In the mini program every place is a page
+ * of its own: anything else is home.
  */
 export function go(url: string): void {
-  if (url.startsWith('/#/')) return void uni.reLaunch({ url: url.slice(2) });
   // #ifdef H5
-  location.replace(url);
+  if (!url.startsWith('/#/')) return location.replace(url);
+  if (!loadedAsAuthPage()) return void uni.reLaunch({ url: url.slice(2) });
+  // Only the fragment differs from the address boot.ts gave this document: replace() would not load.
+  history.replaceState(history.state, '', url);
+  location.reload();
   // #endif
   // #ifdef MP-WEIXIN
-  uni.reLaunch({ url: '/pages/home/home' });
+  uni.reLaunch({ url: url.startsWith('/#/') ? url.slice(2) : '/pages/home/home' });
   // #endif
 }
 

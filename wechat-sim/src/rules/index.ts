@@ -33,6 +33,11 @@ export interface TokenRecord {
   expiresAt: number;
 }
 
+/** A wx.config check, or a card a share function set: `page` is the page's address (location.href). */
+export type JssdkRecord =
+  | { type: 'config'; page: string; url: string; errMsg: string }
+  | { type: 'share'; page: string; api: string; title: string; desc?: string; link: string; imgUrl: string };
+
 /** cgi-bin/token and cgi-bin/stable_token each keep their own current token per app. */
 export type TokenLine = 'token' | 'stable';
 
@@ -55,6 +60,8 @@ export function createRules(options: SimOptions) {
   /** appid → when stable_token last answered a force_refresh with a new token. */
   const lastForceRefresh = new Map<string, number>();
   const quota = new Map<string, number>();
+  /** user → what the JS-SDK stand-in did for them, oldest first: wx.config's answers and the cards set. */
+  const jssdkRecords = new Map<string, JssdkRecord[]>();
   const calls = new Map<string, number>();
   const faults = faultInjection();
   const mp = miniProgramState();
@@ -69,6 +76,7 @@ export function createRules(options: SimOptions) {
     currentTicket,
     lastForceRefresh,
     quota,
+    jssdkRecords,
     calls,
   ];
 
@@ -116,6 +124,13 @@ export function createRules(options: SimOptions) {
     callbackAllowed,
     jsDomainAllowed,
     calls: () => Object.fromEntries(calls),
+    /** Keeps what a page did through the JS-SDK stand-in, under the simulated user it ran for. */
+    recordJssdk(user: string, record: JssdkRecord): void {
+      const list = jssdkRecords.get(user) ?? [];
+      list.push(record);
+      jssdkRecords.set(user, list);
+    },
+    jssdkRecords: (user: string): JssdkRecord[] => jssdkRecords.get(user) ?? [],
     countCall: (path: string) => void calls.set(path, (calls.get(path) ?? 0) + 1),
 
     /** Counts a call against a daily quota; false once it is used up (45009). */
