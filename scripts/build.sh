@@ -3,6 +3,7 @@
 #   out/bff   the BFF with its production dependencies only (pnpm deploy)
 #   web/dist  the H5 app, with public/ (MP_verify_*.txt) at its root
 #   examples/uni-app/dist/build/h5  the uni-app example's H5 build, with its public/ at its root too
+#   examples/uni-app/dist/build/mp-weixin  the same example built for a WeChat mini program
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +13,8 @@ test -f web/dist/index.html
 ls web/dist/MP_verify_*.txt >/dev/null
 # uni-app copies only src/static/ (to /static/): the example puts its public/ at the root, where WeChat looks.
 ls examples/uni-app/dist/build/h5/MP_verify_*.txt >/dev/null
+# The same sources build for a WeChat mini program (scripts/test-uni-app-mp.mjs checks what it holds).
+test -f examples/uni-app/dist/build/mp-weixin/app.json
 rm -rf out
 pnpm --filter @wxauth/bff deploy --prod --legacy out/bff
 # The simulator is the demo's and the tests': a production build must not carry it.

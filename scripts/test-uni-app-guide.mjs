@@ -136,6 +136,13 @@ test(
       assets.some((a) => /body:{1,2}after\{animation:none\}/.test(a)),
       "the build has App.vue's rule against the CDN preload",
     );
+
+    // The same project, built for a mini program with the section's command as written.
+    const mini = section('A mini program');
+    await sh(block(mini, 'sh'), APP);
+    const app = JSON.parse(readFileSync(join(APP, 'dist/build/mp-weixin/app.json'), 'utf8'));
+    assert.deepEqual(app.pages, ['pages/home/home', 'pages/bind/bind', 'pages/wxAuthPage/wxAuthPage']);
+    assert.match(readFileSync(join(APP, 'dist/build/mp-weixin/pages/bind/bind.wxml'), 'utf8'), /getPhoneNumber/);
     t.diagnostic(`in all: ${((Date.now() - started) / 1000).toFixed(0)} s`);
   },
 );

@@ -1,7 +1,9 @@
 // Runs before uni-app's router reads the address: main.ts imports it first.
-import { captureCallback } from '@wxauth/client';
-
 export const AUTH_PAGE = '/pages/wxAuthPage/wxAuthPage';
+
+// #ifdef H5
+// A browser page only: a mini program has no address bar (its login is uni.login, in the wxAuthPage).
+import { captureCallback } from '@wxauth/client';
 
 // WeChat sends the user back to /auth?code=…&state=…#wechat_redirect. Its code and state leave the
 // address now, and so does the fragment: the hash-mode router would open a page "wechat_redirect".
@@ -12,3 +14,4 @@ captureCallback();
 if (/^\/(?:auth|open-in-wechat)\/?$/.test(location.pathname) && !location.hash) {
   history.replaceState(history.state, '', `/#${AUTH_PAGE}${location.search}`);
 }
+// #endif

@@ -4,3 +4,11 @@ declare module '*.vue' {
   const component: DefineComponent<object, object, unknown>;
   export default component;
 }
+
+interface ImportMetaEnv {
+  /** The BFF's origin for the mini-program build (.env). */
+  readonly VITE_WXAUTH_URL: string;
+}
+interface ImportMeta {
+  readonly env: ImportMetaEnv;
+}

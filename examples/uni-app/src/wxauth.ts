@@ -2,22 +2,54 @@ import {
   ApiError,
   createClient,
   landingUrl,
+  miniProgramClient,
   NETWORK_MESSAGE,
   uniTransport,
   userMessage,
+  type MiniProgramApi,
+  type MiniProgramClient,
   type SessionInfo,
+  type WxauthClient,
 } from '@wxauth/client';
 import { AUTH_PAGE } from './boot';
 
+let client: WxauthClient;
+let mp: MiniProgramClient | undefined = undefined;
+// #ifdef H5
 /**
  * The BFF, behind the same nginx as this app, through uni.request: the session is the browser's
  * HttpOnly cookie, sent with every same-origin request. (The function, not `uni`: uni-app compiles
  * each `uni.xxx` into an import, and an H5 build's global `uni` lacks most of them.)
  */
-export const wxauth = createClient({ transport: uniTransport(uni.request) });
+client = createClient({ transport: uniTransport(uni.request) });
+// #endif
+// #ifdef MP-WEIXIN
+/**
+ * In the mini program: the BFF's origin (on the mini program's 服务器域名 list; `VITE_WXAUTH_URL` when
+ * building, see .env), and the session as a bearer token in the mini program's storage.
+ */
+mp = miniProgramClient({
+  baseUrl: import.meta.env.VITE_WXAUTH_URL,
+  api: uni as unknown as MiniProgramApi,
+});
+client = mp;
+// #endif
+export const wxauth = client;
+/** The mini program's own calls (`uni.login`, the phone by WeChat); undefined in the H5 build. */
+export const miniProgram = mp;
 
 /** The address of this page, as the BFF will send the user back to it: a path, with this app's #/page. */
-export const here = () => location.pathname + location.search + location.hash;
+export function here(): string {
+  let address = '/';
+  // #ifdef H5
+  address = location.pathname + location.search + location.hash;
+  // #endif
+  // #ifdef MP-WEIXIN
+  const route = getCurrentPages().slice(-1)[0]?.route;
+  if (route) address = `/#/${route}`;
+  // #endif
+  return address;
+}
 
 /** Through WeChat's login and back to `returnTo`. */
 export function login(returnTo = here()): void {
@@ -31,20 +63,28 @@ wxauth.onUnauthorized = () => login();
  * This document was loaded as /auth (WeChat's callback): it has the auth page's Content-Security-Policy
  * (nginx.conf), which runs no script from elsewhere, WeChat's jweixin included.
  */
+// #ifdef H5
 const loadedAsAuthPage = () => /^\/auth\/?$/.test(new URL(landingUrl() ?? location.href).pathname);
+// #endif
 
 /**
  * Where the BFF says to go (a path on this site): a page of this app is a route change (reLaunch
  * replaces the history entry, so Back never returns to the login); anything else a page load. Leaving
  * the /auth document is a page load too, at the page's own address in the same history entry, so the
- * app's pages have their own policy and can set a share card.
+ * app's pages have their own policy and can set a share card. In the mini program every place is a page
+ * of its own: anything else is home.
  */
 export function go(url: string): void {
+  // #ifdef H5
   if (!url.startsWith('/#/')) return location.replace(url);
   if (!loadedAsAuthPage()) return void uni.reLaunch({ url: url.slice(2) });
   // Only the fragment differs from the address boot.ts gave this document: replace() would not load.
   history.replaceState(history.state, '', url);
   location.reload();
+  // #endif
+  // #ifdef MP-WEIXIN
+  uni.reLaunch({ url: url.startsWith('/#/') ? url.slice(2) : '/pages/home/home' });
+  // #endif
 }
 
 /**
