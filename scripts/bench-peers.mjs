@@ -17,7 +17,16 @@ import { Agent } from 'node:http';
 import { tmpdir, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { freePort, httpWith, starter, waitFor as waitForUrl } from './bench/process.mjs';
+import {
+  Jar,
+  freePort,
+  httpWith,
+  median,
+  starter,
+  status,
+  timed as timedAt,
+  waitFor as waitForUrl,
+} from './bench/process.mjs';
 
 const argv = process.argv.slice(2);
 if (argv[0] === '--') argv.shift();
@@ -51,31 +60,12 @@ process.on('exit', () => {
 });
 const http = httpWith(agent);
 const start = starter(children);
+const timed = (items, fn, pid) => timedAt(items, fn, pid, C);
 
 // A virtual user: a follower of the Official Account (WeChat asks a follower no consent for
 // snsapi_userinfo), 1,000 of them; and an address from the benchmarking range, in X-Forwarded-For only.
 const userOf = (i) => `follower-bench${i % 1000}`;
 const ipOf = (i) => `198.18.${(i >> 8) & 255}.${i & 255}`;
-
-/** A browser's cookies: what Set-Cookie gave, sent back as Cookie. */
-class Jar {
-  cookies = new Map();
-  take(res) {
-    for (const line of res.headers['set-cookie'] ?? []) {
-      const [pair, ...attrs] = line.split(';');
-      const at = pair.indexOf('=');
-      const name = pair.slice(0, at).trim();
-      const value = pair.slice(at + 1);
-      const gone = value === '' || attrs.some((a) => /^\s*max-age=0\s*$/i.test(a));
-      if (gone) this.cookies.delete(name);
-      else this.cookies.set(name, value);
-    }
-    return res;
-  }
-  get header() {
-    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-  }
-}
 
 /** WeChat's page: the user (a follower) is sent straight back with a code. */
 async function atWechat(authorizeUrl, i) {
@@ -181,35 +171,6 @@ async function inBatches(items, size, fn) {
   return out;
 }
 
-/** `fn` over `items` at concurrency C: time, latencies, failures and the server's CPU. */
-async function timed(items, fn, pid) {
-  const cpuBefore = cpuSeconds(pid);
-  const latencies = [];
-  const out = [];
-  let next = 0;
-  let errors = 0;
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: C }, async () => {
-      while (next < items.length) {
-        const k = next++;
-        const s = performance.now();
-        try {
-          out[k] = await fn(items[k]);
-          if (out[k] === false) errors++;
-        } catch (err) {
-          if (errors++ === 0) console.error(err);
-        }
-        latencies.push(performance.now() - s);
-      }
-    }),
-  );
-  const seconds = (performance.now() - t0) / 1000;
-  latencies.sort((a, b) => a - b);
-  const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))];
-  return { out, seconds, p50: pct(50), p99: pct(99), errors, cpu: cpuSeconds(pid) - cpuBefore };
-}
-
 /** One round of n logins through `peer`: the start leg timed, WeChat's page, the finish leg timed. */
 async function round(peer, n, pid) {
   const starts = await timed(
@@ -229,15 +190,6 @@ async function round(peer, n, pid) {
     errors: starts.errors + finishes.errors,
   };
 }
-
-/** CPU seconds (user + system) a process has used so far. */
-const cpuSeconds = (pid) => {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-};
-const status = (pid, key) =>
-  Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const prof = args.prof ? ['--cpu-prof', `--cpu-prof-dir=${args.prof}`] : [];
 start(process.execPath, ['wechat-sim/dist/cli.js'], {

@@ -34,6 +34,22 @@ describe.runIf(built)('the issue 29 benchmarks, tiny', () => {
     // https://developers.weixin.qq.com/doc/offiaccount/OA_Web_Apps/Wechat_webpage_authorization.html
     expect(out).toMatch(/in WeChat's order: refused, 「state参数错误/);
   }, 30_000);
+
+  it('bench:million seeds both stores, logs in on each and reads the query plans', async () => {
+    const { code, out, err } = await run('scripts/bench-million.mjs', [
+      ...['--count', '3000', '--users', '20', '--requests', '20', '--rounds', '1', '--buffer-pool', '64M'],
+    ]);
+    expect(code, err).toBe(0);
+    expect(out).toMatch(/^\| sqlite \| 3000 \|/m);
+    expect(out).toMatch(/^\| mariadb, 3000 customers \|.*\| 0 \|$/m);
+    // Every per-request query (of the login, the session, the binding, the directory) reads through an index.
+    const plans = out
+      .split('\n')
+      .filter((l) => /^\| (sqlite|mariadb) \| [a-z]+ by|^\| (sqlite|mariadb) \| [a-z]+ of/.test(l));
+    const perRequest = plans.filter((l) => !l.includes('(start'));
+    expect(perRequest).toHaveLength(14);
+    for (const line of perRequest) expect(line).toMatch(/\| no \|$/);
+  }, 60_000);
 });
 
 it('the smoke runs need the build', () => {
