@@ -50,6 +50,19 @@ describe.runIf(built)('the issue 29 benchmarks, tiny', () => {
     expect(perRequest).toHaveLength(14);
     for (const line of perRequest) expect(line).toMatch(/\| no \|$/);
   }, 60_000);
+
+  it('bench:forward-auth measures the open and the protected location at two concurrencies, with their ratio', async () => {
+    const { code, out, err } = await run('e2e/bench-forward-auth.mjs', [], {
+      REQUESTS: '30',
+      ROUNDS: '1',
+      CONCURRENCY: '1,4',
+    });
+    expect(code, err).toBe(0);
+    expect(out).toMatch(/^\| 4 \| protected \(auth_request to the BFF\) \|.*\| 0 \|$/m);
+    expect(out).toMatch(
+      /^- concurrency 1: requests per second protected \/ open \*\*\d\.\d\d\*\*; added \*\*-?\d+\.\d\d ms at p50/m,
+    );
+  }, 30_000);
 });
 
 it('the smoke runs need the build', () => {
