@@ -225,6 +225,8 @@ await Promise.all([
   waitForUrl(http, `${AUTHJS}/healthz`),
 ]);
 
+// Each server's memory before any login: what loading it costs.
+const idleRss = { wxauth: status(bff.pid, 'VmRSS'), 'Auth.js': status(authServer.pid, 'VmRSS') };
 const peers = [
   { peer: wxauth, pid: bff.pid },
   { peer: authjs, pid: authServer.pid },
@@ -244,7 +246,8 @@ for (let r = 1; r <= ROUNDS; r++) {
       .join(', ')}`,
   );
 }
-const summary = (runs, pid) => ({
+const summary = (runs, pid, name) => ({
+  idleRss: idleRss[name],
   rps: median(runs.map((x) => x.rps)),
   cpuMs: median(runs.map((x) => x.cpuMs)),
   startP50: median(runs.map((x) => x.startP50)),
@@ -254,17 +257,17 @@ const summary = (runs, pid) => ({
   peakRss: status(pid, 'VmHWM'),
   rss: status(pid, 'VmRSS'),
 });
-const w = summary(results.wxauth, bff.pid);
-const a = summary(results['Auth.js'], authServer.pid);
+const w = summary(results.wxauth, bff.pid, 'wxauth');
+const a = summary(results['Auth.js'], authServer.pid, 'Auth.js');
 const row = (name, s) =>
-  `| ${name} | ${s.rps.toFixed(0)} | ${s.cpuMs.toFixed(3)} | ${s.startP50.toFixed(2)} | ${s.p50.toFixed(2)} | ${s.p99.toFixed(2)} | ${s.peakRss.toFixed(0)} / ${s.rss.toFixed(0)} MB | ${s.errors} |`;
+  `| ${name} | ${s.rps.toFixed(0)} | ${s.cpuMs.toFixed(3)} | ${s.startP50.toFixed(2)} | ${s.p50.toFixed(2)} | ${s.p99.toFixed(2)} | ${s.idleRss.toFixed(0)} / ${s.peakRss.toFixed(0)} / ${s.rss.toFixed(0)} MB | ${s.errors} |`;
 const authjsVersion = JSON.parse(
   readFileSync(new URL('./bench/peers/node_modules/@auth/core/package.json', import.meta.url), 'utf8'),
 ).version;
 console.log(`
 ${new Date().toISOString().slice(0, 10)} · node ${process.version} · ${cpus().length} × ${cpus()[0].model} · load ${loadAtStart} at the start, ${load()} at the end · ${ROUNDS} interleaved rounds × ${N} logins, concurrency ${C} (medians) · @auth/core ${authjsVersion}
 
-| target | logins/s | server CPU ms/login | start p50 ms | finish p50 ms | finish p99 ms | peak / end RSS | errors |
+| target | logins/s | server CPU ms/login | start p50 ms | finish p50 ms | finish p99 ms | RSS before / peak / end | errors |
 | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
 ${row('wxauth (Koa, SQLite, its state and sessions in the file)', w)}
 ${row('Auth.js (@auth/core on node:http, JWT session cookie)', a)}
