@@ -236,6 +236,16 @@ const loadAtStart = load();
 console.error(`warming up (${Math.min(N, 500)} logins each)…`);
 for (const { peer, pid } of peers) await round(peer, Math.min(N, 500), pid);
 
+/** The event loop's delay p99 and max (ms) since the last reading, which starts the next. */
+const eldOf = {
+  async wxauth() {
+    const text = (await http('GET', `${BFF}/metrics`)).body;
+    const metric = (name) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN) * 1000;
+    return { p99: metric('nodejs_eventloop_lag_p99_seconds'), max: metric('nodejs_eventloop_lag_max_seconds') };
+  },
+  'Auth.js': async () => JSON.parse((await http('GET', `${AUTHJS}/__bench/eld`)).body),
+};
+for (const read of Object.values(eldOf)) await read();
 const results = { wxauth: [], 'Auth.js': [] };
 for (let r = 1; r <= ROUNDS; r++) {
   // Interleaved, and each round in the other order: both see the same machine.
@@ -246,7 +256,9 @@ for (let r = 1; r <= ROUNDS; r++) {
       .join(', ')}`,
   );
 }
+const eld = { wxauth: await eldOf.wxauth(), 'Auth.js': await eldOf['Auth.js']() };
 const summary = (runs, pid, name) => ({
+  eld: eld[name],
   idleRss: idleRss[name],
   rps: median(runs.map((x) => x.rps)),
   cpuMs: median(runs.map((x) => x.cpuMs)),
@@ -260,15 +272,15 @@ const summary = (runs, pid, name) => ({
 const w = summary(results.wxauth, bff.pid, 'wxauth');
 const a = summary(results['Auth.js'], authServer.pid, 'Auth.js');
 const row = (name, s) =>
-  `| ${name} | ${s.rps.toFixed(0)} | ${s.cpuMs.toFixed(3)} | ${s.startP50.toFixed(2)} | ${s.p50.toFixed(2)} | ${s.p99.toFixed(2)} | ${s.idleRss.toFixed(0)} / ${s.peakRss.toFixed(0)} / ${s.rss.toFixed(0)} MB | ${s.errors} |`;
+  `| ${name} | ${s.rps.toFixed(0)} | ${s.cpuMs.toFixed(3)} | ${s.startP50.toFixed(2)} | ${s.p50.toFixed(2)} | ${s.p99.toFixed(2)} | ${s.eld.p99.toFixed(0)} / ${s.eld.max.toFixed(0)} | ${s.idleRss.toFixed(0)} / ${s.peakRss.toFixed(0)} / ${s.rss.toFixed(0)} MB | ${s.errors} |`;
 const authjsVersion = JSON.parse(
   readFileSync(new URL('./bench/peers/node_modules/@auth/core/package.json', import.meta.url), 'utf8'),
 ).version;
 console.log(`
 ${new Date().toISOString().slice(0, 10)} · node ${process.version} · ${cpus().length} × ${cpus()[0].model} · load ${loadAtStart} at the start, ${load()} at the end · ${ROUNDS} interleaved rounds × ${N} logins, concurrency ${C} (medians) · @auth/core ${authjsVersion}
 
-| target | logins/s | server CPU ms/login | start p50 ms | finish p50 ms | finish p99 ms | RSS before / peak / end | errors |
-| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+| target | logins/s | server CPU ms/login | start p50 ms | finish p50 ms | finish p99 ms | event-loop delay p99 / max ms | RSS before / peak / end | errors |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
 ${row('wxauth (Koa, SQLite, its state and sessions in the file)', w)}
 ${row('Auth.js (@auth/core on node:http, JWT session cookie)', a)}
 

@@ -7,6 +7,7 @@
 // put a second framework's work in front of Auth.js's; this is the least that serves it.
 // Environment: PORT, SIM (the simulator's origin), APPID, SECRET, AUTH_SECRET.
 import { createServer } from 'node:http';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Auth } from '@auth/core';
 import WeChat from '@auth/core/providers/wechat';
 
@@ -47,9 +48,18 @@ async function toWebRequest(req) {
   return new Request(`http://${req.headers.host}${req.url}`, { method: req.method, headers, body });
 }
 
+// The event loop's delays, for the benchmark's report (what the BFF's /metrics has from prom-client):
+// read and reset by GET /__bench/eld, outside Auth.js's basePath.
+const eld = monitorEventLoopDelay({ resolution: 10 });
+eld.enable();
+
 const server = createServer(async (req, res) => {
   try {
     if (req.url === '/healthz') return void res.end('ok');
+    if (req.url === '/__bench/eld') {
+      res.end(JSON.stringify({ p99: eld.percentile(99) / 1e6, max: eld.max / 1e6 }));
+      return void eld.reset();
+    }
     const response = await Auth(await toWebRequest(req), config);
     const headers = {};
     response.headers.forEach((value, name) => {
