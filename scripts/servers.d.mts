@@ -24,4 +24,4 @@ export interface MariadbServer {
 
 export function startRedis(): Promise<RedisServer>;
 export function createDatabase(serverUrl: string, prefix?: string): Promise<string>;
-export function startMariadb(): Promise<MariadbServer>;
+export function startMariadb(options?: { bufferPool?: string }): Promise<MariadbServer>;

@@ -106,8 +106,9 @@ export async function createDatabase(serverUrl, prefix = 'wxauth_test') {
  * A MariaDB server in a fresh data folder, with a `wxauth` user (password `wxauth`) allowed to create
  * databases. `stop()` kills it with SIGKILL, as a crash would; `start()` restarts it on the same data,
  * so InnoDB's crash recovery runs. `createDatabase()` gives each test suite a database of its own.
+ * `bufferPool`: InnoDB's buffer pool (64M for the tests; a benchmark of a big table gives it more).
  */
-export async function startMariadb() {
+export async function startMariadb({ bufferPool = '64M' } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'wxauth-mariadb-'));
   const datadir = join(dir, 'data');
   const socket = join(dir, 'mysqld.sock');
@@ -139,7 +140,7 @@ export async function startMariadb() {
           '--bind-address=127.0.0.1',
           '--skip-name-resolve',
           `--pid-file=${join(dir, 'mysqld.pid')}`,
-          '--innodb-buffer-pool-size=64M',
+          `--innodb-buffer-pool-size=${bufferPool}`,
           '--skip-log-bin',
           '--character-set-server=utf8mb4',
           '--collation-server=utf8mb4_unicode_ci',

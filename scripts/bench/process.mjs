@@ -1,6 +1,7 @@
 // What the benchmark scripts share: free ports, the processes they start, and a plain HTTP client
 // over one keep-alive agent (node:http, not fetch: the client's own cost stays small and steady).
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 
@@ -49,3 +50,61 @@ export function starter(children) {
     return child;
   };
 }
+
+/** A browser's cookies: what Set-Cookie gave, sent back as Cookie. */
+export class Jar {
+  cookies = new Map();
+  take(res) {
+    for (const line of res.headers['set-cookie'] ?? []) {
+      const [pair, ...attrs] = line.split(';');
+      const at = pair.indexOf('=');
+      const name = pair.slice(0, at).trim();
+      const value = pair.slice(at + 1);
+      const gone = value === '' || attrs.some((a) => /^\s*max-age=0\s*$/i.test(a));
+      if (gone) this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+    return res;
+  }
+  get header() {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+}
+
+/** `fn` over `items` at `concurrency`: time, latencies, failures and the server's CPU. */
+export async function timed(items, fn, pid, concurrency) {
+  const cpuBefore = cpuSeconds(pid);
+  const latencies = [];
+  const out = [];
+  let next = 0;
+  let errors = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) {
+        const k = next++;
+        const s = performance.now();
+        try {
+          out[k] = await fn(items[k]);
+          if (out[k] === false) errors++;
+        } catch (err) {
+          if (errors++ === 0) console.error(err);
+        }
+        latencies.push(performance.now() - s);
+      }
+    }),
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  latencies.sort((a, b) => a - b);
+  const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))];
+  return { out, seconds, p50: pct(50), p99: pct(99), errors, cpu: cpuSeconds(pid) - cpuBefore };
+}
+
+/** CPU seconds (user + system) a process has used so far. */
+export const cpuSeconds = (pid) => {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+};
+export const status = (pid, key) =>
+  Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
+export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
