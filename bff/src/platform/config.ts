@@ -10,6 +10,8 @@ export interface WechatApps {
   website: { appid: string; secret: string | null } | null;
   openBase: string;
   apiBase: string;
+  /** WeChat's host for the Official Account's pages (showqrcode), as the browser reaches it. */
+  mpBase?: string;
   /** jweixin's address, for the H5 app (/api/meta). */
   jssdkScript?: string;
 }
@@ -53,11 +55,22 @@ interface Settings {
   jwt: { keysFile: string | null; audience: string; ttlSeconds: number };
   /** The OpenID Connect provider (features/oidc): its clients file, null when off, and its cookie keys. */
   oidc: { clientsFile: string | null; cookieKeys: string[] | null };
+  /** Login through the Official Account (features/follow): null when off. */
+  follow: FollowConfig | null;
   /** Whose customers these are: the built-in table, or the host system's directory; and what it hears. */
   accounts: AccountsConfig;
   logLevel: string;
   /** NODE_ENV is set to anything but development and test (the images set production). */
   production: boolean;
+}
+
+export interface FollowConfig {
+  /** Confirm on the phone before the desktop is signed in (FOLLOW_LOGIN_CONFIRM). */
+  confirm: boolean;
+  /** The reply after a scan, with its {placeholders}. */
+  replyText: string;
+  /** How long a QR code waits for its scan. */
+  ttlSeconds: number;
 }
 
 /** The customer directory: wxauth's own table, or the host system's, asked over signed HTTP. */
@@ -184,6 +197,7 @@ export function loadConfig(env: Env): Config {
   };
 
   const accounts = accountsConfig(read, use, problem);
+  const follow = followConfig(use, problem);
 
   // Plain http is the simulator's (and a developer's): real WeChat signs for https pages only.
   const jssdkOrigins = [publicUrl];
@@ -231,6 +245,7 @@ export function loadConfig(env: Env): Config {
           ?.split(',')
           .map((k) => k.trim()) ?? null,
     },
+    follow,
     accounts,
     logLevel: use('LOG_LEVEL'),
     production,
@@ -246,6 +261,7 @@ export function loadConfig(env: Env): Config {
           website: websiteAppid ? { appid: websiteAppid, secret: use('WX_WEBSITE_APPSECRET') ?? null } : null,
           openBase: use('WX_OPEN_BASE'),
           apiBase: use('WX_API_BASE'),
+          mpBase: use('WX_MP_BASE'),
           jssdkScript: use('WX_JSSDK_SCRIPT'),
         },
       };
@@ -297,4 +313,17 @@ function accountsConfig(
   if (read.EVENTS_WEBHOOK_URL.raw !== undefined) needSecret('EVENTS_WEBHOOK_URL is set');
 
   return { directory, bindMethods, hostSecrets: hostSecrets ?? [], eventsUrl };
+}
+
+/** FOLLOW_LOGIN and its settings: looked at only when it is on. */
+function followConfig(
+  use: <K extends Name>(name: K) => Variables[K],
+  problem: (name: Name, text: string) => void,
+): FollowConfig | null {
+  if (!use('FOLLOW_LOGIN')) return null;
+  const confirm = use('FOLLOW_LOGIN_CONFIRM');
+  const replyText = use('FOLLOW_LOGIN_REPLY_TEXT');
+  if (confirm && !replyText.includes('{link}'))
+    problem('FOLLOW_LOGIN_REPLY_TEXT', 'needs {link} (the confirm page) while FOLLOW_LOGIN_CONFIRM=1');
+  return { confirm, replyText, ttlSeconds: use('FOLLOW_LOGIN_TTL_SECONDS') };
 }

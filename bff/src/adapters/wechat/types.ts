@@ -31,3 +31,10 @@ export interface JsapiTicket {
   ticket: string;
   expires_in: number;
 }
+
+/** `cgi-bin/qrcode/create`: the ticket (for `showqrcode`), its life, and the address the code encodes. */
+export interface ParametricQr {
+  ticket: string;
+  expire_seconds: number;
+  url: string;
+}

@@ -1,0 +1,5 @@
+// Login on a desktop through the Official Account: scan its QR code, confirm in WeChat, signed in.
+export { createFollowLogin, CONFIRM_MS, type FollowLogin } from './follow.js';
+export { desktopOf, chinaTime } from './desktop.js';
+export { followRoutes } from './routes.js';
+export type { PushHandler, PushReply, WechatPush } from './pushTypes.js';
