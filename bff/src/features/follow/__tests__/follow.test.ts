@@ -133,7 +133,7 @@ describe('login through the Official Account', () => {
       const answer = await t.scan(scene, 'o-alice', event);
       expect(answer).toEqual(
         reply(
-          `你正在电脑上登录 h5.example.com（Chrome，Windows，12月7日 14:05）。<a href="https://h5.example.com/follow/confirm?login=${id}">点此确认登录</a>`,
+          `你正在电脑上登录 h5.example.com（Chrome，Windows，12 月 7 日 14:05）。<a href="https://h5.example.com/follow/confirm?login=${id}">点此确认登录</a>`,
         ),
       );
       expect(await t.follow.stateOf(id)).toBe('scanned');
@@ -267,7 +267,9 @@ describe('login through the Official Account', () => {
     const u = setup({ confirm: false, replyText: '' });
     const { id, scene, token } = await u.start('/');
     expect(await u.scan(scene, 'o-alice', 'subscribe')).toEqual(
-      reply('你已在电脑上登录 h5.example.com（Chrome，Windows，12月7日 14:05）。如果不是你本人操作，请立即联系我们。'),
+      reply(
+        '你已在电脑上登录 h5.example.com（Chrome，Windows，12 月 7 日 14:05）。如果不是你本人操作，请立即联系我们。',
+      ),
     );
     expect(await u.follow.stateOf(id)).toBe('confirmed');
     expect((await u.follow.finish(token)).body).toEqual({ next: 'bind', returnTo: '/' });
