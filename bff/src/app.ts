@@ -159,6 +159,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
         // (通过ticket换取二维码): the ticket URL-encoded.
         qrImage: (ticket) => `${mpBase}/cgi-bin/showqrcode?ticket=${encodeURIComponent(ticket)}`,
         enter: login.enter,
+        demo: config.demo,
         random,
         now,
         log,

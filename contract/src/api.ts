@@ -208,7 +208,12 @@ export const FOLLOW_LOGIN_ID = /^[0-9a-f]{32}$/;
 export const FollowQrBody = v.object({ returnTo: v.optional(v.unknown()) });
 
 /** The desktop's QR: the image (WeChat's showqrcode) and how long it lives. */
-export const FollowQr = v.object({ qr: v.string(), expiresIn: v.number() });
+export const FollowQr = v.object({
+  qr: v.string(),
+  expiresIn: v.number(),
+  /** Demo mode: the address the code encodes, a page of the simulator that scans as its WeChat user. */
+  demoScan: v.optional(v.string()),
+});
 export type FollowQr = v.InferOutput<typeof FollowQr>;
 
 export const FollowStatus = v.object({ state: v.picklist(FOLLOW_STATES) });

@@ -85,6 +85,8 @@ export function createFollowLogin(deps: {
   createQr: (scene: string, expireSeconds: number) => Promise<ParametricQr>;
   /** The image of a ticket (`showqrcode`). */
   qrImage: (ticket: string) => string;
+  /** Demo mode: the desktop page links to what the code encodes (the simulator's scan page). */
+  demo?: boolean;
   /** Signs a WeChat user in (features/login's `enter`): identity, unionid merge, a fresh session. */
   enter: (p: {
     appid: string;
@@ -259,7 +261,8 @@ export function createFollowLogin(deps: {
       };
       await kv.set(key(id), waiting, lifeSeconds * 1000 + CONFIRM_MS + FINISH_MS);
       count('qr');
-      return { token, qr: { qr: deps.qrImage(qr.ticket), expiresIn: lifeSeconds } };
+      const shown: FollowQr = { qr: deps.qrImage(qr.ticket), expiresIn: lifeSeconds };
+      return { token, qr: deps.demo ? { ...shown, demoScan: qr.url } : shown };
     },
 
     /** When the QR code stops being accepted, for the desktop's stream to look again then. */

@@ -23,7 +23,7 @@ const SETTINGS: FollowConfig = {
  * hands out tickets, features/login's `enter` by one that notes whom it signed in. The same rules
  * through HTTP, the simulator and Redis: follow.http.test.ts.
  */
-function setup(settings: Partial<FollowConfig> = {}) {
+function setup(settings: Partial<FollowConfig> = {}, demo = false) {
   let clock = Date.parse('2026-12-07T06:05:00Z');
   const now = () => clock;
   const kv = createMemoryKv(now);
@@ -52,6 +52,7 @@ function setup(settings: Partial<FollowConfig> = {}) {
     },
     random: cryptoRandom,
     now,
+    demo,
   });
   const ctx = { requestId: 'r1', ip: '203.0.113.1' };
   /** WeChat's push for `user` scanning the login's QR code: a follower's SCAN, or a new follower's subscribe. */
@@ -105,6 +106,11 @@ describe('login through the Official Account', () => {
     expect(await t.follow.stateOf(id)).toBe('waiting');
     // Two desktops, two logins.
     expect((await t.start()).id).not.toBe(id);
+  });
+
+  it("demo mode only: the desktop is also given the code's address (the simulator's scan page)", async () => {
+    expect((await t.start()).qr.demoScan).toBeUndefined();
+    expect((await setup({}, true).start()).qr.demoScan).toBe('http://weixin.qq.com/q/1');
   });
 
   it('leaves every push that is not a scan of its own QR code to the next handler', async () => {
