@@ -84,6 +84,12 @@ export default defineConfig({
       testMatch: /nginx\.spec\.ts/,
     },
     {
+      // The Official Account's message endpoint through nginx: the simulator's pushes, plaintext and safe
+      // mode, and the company's existing handler kept by forwarding.
+      name: 'messages',
+      testMatch: /messages\.spec\.ts/,
+    },
+    {
       // Desktop login through the Official Account: a desktop Chromium through nginx, two BFF instances on
       // MariaDB and Redis, the simulator's scan and chat, a WeChat-UA phone that confirms.
       name: 'follow',

@@ -13,6 +13,7 @@ import { bindingRoutes, createAccount, createSmsCodes } from './features/binding
 import { CONFIRM_MS, createFollowLogin, followRoutes } from './features/follow/index.js';
 import { createJssdk, jssdkRoutes } from './features/jssdk/index.js';
 import { createLogin, createProfiles, loginRoutes } from './features/login/index.js';
+import { createMessagesRoutes, MESSAGES_PATH, type PushHandler } from './features/messages/index.js';
 import { asPublic, createOidcProvider, mountOidc, oidcRoutes, type OidcSettings } from './features/oidc/index.js';
 import { createOperations, operationsRoutes } from './features/operations/index.js';
 import { preflightRoutes } from './features/preflight/index.js';
@@ -57,6 +58,8 @@ export interface AppDeps {
   hostDirectory?: HostClient | null;
   /** The OpenID Connect provider's clients and keys (OIDC_CLIENTS_FILE); off when absent. */
   oidc?: OidcSettings | null;
+  /** More push handlers, after the features' own and before the forward URL (tests). */
+  pushHandlers?: PushHandler[];
 }
 
 /**
@@ -194,6 +197,21 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     limit,
   });
   preflightRoutes(router, { config, apps, wechat, limit });
+  if (config.messages) {
+    const messages = createMessagesRoutes({
+      config: config.messages,
+      appid: apps.official.appid,
+      kv,
+      store,
+      log,
+      metrics,
+      random,
+      now,
+      // The follow login's scans first: its scenes (wxauth_…) are its own, everything else goes on.
+      handlers: [...(follow ? [follow.pushHandler] : []), ...(deps.pushHandlers ?? [])],
+    });
+    router.use(messages.routes());
+  }
   const publicRequest = asPublic(config.publicUrl);
   if (oidc) oidcRoutes(router, { ...oidc, sessions, cookies, asPublic: publicRequest, demo: config.demo });
   deps.demo?.routes?.(router);
@@ -213,7 +231,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     await next();
   });
   app.use(sameOriginWrites([config.publicUrl]));
-  app.use(jsonBody());
+  app.use(jsonBody([MESSAGES_PATH]));
   app.use(router.routes());
   app.use(router.allowedMethods());
   // After the routes: whatever the BFF answers itself wins; the app gets the rest.

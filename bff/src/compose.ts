@@ -182,7 +182,10 @@ export async function startServer(
     { url, publicUrl: config.publicUrl, database: config.databaseUrl.split(':')[0], state, demo: config.demo },
     'wxauth BFF listening',
   );
-  if (demo) announce(demo.announce(url));
+  if (demo) {
+    await demo.serve(url);
+    announce(demo.announce(url));
+  }
 
   // Started: what was opened now belongs to the running server, closed by close() alone.
   const running = opened.move();

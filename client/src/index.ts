@@ -14,6 +14,7 @@ export {
   type ShareCard,
   type Wx,
 } from './jssdk.js';
+export { NOT_SHARED, shareLink, type ShareLinkOptions } from './shareLink.js';
 export { fetchTransport, type FetchTransportOptions } from './fetch.js';
 export type { Transport, TransportRequest, TransportResponse } from './transport.js';
 export { uniTransport, type UniRequest, type UniRequestOptions, type UniTransportOptions } from './uni.js';

@@ -71,6 +71,11 @@ export const ERROR_CODES = [
   'CUSTOMER_NOT_FOUND',
   'SIGNATURE_INVALID',
   'EVENT_INVALID',
+  // WeChat's pushes to the Official Account's server URL.
+  'PUSH_SIGNATURE_INVALID',
+  'PUSH_STALE',
+  'PUSH_INVALID',
+  'PUSH_UNDECRYPTABLE',
   // Ours.
   'SERVICE_UNAVAILABLE',
   'NOT_READY',

@@ -75,6 +75,10 @@ const FOR_DEVELOPERS = {
   CUSTOMER_NOT_FOUND: 'no such customer',
   SIGNATURE_INVALID: 'X-Wxauth-Signature is missing, malformed, stale or wrong',
   EVENT_INVALID: 'expected {id, type, data} with a known type',
+  PUSH_SIGNATURE_INVALID: 'signature or msg_signature is missing or wrong for WX_MESSAGE_TOKEN',
+  PUSH_STALE: 'timestamp is more than 5 minutes from now',
+  PUSH_INVALID: 'expected the XML of a WeChat push',
+  PUSH_UNDECRYPTABLE: 'Encrypt cannot be decrypted with WX_MESSAGE_AES_KEYS for this appid',
   NOT_READY: '服务未就绪',
 } as const satisfies Partial<Record<Exclude<ErrorCode, keyof typeof FOR_USERS>, string>>;
 

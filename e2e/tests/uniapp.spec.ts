@@ -108,3 +108,75 @@ test("MP_verify_*.txt from the example's public/ is at the root of its H5 build,
   const html = await (await request.get('/auth')).text();
   expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
 });
+
+type Records = { configs: Array<Record<string, string>>; shares: Array<Record<string, string>> };
+/** What the user's WeChat saw the pages do: the simulator's record of wx.config and the cards set. */
+const records = async (simApi: string, user: string): Promise<Records> =>
+  (await (await fetch(`${simApi}/__sim/jssdk/records?user=${user}`)).json()) as Records;
+
+test("home's share card on H5: the page's own #/route, nothing private, WeChat's parameters not piled up", async ({
+  page,
+  uniapp,
+  wechatUser,
+}) => {
+  const { user, phone } = unique();
+  await wechatUser(user);
+  // A card someone shared, opened: WeChat's parameters before the route. Through WeChat's login first.
+  await page.goto('/?from=singlemessage&isappinstalled=0#/pages/home/home');
+  await bind(page, phone, uniapp.inbox);
+  await expect(page.getByText(masked(phone))).toBeVisible();
+
+  // Signed in, the shared link again, from 朋友圈 this time: home sets its card on that address.
+  const shared = `${uniapp.origin}/?from=timeline&isappinstalled=0#/pages/home/home`;
+  await page.goto(shared);
+  await expect(page.getByText(masked(phone))).toBeVisible();
+  const card = {
+    title: '会员中心',
+    desc: '微信里打开，自动登录你自己的账户',
+    link: `${uniapp.origin}/#/pages/home/home`,
+    imgUrl: `${uniapp.origin}/static/share.png`,
+  };
+  await expect
+    .poll(async () => (await records(uniapp.simApi, user)).shares.filter((s) => s.page === shared))
+    .toEqual([
+      { page: shared, api: 'updateAppMessageShareData', ...card },
+      { page: shared, api: 'updateTimelineShareData', title: card.title, link: card.link, imgUrl: card.imgUrl },
+    ]);
+  // Every wx.config passed: iOS WeChat signs the address each document was loaded with (no #route).
+  const { configs, shares } = await records(uniapp.simApi, user);
+  expect(configs.length).toBeGreaterThan(0);
+  expect(configs.map((c) => c.errMsg)).toEqual(configs.map(() => 'config:ok'));
+  for (const { link } of shares) expect(link).not.toMatch(/from=|isappinstalled=|code=|state=|phone=|#rd/);
+  expect((await page.request.get('/static/share.png')).headers()['content-type']).toBe('image/png');
+});
+
+test('a customer whose session ended signs in again from the #/route and shares it from there', async ({
+  browser,
+  page,
+  uniapp,
+  wechatUser,
+}) => {
+  const { user, phone } = unique();
+  await wechatUser(user);
+  await page.goto('/');
+  await bind(page, phone, uniapp.inbox);
+  await expect(page.getByText(masked(phone))).toBeVisible();
+
+  // A session cookie the BFF no longer knows: nginx serves the app, whose guard sends it through the
+  // wxAuthPage with this route as returnTo, and WeChat's callback (/auth) brings it back here.
+  const again = await browser.newContext({ ...test.info().project.use, baseURL: uniapp.origin });
+  await again.addCookies([
+    { name: 'wxsim_user', value: user, url: uniapp.simOrigin },
+    { name: 'wxauth_sid', value: 'ended0000000000000000000000', url: uniapp.origin },
+  ]);
+  const next = await again.newPage();
+  await next.goto('/#/pages/home/home');
+  await expect(next.getByText(masked(phone))).toBeVisible();
+  const home = `${uniapp.origin}/#/pages/home/home`;
+  await expect(next).toHaveURL(home);
+  // Home is a document of its own, not the /auth one (whose policy runs no outside script): its card is set.
+  await expect
+    .poll(async () => (await records(uniapp.simApi, user)).shares.filter((s) => s.page === home).map((s) => s.link))
+    .toEqual([home, home]);
+  await again.close();
+});

@@ -1,23 +1,12 @@
 import type { Meta } from '@wxauth/contract';
-import { inWechat, setShareCard, wechatJssdk, type ShareCard } from '@wxauth/client';
+import { inWechat, setShareCard, shareLink, wechatJssdk, type ShareCard } from '@wxauth/client';
 import { bff } from '@/api/http';
 
 /**
- * Never in a shared link: WeChat's callback (code, state), anything naming a session or a phone, and
- * the parameters WeChat adds to a shared link (from=singlemessage|groupmessage|timeline,
- * isappinstalled=0), which would otherwise pile up with every share of a share.
+ * The card: a link to the page itself with nothing private in it (shareLink drops WeChat's from= and
+ * isappinstalled=, which would pile up, and any fragment such as #rd), and an absolute picture on the
+ * site (https in production, its origin in the demo).
  */
-const NOT_SHARED = ['code', 'state', 'sid', 'session', 'phone', 'from', 'isappinstalled'];
-
-/** The page itself, as a friend should open it: its path and its own parameters, no fragment (#rd). */
-export function shareLink(href: string): string {
-  const url = new URL(href);
-  for (const name of NOT_SHARED) url.searchParams.delete(name);
-  url.hash = '';
-  return url.href;
-}
-
-/** The card: WeChat wants an absolute picture; the site's own (https in production, its origin in demo). */
 export function shareCard(href: string): ShareCard {
   return {
     title: '会员中心',

@@ -54,3 +54,56 @@ export function qrconnectPage(appName: string, hidden: Record<string, string>, t
 <button class="ok">模拟扫码并确认登录</button></form>`,
   );
 }
+
+/** A text message as WeChat shows it: its `<a href>` links and bare http(s) addresses clickable, the rest as text. */
+function messageHtml(content: string): string {
+  const link = (href: string, text: string) =>
+    /^https?:\/\//i.test(href) ? `<a href="${escapeHtml(href)}">${escapeHtml(text)}</a>` : escapeHtml(text);
+  const bare = (text: string) =>
+    text
+      .split(/(https?:\/\/[^\s<>"]+)/i)
+      .map((part, i) => (i % 2 ? link(part, part) : escapeHtml(part)))
+      .join('');
+  return content
+    .split(/(<a\s+href="[^"]*"\s*>[\s\S]*?<\/a>)/i)
+    .map((part, i) => {
+      if (!(i % 2)) return bare(part);
+      const m = /^<a\s+href="([^"]*)"\s*>([\s\S]*?)<\/a>$/i.exec(part)!;
+      return link(m[1]!, m[2]!);
+    })
+    .join('')
+    .replaceAll('\n', '<br>');
+}
+
+/** The user's chat with an Official Account, as the phone shows it; it looks again every 2 seconds. */
+export function chatPage(
+  account: string,
+  user: string,
+  lines: Array<{ from: string; msgType: string; content: string }>,
+) {
+  const items = lines
+    .map(
+      (l) =>
+        `<li class="${l.from === 'user' ? 'me' : l.msgType === 'system' ? 'sys' : 'them'}" data-from="${escapeHtml(l.from)}">${messageHtml(l.content)}</li>`,
+    )
+    .join('');
+  return page(
+    account,
+    `<meta http-equiv="refresh" content="2"><style>ul{list-style:none;padding:0;text-align:left;max-width:420px;margin:0 auto}
+li{margin:8px 0;padding:10px 12px;border-radius:8px;max-width:80%;word-break:break-all}.them{background:#f2f2f2}
+.me{background:#95ec69;margin-left:auto}.sys{color:#888;font-size:13px;text-align:center;max-width:none}</style>
+<h2>${escapeHtml(account)}</h2><p class="sim">${escapeHtml(user)} 与公众号的聊天</p>
+<ul aria-label="聊天记录">${items || '<li class="sys">还没有消息</li>'}</ul>`,
+  );
+}
+
+/** What a scanned parametric code opens: follow (or enter) the account as this browser's user; null: a dead code. */
+export function scanPage(scan: { account: string; user: string; ticket: string; appid: string } | null): string {
+  if (!scan) return page('二维码已失效', '<h2 class="err">二维码已过期或无效</h2>');
+  return page(
+    '扫码',
+    `<h2>${escapeHtml(scan.account)}</h2><p>以模拟用户 <b>${escapeHtml(scan.user)}</b> 扫码</p>
+<form method="post" action="/q/scan">${hiddenFields({ appid: scan.appid, ticket: scan.ticket, user: scan.user })}
+<button class="ok">模拟扫码（未关注的用户将关注公众号）</button></form>`,
+  );
+}

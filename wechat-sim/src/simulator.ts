@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { controls } from './areas/controls.js';
 import { globalToken } from './areas/global-token.js';
 import { jssdkControls, jssdkScript } from './areas/jssdk.js';
+import { officialAccount, officialAccountControls } from './areas/official-account.js';
 import { qrLogin } from './areas/qr-login.js';
 import { tickets } from './areas/tickets.js';
 import { webAuthorization } from './areas/web-authorization/index.js';
@@ -30,8 +31,8 @@ export interface RunningSimulator {
 
 export function createSimulator(options: SimOptions): Simulator {
   const rules = createRules(options);
-  const control = routeTable(controls, jssdkControls);
-  const wechat = routeTable(webAuthorization, qrLogin, globalToken, tickets, jssdkScript);
+  const control = routeTable(controls, jssdkControls, officialAccountControls);
+  const wechat = routeTable(webAuthorization, qrLogin, globalToken, tickets, jssdkScript, officialAccount);
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://sim.invalid');

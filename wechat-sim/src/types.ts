@@ -8,6 +8,11 @@ export interface SimApp {
   callbackDomain: string;
   /** The JS接口安全域名 (up to three bare hosts) whose pages may call wx.config; unset: the callback domain. */
   jsDomains?: string[];
+  /**
+   * JS APIs this account has no permission for (接口权限 not obtained: an unverified subscription account's
+   * share APIs, say). wx.config still passes; a call answers `<api>:permission denied`.
+   */
+  jsApiDenied?: string[];
   /** Apps under one Open Platform account share unionids. */
   openPlatform?: string;
   /** Shown on the consent page. */
@@ -27,6 +32,8 @@ export interface SimOptions {
   now?: () => number;
   /** Key for deriving stable openids/unionids; the same key gives the same ids across restarts. */
   idKey?: string;
+  /** How long a push to a server URL waits for its answer before WeChat's retry: 5000 ms, as WeChat (tests shorten it). */
+  pushTimeoutMs?: number;
 }
 
 export interface Fault {

@@ -79,6 +79,28 @@ describe('startServer', () => {
     expect(script.headers.get('content-type')).toMatch(/^text\/javascript/);
   });
 
+  it("demo mode: the simulator's account pushes to this BFF's message endpoint, signed and encrypted", async () => {
+    const { r, said } = await start({ DATABASE_URL: `sqlite:${join(dataDir(), 'demo.db')}`, WXSIM_PORT: '0' });
+    const sim = r.sim!.origin;
+    const { appid, secret } = r.apps.official;
+    const token = (await (
+      await fetch(`${sim}/cgi-bin/token?grant_type=client_credential&appid=${appid}&secret=${secret}`)
+    ).json()) as { access_token: string };
+    const qr = (await (
+      await fetch(`${sim}/cgi-bin/qrcode/create?access_token=${token.access_token}`, {
+        method: 'POST',
+        body: JSON.stringify({ action_name: 'QR_STR_SCENE', action_info: { scene: { scene_str: 'not_ours' } } }),
+      })
+    ).json()) as { ticket: string };
+    const scan = await fetch(`${sim}/__sim/oa/scan`, {
+      method: 'POST',
+      body: JSON.stringify({ appid, ticket: qr.ticket, user: 'demo' }),
+    });
+    // Nobody claims the scene and the demo forwards nowhere: the endpoint answers success, at once.
+    expect(await scan.json()).toEqual({ event: 'subscribe', delivered: true, attempts: 1, reply: null });
+    expect(said).toContain(`/__sim/oa/chat/view?appid=${appid}&user=demo`);
+  });
+
   it("demo mode: the authorization proxy keeps the demo's port in its callback, so it works on pnpm start", async () => {
     const { r } = await start({ DATABASE_URL: `sqlite:${join(dataDir(), 'demo.db')}`, WXSIM_PORT: '0' });
     const port = new URL(r.url).port;

@@ -7,6 +7,7 @@ import { pino } from 'pino';
 import { afterEach, expect, inject } from 'vitest';
 import { hostClients } from '../features/accounts/index.js';
 import { createApp } from '../app.js';
+import type { PushHandler } from '../features/messages/index.js';
 import type { OidcSettings } from '../features/oidc/index.js';
 import { serveWebApp } from '../features/demo/webApp.js';
 import { loadConfig } from '../platform/config.js';
@@ -69,6 +70,8 @@ export interface TestOptions {
   tokenKeys?: PrivateKeySet;
   /** The OpenID Connect provider's clients and keys (as compose.ts reads them from OIDC_CLIENTS_FILE). */
   oidc?: OidcSettings;
+  /** Push handlers of the test's own, before the forward URL (the message endpoint's). */
+  pushHandlers?: PushHandler[];
 }
 
 /** The audience the harness's identity tokens are for. */
@@ -167,6 +170,7 @@ export async function startBff(options: TestOptions = {}) {
     metrics,
     hostDirectory: hostClients(config.accounts).directory,
     oidc: options.oidc,
+    pushHandlers: options.pushHandlers,
     wechat: createWechatClient({
       observe: metrics.wechat,
       fetch,
@@ -181,6 +185,7 @@ export async function startBff(options: TestOptions = {}) {
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   const secrets = new Set<string>([APP.secret, WEBSITE.secret, INTERNAL_TOKEN, SESSION_SECRET, PROFILE_KEY]);
+  if (config.messages) for (const s of [config.messages.token, ...config.messages.aesKeys]) secrets.add(s);
   const harness: Harness = {
     logs,
     secrets,

@@ -1,7 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { BindMethod } from '@wxauth/contract';
 import { readEnvironment, type Name, type Readings, type Variables } from './configSchema.js';
-import { DEMO_PROFILE_KEY, DEMO_SECRET, demoJwtKeysFile } from './demoDefaults.js';
+import {
+  DEMO_MESSAGE_AES_KEY,
+  DEMO_MESSAGE_TOKEN,
+  DEMO_PROFILE_KEY,
+  DEMO_SECRET,
+  demoJwtKeysFile,
+} from './demoDefaults.js';
 
 /** Who the BFF is to WeChat, and where WeChat is: the operator's settings, or the demo's simulator. */
 export interface WechatApps {
@@ -59,6 +65,8 @@ interface Settings {
   follow: FollowConfig | null;
   /** Whose customers these are: the built-in table, or the host system's directory; and what it hears. */
   accounts: AccountsConfig;
+  /** The Official Account's message endpoint (WX_MESSAGE_TOKEN); null: off. */
+  messages: MessagesConfig | null;
   logLevel: string;
   /** NODE_ENV is set to anything but development and test (the images set production). */
   production: boolean;
@@ -85,6 +93,15 @@ export type DirectoryConfig =
       unknownPhoneMessage: string;
       timeoutMs: number;
     };
+
+/** What the MP backend's 服务器配置 says: the Token, the EncodingAESKeys (newest first), and the handler kept. */
+export interface MessagesConfig {
+  token: string;
+  /** Empty: plaintext mode only (a push with encrypt_type=aes is refused). */
+  aesKeys: string[];
+  /** The company's existing handler: unclaimed pushes go there unchanged. */
+  forwardUrl: string | null;
+}
 
 export interface AccountsConfig {
   directory: DirectoryConfig;
@@ -197,7 +214,8 @@ export function loadConfig(env: Env): Config {
   };
 
   const accounts = accountsConfig(read, use, problem);
-  const follow = followConfig(use, problem);
+  const messages = messagesConfig(read, use, problem, { demo, production });
+  const follow = followConfig(read, use, problem, { demo, messages: messages !== null });
 
   // Plain http is the simulator's (and a developer's): real WeChat signs for https pages only.
   const jssdkOrigins = [publicUrl];
@@ -247,6 +265,7 @@ export function loadConfig(env: Env): Config {
     },
     follow,
     accounts,
+    messages,
     logLevel: use('LOG_LEVEL'),
     production,
   };
@@ -267,6 +286,46 @@ export function loadConfig(env: Env): Config {
       };
   if (problems.length) throw new ConfigError(problems);
   return Object.freeze(config);
+}
+
+/**
+ * The message endpoint: on with WX_MESSAGE_TOKEN. The demo has its own (public) token and key, which its
+ * simulator is configured with; a production demo makes new ones at each start; real mode refuses them.
+ */
+function messagesConfig(
+  read: Readings,
+  use: <K extends Name>(name: K) => Variables[K],
+  problem: (name: Name, text: string) => void,
+  mode: { demo: boolean; production: boolean },
+): MessagesConfig | null {
+  const token = use('WX_MESSAGE_TOKEN');
+  const aesKeys = use('WX_MESSAGE_AES_KEYS') ?? [];
+  const forwardUrl = use('WX_MESSAGE_FORWARD_URL') ?? null;
+  if (token === undefined && !read.WX_MESSAGE_TOKEN.problems.length) {
+    if (mode.demo)
+      return mode.production
+        ? {
+            token: randomBytes(16).toString('hex'),
+            aesKeys: [
+              randomBytes(32)
+                .toString('base64')
+                .replace(/[^A-Za-z0-9]/g, 'A')
+                .slice(0, 43),
+            ],
+            forwardUrl,
+          }
+        : { token: DEMO_MESSAGE_TOKEN, aesKeys: aesKeys.length ? aesKeys : [DEMO_MESSAGE_AES_KEY], forwardUrl };
+    for (const name of ['WX_MESSAGE_AES_KEYS', 'WX_MESSAGE_FORWARD_URL'] as const)
+      if (read[name].raw !== undefined) problem(name, 'only used with WX_MESSAGE_TOKEN (the message endpoint is off)');
+    return null;
+  }
+  if (!mode.demo || mode.production) {
+    if (token === DEMO_MESSAGE_TOKEN)
+      problem('WX_MESSAGE_TOKEN', 'is the public demo value from the source code; use the one of your MP backend');
+    if (aesKeys.includes(DEMO_MESSAGE_AES_KEY))
+      problem('WX_MESSAGE_AES_KEYS', 'is the public demo value from the source code; use the one of your MP backend');
+  }
+  return { token: token ?? '', aesKeys, forwardUrl };
 }
 
 /** The directory, the bind page's ways and the events: which variables count depends on CUSTOMER_DIRECTORY. */
@@ -315,12 +374,21 @@ function accountsConfig(
   return { directory, bindMethods, hostSecrets: hostSecrets ?? [], eventsUrl };
 }
 
-/** FOLLOW_LOGIN and its settings: looked at only when it is on. */
+/**
+ * FOLLOW_LOGIN and its settings, looked at only when it is on: on by default in demo mode, whose
+ * simulator pushes the scans to the demo's message endpoint. WeChat tells of the scan only through the
+ * message endpoint, so it needs one.
+ */
 function followConfig(
+  read: Readings,
   use: <K extends Name>(name: K) => Variables[K],
   problem: (name: Name, text: string) => void,
+  mode: { demo: boolean; messages: boolean },
 ): FollowConfig | null {
-  if (!use('FOLLOW_LOGIN')) return null;
+  const on = read.FOLLOW_LOGIN.raw === undefined ? mode.demo : use('FOLLOW_LOGIN');
+  if (!on) return null;
+  if (!mode.messages && !read.WX_MESSAGE_TOKEN.problems.length)
+    problem('FOLLOW_LOGIN', "1 needs the message endpoint: set WX_MESSAGE_TOKEN (the MP backend's 服务器配置 Token)");
   const confirm = use('FOLLOW_LOGIN_CONFIRM');
   const replyText = use('FOLLOW_LOGIN_REPLY_TEXT');
   if (confirm && !replyText.includes('{link}'))

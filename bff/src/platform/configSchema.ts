@@ -529,6 +529,52 @@ const tokens = v.object({
   ),
 });
 
+/** The Official Account's server URL (`/api/wechat/messages`): what the MP backend's 服务器配置 says. */
+const messages = v.object({
+  WX_MESSAGE_TOKEN: variable(
+    {
+      description:
+        "the 令牌 (Token) of the Official Account's 服务器配置, 3 to 32 letters and digits: set, `/api/wechat/messages` takes WeChat's pushes (see [the message endpoint](../guide/message-endpoint.md))",
+      example: 'replace-with-the-token-of-the-mp-backend',
+      default: 'unset: no message endpoint (a demo value in demo mode)',
+      secret: true,
+    },
+    v.pipe(
+      v.string(),
+      judged((raw) =>
+        /^[A-Za-z0-9]{3,32}$/.test(raw) ? undefined : 'expected 3 to 32 letters and digits (value not shown)',
+      ),
+    ),
+  ),
+  WX_MESSAGE_AES_KEYS: variable(
+    {
+      description: 'the EncodingAESKey (43 letters and digits) for 兼容模式 and 安全模式; `new,old` while changing it',
+      example: 'replace-with-the-43-character-encodingaeskey-of-mp',
+      default: 'unset: plaintext pushes only (a demo value in demo mode)',
+      secret: true,
+    },
+    v.pipe(
+      v.string(),
+      v.transform((raw) => commaList(raw).filter(Boolean)),
+      v.rawCheck(({ dataset, addIssue }) => {
+        if (!dataset.typed) return;
+        if (dataset.value.some((k) => !/^[A-Za-z0-9]{43}$/.test(k)))
+          addIssue({ message: 'each key must be 43 letters and digits (value not shown)' });
+        if (dataset.value.length > 2) addIssue({ message: 'at most two keys, the new one first (value not shown)' });
+      }),
+    ),
+  ),
+  WX_MESSAGE_FORWARD_URL: variable(
+    {
+      description:
+        'your existing message handler: every push wxauth does not claim is forwarded there unchanged (query and body), and its reply relayed',
+      example: 'http://wechat-handler:8000/wechat',
+      default: 'unset: unclaimed pushes are answered `success`',
+    },
+    hostUrl,
+  ),
+});
+
 const oidc = v.object({
   OIDC_CLIENTS_FILE: variable(
     {
@@ -649,9 +695,9 @@ const follow = v.object({
       description:
         "`1`: a desktop can log in by scanning the Official Account's QR code and confirming in WeChat (docs/guide/follow-login.md); needs a verified 服务号 and its message endpoint (`WX_MESSAGE_TOKEN`)",
       example: '1',
+      default: '`1` in demo mode, else `0`',
     },
     flag((raw) => `expected 1 (login by the Official Account's QR code) or 0, got "${raw}"`),
-    '0',
   ),
   FOLLOW_LOGIN_CONFIRM: variable(
     {
@@ -710,6 +756,7 @@ export const SECTIONS = [
   { title: 'SMS', schema: sms },
   { title: 'Authorization proxy', schema: proxy },
   { title: 'JS-SDK', schema: jssdk },
+  { title: 'Message endpoint', schema: messages },
   { title: 'Identity tokens', schema: tokens },
   { title: 'OpenID Connect provider', schema: oidc },
   { title: 'Login through the Official Account', schema: follow },

@@ -100,6 +100,13 @@ export function createMetrics() {
     registers,
   });
 
+  const pushes = new Counter({
+    name: 'wxauth_wechat_pushes_total',
+    help: 'WeChat pushes to the message endpoint by how they ended: claimed, forwarded, unclaimed, retry, or handler_timeout, handler_error, forward_timeout, forward_error, forward_status (answered success)',
+    labelNames: ['outcome'] as const,
+    registers,
+  });
+
   /** The error code of a failure, as the user was told it ("INTERNAL" for anything unexpected). */
   const codeOf = (err: unknown) => (err instanceof AppError ? err.code : 'INTERNAL');
 
@@ -122,6 +129,7 @@ export function createMetrics() {
       countEvents = count;
       counted = null;
     },
+    push: (outcome: string) => pushes.inc({ outcome }),
     eventDelivery: (outcome: 'delivered' | 'retry' | 'failed') => eventDeliveries.inc({ outcome }),
     wechat(endpoint: string, outcome: string, seconds: number) {
       wechatCalls.inc({ endpoint, outcome });

@@ -12,6 +12,8 @@ const ANDROID = 'Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 Mobile Safar
 const happyDOM = () =>
   (window as unknown as { happyDOM: { setURL(url: string): void; settings: Record<string, unknown> } }).happyDOM;
 const APP = { appid: 'wx1111111111111111', secret: 'oa-secret' };
+/** An account without the share APIs' permission (an unverified subscription account, say). */
+const UNVERIFIED = { appid: 'wx4444444444444444', secret: 'unverified-secret' };
 
 describe('the URL to sign', () => {
   it('is the landing URL captureCallback kept on iOS WeChat, the current one elsewhere, without #', () => {
@@ -38,36 +40,53 @@ describe('the URL to sign', () => {
 describe('wechatJssdk against the simulator’s jweixin', () => {
   let sim: { origin: string; close(): Promise<void> };
   let ticket = '';
+  let unverifiedTicket = '';
+  let q: (p: string) => Promise<Record<string, unknown>>;
   beforeAll(async () => {
     // Plain http pages: the simulator listens on http, and an https page may not load its script.
     // The page loads and runs the simulator's script, as WeChat's browser would (happy-dom's default is not to).
     Object.assign(happyDOM().settings, { disableJavaScriptFileLoading: false, enableJavaScriptEvaluation: true });
-    sim = await createSimulator({ apps: [{ ...APP, kind: 'official', callbackDomain: 'h5.example.com' }] }).listen();
+    sim = await createSimulator({
+      apps: [
+        { ...APP, kind: 'official', callbackDomain: 'h5.example.com' },
+        {
+          ...UNVERIFIED,
+          kind: 'official',
+          callbackDomain: 'h5.example.com',
+          jsApiDenied: ['updateAppMessageShareData', 'updateTimelineShareData'],
+        },
+      ],
+    }).listen();
     // Node's own HTTP, not the page's fetch: this is the BFF's side, with no CORS.
-    const q = (p: string) =>
-      new Promise<Record<string, string>>((resolve, reject) =>
+    q = (p: string) =>
+      new Promise<Record<string, unknown>>((resolve, reject) =>
         get(sim.origin + p, (res: IncomingMessage) => {
           let text = '';
           res.on('data', (chunk: Buffer) => (text += chunk.toString()));
-          res.on('end', () => resolve(JSON.parse(text) as Record<string, string>));
+          res.on('end', () => resolve(JSON.parse(text) as Record<string, unknown>));
         }).on('error', reject),
       );
-    const { access_token } = await q(
-      `/cgi-bin/token?grant_type=client_credential&appid=${APP.appid}&secret=${APP.secret}`,
-    );
-    ticket = (await q(`/cgi-bin/ticket/getticket?access_token=${access_token}&type=jsapi`)).ticket!;
+    const ticketOf = async (app: typeof APP) => {
+      const { access_token } = await q(
+        `/cgi-bin/token?grant_type=client_credential&appid=${app.appid}&secret=${app.secret}`,
+      );
+      return (await q(`/cgi-bin/ticket/getticket?access_token=${access_token as string}&type=jsapi`)).ticket as string;
+    };
+    ticket = await ticketOf(APP);
+    unverifiedTicket = await ticketOf(UNVERIFIED);
   });
   afterAll(() => sim.close());
 
   /** The BFF's part, by WeChat's rule (附录1), over `signAs` when given: a wrong URL to prove failure. */
-  const signer = (signAs?: string) => ({
+  const signer = (signAs?: string, app = APP) => ({
     asked: [] as string[],
     async jssdkConfig(url: string) {
       this.asked.push(url);
       const nonceStr = 'abcdefghijklmnop';
       const timestamp = 1795852800;
-      const text = `jsapi_ticket=${ticket}&noncestr=${nonceStr}&timestamp=${timestamp}&url=${signAs ?? url}`;
-      return { appId: APP.appid, nonceStr, timestamp, signature: createHash('sha1').update(text).digest('hex') };
+      const appTicket = app === APP ? ticket : unverifiedTicket;
+      const text = `jsapi_ticket=${appTicket}&noncestr=${nonceStr}&timestamp=${timestamp}&url=${signAs ?? url}`;
+      return { appId: app.appid, nonceStr, timestamp, signature: createHash('sha1').update(text).digest('hex') };
     },
   });
   const jsApiList = ['updateAppMessageShareData', 'updateTimelineShareData'];
@@ -87,11 +106,26 @@ describe('wechatJssdk against the simulator’s jweixin', () => {
       imgUrl: 'https://h5.example.com/icon.png',
     };
     await setShareCard(wx, card);
-    const shares = (window as unknown as { __wxsim: { shares: object[] } }).__wxsim.shares;
-    expect(shares).toEqual([
-      { kind: 'appMessage', ...card },
-      { kind: 'timeline', title: card.title, link: card.link, imgUrl: card.imgUrl, desc: undefined },
+    // WeChat's side keeps the card for the simulated user (no wxsim_user cookie here: the default one).
+    const page = 'http://h5.example.com/orders/42?tab=1#top';
+    expect((await q('/__sim/jssdk/records?user=demo')).shares).toEqual([
+      { page, api: 'updateAppMessageShareData', ...card },
+      { page, api: 'updateTimelineShareData', title: card.title, link: card.link, imgUrl: card.imgUrl },
     ]);
+  });
+
+  it("rejects the card with WeChat's permission denied when the account lacks the share APIs", async () => {
+    happyDOM().setURL('http://h5.example.com/orders/7');
+    const wx = await wechatJssdk({ client: signer(undefined, UNVERIFIED), jsApiList, scriptUrl: scriptUrl() });
+    const card = {
+      title: 't',
+      desc: 'd',
+      link: 'https://h5.example.com/orders/7',
+      imgUrl: 'https://h5.example.com/i.png',
+    };
+    const failure = setShareCard(wx, card);
+    await expect(failure).rejects.toBeInstanceOf(JssdkError);
+    await expect(failure).rejects.toMatchObject({ errMsg: 'updateAppMessageShareData:permission denied' });
   });
 
   it("rejects with WeChat's errMsg as a JssdkError when the signature is over another URL", async () => {

@@ -1,4 +1,12 @@
-import { ApiError, createClient, NETWORK_MESSAGE, uniTransport, userMessage, type SessionInfo } from '@wxauth/client';
+import {
+  ApiError,
+  createClient,
+  landingUrl,
+  NETWORK_MESSAGE,
+  uniTransport,
+  userMessage,
+  type SessionInfo,
+} from '@wxauth/client';
 import { AUTH_PAGE } from './boot';
 
 /**
@@ -20,12 +28,23 @@ export function login(returnTo = here()): void {
 wxauth.onUnauthorized = () => login();
 
 /**
+ * This document was loaded as /auth (WeChat's callback): it has the auth page's Content-Security-Policy
+ * (nginx.conf), which runs no script from elsewhere, WeChat's jweixin included.
+ */
+const loadedAsAuthPage = () => /^\/auth\/?$/.test(new URL(landingUrl() ?? location.href).pathname);
+
+/**
  * Where the BFF says to go (a path on this site): a page of this app is a route change (reLaunch
- * replaces the history entry, so Back never returns to the login); anything else a page load.
+ * replaces the history entry, so Back never returns to the login); anything else a page load. Leaving
+ * the /auth document is a page load too, at the page's own address in the same history entry, so the
+ * app's pages have their own policy and can set a share card.
  */
 export function go(url: string): void {
-  if (url.startsWith('/#/')) uni.reLaunch({ url: url.slice(2) });
-  else location.replace(url);
+  if (!url.startsWith('/#/')) return location.replace(url);
+  if (!loadedAsAuthPage()) return void uni.reLaunch({ url: url.slice(2) });
+  // Only the fragment differs from the address boot.ts gave this document: replace() would not load.
+  history.replaceState(history.state, '', url);
+  location.reload();
 }
 
 /**

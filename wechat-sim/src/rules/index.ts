@@ -4,11 +4,13 @@ import { randomAlnum } from '../ids.js';
 import type { SimApp, SimOptions } from '../types.js';
 import { apiError } from './errors.js';
 import { faultInjection } from './faults.js';
+import { officialAccountState } from './official-account.js';
 import { USER_ID, userIds } from './users.js';
 
 export { apiError, pageError } from './errors.js';
 export { parseFault } from './faults.js';
 export { currentUser, isFollower, isSnapshot, rememberUser, USER_ID } from './users.js';
+export type { ChatLine, PushMode, QrTicket, ServerConfig } from './official-account.js';
 
 /** User access tokens, global tokens and tickets all live 2 hours. */
 export const ACCESS_TOKEN_TTL_S = 7200;
@@ -32,6 +34,11 @@ export interface TokenRecord {
   expiresAt: number;
 }
 
+/** A wx.config check, or a card a share function set: `page` is the page's address (location.href). */
+export type JssdkRecord =
+  | { type: 'config'; page: string; url: string; errMsg: string }
+  | { type: 'share'; page: string; api: string; title: string; desc?: string; link: string; imgUrl: string };
+
 /** cgi-bin/token and cgi-bin/stable_token each keep their own current token per app. */
 export type TokenLine = 'token' | 'stable';
 
@@ -54,8 +61,11 @@ export function createRules(options: SimOptions) {
   /** appid → when stable_token last answered a force_refresh with a new token. */
   const lastForceRefresh = new Map<string, number>();
   const quota = new Map<string, number>();
+  /** user → what the JS-SDK stand-in did for them, oldest first: wx.config's answers and the cards set. */
+  const jssdkRecords = new Map<string, JssdkRecord[]>();
   const calls = new Map<string, number>();
   const faults = faultInjection();
+  const oa = officialAccountState();
   const stores = [
     codes,
     accessTokens,
@@ -66,6 +76,7 @@ export function createRules(options: SimOptions) {
     currentTicket,
     lastForceRefresh,
     quota,
+    jssdkRecords,
     calls,
   ];
 
@@ -99,6 +110,7 @@ export function createRules(options: SimOptions) {
   return {
     now,
     apps,
+    pushTimeoutMs: options.pushTimeoutMs ?? 5000,
     ...userIds(options.idKey ?? 'wechat-sim'),
     codes,
     accessTokens,
@@ -109,9 +121,17 @@ export function createRules(options: SimOptions) {
     currentTicket,
     lastForceRefresh,
     faults,
+    oa,
     callbackAllowed,
     jsDomainAllowed,
     calls: () => Object.fromEntries(calls),
+    /** Keeps what a page did through the JS-SDK stand-in, under the simulated user it ran for. */
+    recordJssdk(user: string, record: JssdkRecord): void {
+      const list = jssdkRecords.get(user) ?? [];
+      list.push(record);
+      jssdkRecords.set(user, list);
+    },
+    jssdkRecords: (user: string): JssdkRecord[] => jssdkRecords.get(user) ?? [],
     countCall: (path: string) => void calls.set(path, (calls.get(path) ?? 0) + 1),
 
     /** Counts a call against a daily quota; false once it is used up (45009). */
@@ -151,6 +171,7 @@ export function createRules(options: SimOptions) {
     reset(): void {
       for (const store of stores) store.clear();
       faults.clear();
+      oa.clear();
     },
     /** Every code and token handed out since the last reset. */
     issuedSecrets: () => [
@@ -159,6 +180,7 @@ export function createRules(options: SimOptions) {
       ...refreshTokens.keys(),
       ...globalTokens.keys(),
       ...tickets.keys(),
+      ...oa.qrTickets.keys(),
     ],
   };
 }

@@ -3,7 +3,13 @@ import type { Kysely } from 'kysely';
 import type { Database } from './schema.js';
 
 /** What the host system hears of (EVENTS_WEBHOOK_URL). */
-export const EVENT_TYPES = ['wechat.bound', 'wechat.unbound', 'wechat.revoked', 'profile.updated'] as const;
+export const EVENT_TYPES = [
+  'wechat.bound',
+  'wechat.unbound',
+  'wechat.revoked',
+  'profile.updated',
+  'wechat.unsubscribed',
+] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 /** The body delivered: the id is unique, so a receiver that sees it twice (at least once delivery) drops it. */

@@ -345,6 +345,25 @@ export function createStore(
       });
     },
 
+    /**
+     * A user unfollowed the Official Account (WeChat's `unsubscribe`): the host hears of it, with the
+     * customer when the user is bound; nothing else changes (the binding and sessions stay).
+     */
+    async recordUnsubscribed(appid: string, openid: string): Promise<void> {
+      if (!options.events) return;
+      await tx().execute(async (trx) => {
+        const identity = await trx
+          .selectFrom('wechat_identities')
+          .selectAll()
+          .where('appid', '=', appid)
+          .where('openid', '=', openid)
+          .executeTakeFirst();
+        const customerId = identity?.customer_id == null ? null : await refOf(trx, identity.customer_id);
+        const data = identity ? who(identity) : { appid, openid, unionid: null };
+        await emit(trx, now(), [{ type: 'wechat.unsubscribed', data: { customerId, ...data } }]);
+      });
+    },
+
     /** Unbinds one identity (the user asked) and voids its sessions. */
     async unbind(identityId: number): Promise<void> {
       await tx().execute(async (trx) => {

@@ -18,6 +18,8 @@ export interface RunningDemo {
   sim: { origin: string; close(): Promise<void> };
   /** What start-up says to the person who ran `pnpm start`. */
   announce(url: string): string;
+  /** Points the demo account's 服务器配置 at this BFF's message endpoint, once it listens at `url`. */
+  serve(url: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -75,8 +77,25 @@ export async function startDemo(config: DemoConfig, log: Logger): Promise<Runnin
           ? `  Open:       ${config.publicUrl}/  (the H5 app; a desktop browser walks the journey as the simulated user)`
           : `  Start here: ${config.publicUrl}/api/auth/wechat/authorize?returnTo=/  (run pnpm build for the H5 app)`,
         '  SMS codes are not sent: read them at /api/dev/sms-inbox?phone=<phone>.',
+        `  The Official Account's chat with the demo user (its passive replies): ${apps.openBase}/__sim/oa/chat/view?appid=${apps.official.appid}&user=demo`,
         '',
       ].join('\n'),
+    async serve(url) {
+      const messages = config.messages;
+      if (!messages) return;
+      // The simulator pushes from this machine: to the BFF's own address, in 安全模式 with the demo's token and key.
+      const res = await fetch(`${sim.origin}/__sim/oa/server`, {
+        method: 'POST',
+        body: JSON.stringify({
+          appid: official!.appid,
+          url: `${url}/api/wechat/messages`,
+          token: messages.token,
+          encodingAESKey: messages.aesKeys[0],
+          mode: messages.aesKeys.length ? 'safe' : 'plaintext',
+        }),
+      });
+      if (!res.ok) throw new Error(`the demo's simulator refused its server configuration: ${await res.text()}`);
+    },
     close: () => sim.close(),
   };
 }

@@ -18,7 +18,7 @@ import type { FollowOutcome } from '../../platform/metrics.js';
 import type { Random } from '../../platform/random.js';
 import type { Outcome, Session } from '../session/index.js';
 import { chinaTime, desktopOf, type Desktop } from './desktop.js';
-import type { PushHandler, PushReply, WechatPush } from './pushTypes.js';
+import type { PushHandler, PushReply, WechatPush } from '../messages/index.js';
 
 /** After the scan, how long the user has to confirm on the phone (the QR's own life may be over by then). */
 export const CONFIRM_MS = 5 * 60_000;

@@ -2,4 +2,3 @@
 export { createFollowLogin, CONFIRM_MS, type FollowLogin } from './follow.js';
 export { desktopOf, chinaTime } from './desktop.js';
 export { followRoutes } from './routes.js';
-export type { PushHandler, PushReply, WechatPush } from './pushTypes.js';

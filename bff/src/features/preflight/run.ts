@@ -5,6 +5,7 @@ import { aboutProblem } from '../../platform/configSchema.js';
 import { checkDatabase } from './database.js';
 import { checkForwarding } from './forwarding.js';
 import { checkJssdkOrigins } from './jssdk.js';
+import { checkMessages } from './messages.js';
 import { checkOidc } from './oidc.js';
 import { checkPublicUrl } from './publicUrl.js';
 import { checkRedis } from './redis.js';
@@ -71,7 +72,7 @@ async function guarded<T extends Finding | Finding[]>(id: string, check: () => P
 /** Every check, concurrently where they do not depend on each other, in the order they are printed. */
 export async function runPreflight(deps: PreflightDeps): Promise<Report> {
   const { config, apps } = deps;
-  const [verify, wechat, jssdk, forwarding, database, redis, sms, oidc] = await Promise.all([
+  const [verify, wechat, jssdk, forwarding, database, redis, sms, oidc, messages] = await Promise.all([
     guarded('mp-verify', () => checkVerifyFiles(deps)),
     guarded('wechat.official', () => checkWechat(deps)),
     guarded('jssdk.origins', () => checkJssdkOrigins(deps)),
@@ -80,6 +81,7 @@ export async function runPreflight(deps: PreflightDeps): Promise<Report> {
     guarded('redis', () => checkRedis({ redisUrl: config.redisUrl })),
     guarded('sms', () => checkSms(deps)),
     guarded('oidc', () => checkOidc(deps)),
+    guarded('wechat.messages', () => checkMessages({ ...deps, appid: apps?.official.appid ?? null })),
   ]);
   const byId = (id: string) => wechat.filter((f) => f.id === id);
   const mode = config.demo ? 'demo' : 'real';
@@ -97,6 +99,7 @@ export async function runPreflight(deps: PreflightDeps): Promise<Report> {
       ...byId('wechat.website'),
       ...[jssdk].flat(),
       ...byId('jssdk.ticket'),
+      ...[messages].flat(),
       ...forwarding,
       checkSecrets(config),
       ...database,

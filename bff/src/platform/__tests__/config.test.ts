@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../config.js';
 import { REAL_ENV } from '../../__tests__/harness.js';
+import { DEMO_MESSAGE_AES_KEY, DEMO_MESSAGE_TOKEN } from '../demoDefaults.js';
 
 const REAL = REAL_ENV;
 
@@ -286,6 +287,102 @@ describe('demo mode and NODE_ENV=production', () => {
     expect(problems({ WXAUTH_DEMO: 'yes' })).toEqual([expect.stringMatching(/^WXAUTH_DEMO: expected 1/)]);
     expect(problems({ ...REAL, WXAUTH_DEMO: '1' })).toEqual([
       expect.stringMatching(/^WXAUTH_DEMO: 1 asks for the demo/),
+    ]);
+  });
+});
+
+describe('the message endpoint (WX_MESSAGE_*)', () => {
+  const KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
+
+  it('is off without a token in real mode, on with the demo values in demo mode', () => {
+    expect(loadConfig(REAL).messages).toBeNull();
+    expect(loadConfig({}).messages).toMatchObject({ token: DEMO_MESSAGE_TOKEN, aesKeys: [DEMO_MESSAGE_AES_KEY] });
+    const productionDemo = loadConfig({ NODE_ENV: 'production', WXAUTH_DEMO: '1' }).messages!;
+    expect(productionDemo.token).not.toBe(DEMO_MESSAGE_TOKEN);
+    expect(productionDemo.aesKeys[0]).toMatch(/^[A-Za-z0-9]{43}$/);
+    expect(productionDemo.aesKeys[0]).not.toBe(DEMO_MESSAGE_AES_KEY);
+  });
+
+  it('takes the token, the keys new,old and the forward URL', () => {
+    const config = loadConfig({
+      ...REAL,
+      WX_MESSAGE_TOKEN: 'pamtest',
+      WX_MESSAGE_AES_KEYS: `${KEY}, ${KEY.toLowerCase()}`,
+      WX_MESSAGE_FORWARD_URL: 'http://wechat-handler:8000/wechat',
+    });
+    expect(config.messages).toEqual({
+      token: 'pamtest',
+      aesKeys: [KEY, KEY.toLowerCase()],
+      forwardUrl: 'http://wechat-handler:8000/wechat',
+    });
+  });
+
+  it('names each problem, never showing the token or a key', () => {
+    const found = problems({
+      ...REAL,
+      WX_MESSAGE_TOKEN: 'a-b',
+      WX_MESSAGE_AES_KEYS: `${KEY}x`,
+      WX_MESSAGE_FORWARD_URL: 'http://handler.example.com/wechat',
+    });
+    expect(found).toEqual([
+      expect.stringMatching(/^WX_MESSAGE_TOKEN: expected 3 to 32 letters and digits/),
+      expect.stringMatching(/^WX_MESSAGE_AES_KEYS: each key must be 43 letters and digits/),
+      expect.stringMatching(/^WX_MESSAGE_FORWARD_URL: must be https/),
+    ]);
+    expect(found.join()).not.toContain(KEY);
+    expect(problems({ ...REAL, WX_MESSAGE_AES_KEYS: KEY })).toEqual([
+      'WX_MESSAGE_AES_KEYS: only used with WX_MESSAGE_TOKEN (the message endpoint is off)',
+    ]);
+    expect(
+      problems({ ...REAL, WX_MESSAGE_TOKEN: DEMO_MESSAGE_TOKEN, WX_MESSAGE_AES_KEYS: DEMO_MESSAGE_AES_KEY }),
+    ).toEqual([
+      expect.stringMatching(/^WX_MESSAGE_TOKEN: is the public demo value/),
+      expect.stringMatching(/^WX_MESSAGE_AES_KEYS: is the public demo value/),
+    ]);
+  });
+});
+
+describe('desktop login through the Official Account (FOLLOW_LOGIN)', () => {
+  const WITH_ENDPOINT = { ...REAL, WX_MESSAGE_TOKEN: 'followtest' };
+
+  it('is off by default, on in demo mode (whose simulator pushes to the demo message endpoint)', () => {
+    expect(loadConfig(WITH_ENDPOINT).follow).toBeNull();
+    expect(loadConfig({}).follow).toMatchObject({ confirm: true, ttlSeconds: 300 });
+    expect(loadConfig({ FOLLOW_LOGIN: '0' }).follow).toBeNull();
+  });
+
+  it('takes the confirm step, the reply and the life of a code', () => {
+    const config = loadConfig({
+      ...WITH_ENDPOINT,
+      FOLLOW_LOGIN: '1',
+      FOLLOW_LOGIN_TTL_SECONDS: '120',
+      FOLLOW_LOGIN_REPLY_TEXT: '登录{site}？<a href="{link}">确认</a>',
+    });
+    expect(config.follow).toEqual({
+      confirm: true,
+      replyText: '登录{site}？<a href="{link}">确认</a>',
+      ttlSeconds: 120,
+    });
+    expect(loadConfig({ ...WITH_ENDPOINT, FOLLOW_LOGIN: '1', FOLLOW_LOGIN_CONFIRM: '0' }).follow?.confirm).toBe(false);
+  });
+
+  it("needs the message endpoint, WeChat's only way of telling the scan", () => {
+    expect(problems({ ...REAL, FOLLOW_LOGIN: '1' })).toEqual([
+      "FOLLOW_LOGIN: 1 needs the message endpoint: set WX_MESSAGE_TOKEN (the MP backend's 服务器配置 Token)",
+    ]);
+  });
+
+  it('refuses a reply without the confirm link while the confirm step is on, and unknown placeholders', () => {
+    const on = { ...WITH_ENDPOINT, FOLLOW_LOGIN: '1' };
+    expect(problems({ ...on, FOLLOW_LOGIN_REPLY_TEXT: '请确认' })).toEqual([
+      'FOLLOW_LOGIN_REPLY_TEXT: needs {link} (the confirm page) while FOLLOW_LOGIN_CONFIRM=1',
+    ]);
+    expect(problems({ ...on, FOLLOW_LOGIN_CONFIRM: '0', FOLLOW_LOGIN_REPLY_TEXT: '请确认' })).toEqual([]);
+    expect(problems({ ...on, FOLLOW_LOGIN_REPLY_TEXT: '{name} {link}' })).toEqual([
+      expect.stringMatching(/^FOLLOW_LOGIN_REPLY_TEXT: unknown placeholder \{name\}/),
+    ]);
+    expect(problems({ ...on, FOLLOW_LOGIN_TTL_SECONDS: '10' })).toEqual([
+      expect.stringMatching(/^FOLLOW_LOGIN_TTL_SECONDS: expected a whole number from 60 to 1800/),
     ]);
   });
 });

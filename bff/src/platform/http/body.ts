@@ -19,11 +19,13 @@ function tooLarge(ctx: Context): AppError {
 /**
  * Parses a small JSON object body into `ctx.state.body`; anything else is a clear 4xx. Every POST must
  * say it is JSON, an empty one too: a page on another origin cannot send that without a CORS preflight.
- * `/internal/` (bearer token, called by servers) may send no body at all.
+ * `/internal/` (bearer token, called by servers) may send no body at all. `ownBodies`: paths whose
+ * routes read their body themselves (WeChat's XML pushes, with `readRawBody`).
  */
-export function jsonBody(): Middleware<AppState> {
+export function jsonBody(ownBodies: string[] = []): Middleware<AppState> {
+  const own = new Set(ownBodies);
   return async (ctx, next) => {
-    if (ctx.method !== 'POST') return next();
+    if (ctx.method !== 'POST' || own.has(ctx.path)) return next();
     const length = Number(ctx.get('content-length') || 0);
     const empty = length === 0 && !ctx.get('transfer-encoding');
     if (empty && /^\/internal\//i.test(ctx.path)) {
@@ -37,10 +39,7 @@ export function jsonBody(): Middleware<AppState> {
       ctx.state.body = {};
       return next();
     }
-    if (length > LIMIT) throw tooLarge(ctx);
-    const raw = await readBody(ctx.req).catch((err: unknown) => {
-      throw err === TOO_LARGE ? tooLarge(ctx) : err;
-    });
+    const raw = await readRawBody(ctx, LIMIT);
     let parsed: unknown;
     try {
       parsed = JSON.parse(raw);
@@ -60,11 +59,19 @@ export function jsonBody(): Middleware<AppState> {
 
 const TOO_LARGE = new Error('body too large');
 
+/** The body as text, at most `limit` bytes: past it (by its length, or as it comes), 413. */
+export async function readRawBody(ctx: Context, limit: number): Promise<string> {
+  if (Number(ctx.get('content-length') || 0) > limit) throw tooLarge(ctx);
+  return readBody(ctx.req, limit).catch((err: unknown) => {
+    throw err === TOO_LARGE ? tooLarge(ctx) : err;
+  });
+}
+
 /**
- * The body as text, at most LIMIT bytes (rejects with TOO_LARGE past it). Read with listeners rather than `for await`, whose async
+ * The body as text, at most `limit` bytes (rejects with TOO_LARGE past it). Read with listeners rather than `for await`, whose async
  * iterator costs more than the rest of a small body's parsing.
  */
-function readBody(req: IncomingMessage): Promise<string> {
+function readBody(req: IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -75,7 +82,7 @@ function readBody(req: IncomingMessage): Promise<string> {
     const onData = (chunk: Buffer) => {
       size += chunk.length;
       chunks.push(chunk);
-      if (size <= LIMIT) return;
+      if (size <= limit) return;
       // No more of it is read; the connection stays open only to carry the 413 (a chunked body has
       // no length to refuse it by before reading).
       req.pause();

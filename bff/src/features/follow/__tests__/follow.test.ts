@@ -7,7 +7,7 @@ import { AppError } from '../../../platform/errors.js';
 import { cryptoRandom } from '../../../platform/random.js';
 import type { Outcome, Session } from '../../session/index.js';
 import { createFollowLogin } from '../follow.js';
-import type { WechatPush } from '../pushTypes.js';
+import type { WechatPush } from '../../messages/index.js';
 
 const APPID = 'wx0123456789abcdef';
 const CHROME_ON_WINDOWS =

@@ -102,6 +102,7 @@ describe('pnpm preflight', () => {
       'wechat.website': 'ok',
       'jssdk.origins': 'ok',
       'jssdk.ticket': 'ok',
+      'wechat.messages': 'skip',
       'proxy.forwarded': 'ok',
       'proxy.hsts': 'ok',
       secrets: 'ok',
@@ -124,13 +125,13 @@ describe('pnpm preflight', () => {
     expect(code).toBe(1);
     const lines = out.split('\n');
     expect(lines[0]).toBe('wxauth preflight · real mode · 正式模式 · https://h5.example.com');
-    expect(lines.filter((l) => /^(ok |warn|FAIL|skip)/.test(l))).toHaveLength(19);
+    expect(lines.filter((l) => /^(ok |warn|FAIL|skip)/.test(l))).toHaveLength(20);
     const failed = lines.findIndex((l) => l.startsWith('FAIL  wechat.official'));
     expect(lines[failed]).toContain('WeChat refused WX_APPSECRET');
     expect(lines[failed + 1]).toMatch(/^\s+微信拒绝了/);
     expect(lines[failed + 2]).toMatch(/^\s+fix: .*WX_APPSECRET/);
     expect(lines[failed + 3]).toMatch(/^\s+修复：/);
-    expect(out).toMatch(/1 failed, 0 warnings, 16 ok, 2 skipped: fix the failures/);
+    expect(out).toMatch(/1 failed, 0 warnings, 16 ok, 3 skipped: fix the failures/);
     for (const secret of [
       'Wr0ngSecretWr0ngSecretWr0ngSecre',
       APP.secret,

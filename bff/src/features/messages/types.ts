@@ -1,7 +1,4 @@
-// TODO(issue 26): a copy of features/messages' door types (/work/notes/issue26-interface.md), until
-// the messages room is merged; then these come from '../messages/index.js' and this file goes.
-
-/** The decrypted XML of a push, fields as WeChat names them. */
+/** A push as WeChat sends it, decrypted: its XML's fields as WeChat names them. */
 export interface WechatPush {
   ToUserName: string;
   FromUserName: string;
@@ -15,8 +12,10 @@ export interface WechatPush {
   [field: string]: unknown;
 }
 
+/** What the account answers: a text message to the user (a passive reply), or nothing (`success`). */
 export type PushReply = { kind: 'text'; content: string } | { kind: 'success' };
 
+/** A feature that acts on some pushes (the follow login's subscribe and SCAN). */
 export interface PushHandler {
   /** Returns null when the push is not this handler's (then the next handler, then the forward URL). */
   handle(push: WechatPush, ctx: { requestId: string; ip: string }): Promise<PushReply | null>;
