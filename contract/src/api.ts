@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import type { ErrorCode } from './errors.js';
+import { UNBOUND_PAGES } from './pages.js';
 import { normalizePhone, SMS_CODE } from './phone.js';
 
 /**
@@ -200,7 +201,7 @@ export const FOLLOW_STATES = ['waiting', 'scanned', 'confirmed', 'cancelled', 'e
 export type FollowState = (typeof FOLLOW_STATES)[number];
 
 /** The phone's confirm page, linked from the account's reply in the user's chat. */
-export const FOLLOW_CONFIRM_PAGE = '/follow/confirm';
+export const FOLLOW_CONFIRM_PAGE = UNBOUND_PAGES[0];
 
 /** A waiting login's public id: in the confirm link, never enough to act for the desktop. */
 export const FOLLOW_LOGIN_ID = /^[0-9a-f]{32}$/;

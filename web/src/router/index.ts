@@ -1,4 +1,4 @@
-import { CONSENT_PAGE, FOLLOW_CONFIRM_PAGE, needsProfile } from '@wxauth/contract';
+import { allowsUnbound, CONSENT_PAGE, FOLLOW_CONFIRM_PAGE, needsProfile } from '@wxauth/contract';
 import { createRouter, createWebHistory, type RouteLocationRaw, type Router } from 'vue-router';
 import { setUnauthorizedHandler } from '@/api/http';
 import { useMetaStore } from '@/stores/meta';
@@ -50,7 +50,7 @@ export function createAppRouter(): Router {
         path: FOLLOW_CONFIRM_PAGE,
         name: 'follow-confirm',
         component: () => import('@/views/FollowConfirmView.vue'),
-        meta: { unbound: true },
+        meta: { unbound: allowsUnbound(FOLLOW_CONFIRM_PAGE) },
       },
       {
         path: '/unavailable',
