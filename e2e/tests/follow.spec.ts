@@ -2,7 +2,7 @@ import { devices, type Browser, type Page } from '@playwright/test';
 import { demoApps } from '@wxauth/wechat-sim';
 import { startCluster } from '../cluster.mjs';
 import { WECHAT_UA } from '../stack.mjs';
-import { bind, expect, test, unique, type Cluster } from './fixtures';
+import { bind, expect, shot, test, unique, type Cluster } from './fixtures';
 
 // A desktop logs in through the Official Account: Chromium on a desktop shows the account's QR code
 // (through real nginx, two BFF instances on MariaDB and Redis); the simulated WeChat user scans it, reads
@@ -90,10 +90,12 @@ for (const mode of ['plaintext', 'safe'] as const) {
     const ticket = await desktopQr(page);
     const link = await scanAndReadLink(ticket, user);
     await expect(page.getByRole('heading', { name: '已扫码' })).toBeVisible();
+    if (mode === 'plaintext') await shot(page, 'follow-login-scanned');
 
     await phone.goto(link);
     await expect(phone.getByRole('heading', { name: /确认在电脑上登录/ })).toBeVisible();
     await expect(phone.getByText('Chrome · Linux')).toBeVisible();
+    if (mode === 'plaintext') await shot(phone, 'follow-confirm');
     await phone.getByRole('button', { name: '确认登录' }).click();
     await expect(phone.getByRole('heading', { name: '已确认登录' })).toBeVisible();
 

@@ -292,6 +292,26 @@ describe('desktop login through the Official Account: the rules', () => {
     expect((await (await phone(bff, 'alice')).post('/api/auth/follow/confirm', { login })).status).toBe(200);
   });
 
+  it("the OpenID Connect provider's desktop path: the login goes back to the provider's interaction", async () => {
+    const bff = await start();
+    const d = await desktop(bff, '/oidc/interaction/abc123');
+    const { login } = linkIn(await scan(bff, d.ticket, 'alice'));
+    expect((await (await phone(bff, 'alice')).post('/api/auth/follow/confirm', { login })).status).toBe(200);
+    expect(await (await d.browser.post('/api/auth/follow/finish')).json()).toEqual({
+      next: 'bind',
+      returnTo: '/oidc/interaction/abc123',
+    });
+    // Only this site's paths: anything else goes home.
+    const away = await desktop(bff, 'https://evil.example.com/x');
+    const second = linkIn(await scan(bff, away.ticket, 'bob'));
+    expect((await (await phone(bff, 'bob')).post('/api/auth/follow/confirm', { login: second.login })).status).toBe(
+      200,
+    );
+    expect(((await (await away.browser.post('/api/auth/follow/finish')).json()) as { returnTo: string }).returnTo).toBe(
+      '/',
+    );
+  });
+
   it('FOLLOW_LOGIN_CONFIRM=0: the scan alone signs the desktop in', async () => {
     const bff = await start({ confirm: false });
     const d = await desktop(bff);
