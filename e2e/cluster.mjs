@@ -4,8 +4,11 @@ import { request } from 'node:http';
 import { startMariadb, startRedis } from '../scripts/servers.mjs';
 import { freePorts, startStack } from './stack.mjs';
 
-/** @param {{ instances?: number }} [options]  how many BFF processes behind nginx (two by default) */
-export async function startCluster({ instances = 2 } = {}) {
+/**
+ * @param {{ instances?: number, env?: Record<string, string> }} [options]  how many BFF processes behind
+ *   nginx (two by default), and more of their environment
+ */
+export async function startCluster({ instances = 2, env = {} } = {}) {
   const [redis, mariadb] = await Promise.all([startRedis(), startMariadb()]);
   const databaseUrl = await mariadb.createDatabase('wxauth');
   const [nginxPort, bffPort, ...more] = await freePorts(1 + instances);
@@ -14,7 +17,7 @@ export async function startCluster({ instances = 2 } = {}) {
     nginxPort,
     bffPort,
     instances: more,
-    env: { DATABASE_URL: databaseUrl, REDIS_URL: redis.url, LOG_LEVEL: 'error' },
+    env: { DATABASE_URL: databaseUrl, REDIS_URL: redis.url, LOG_LEVEL: 'error', ...env },
   });
   return {
     ...stack,

@@ -90,6 +90,13 @@ export default defineConfig({
       testMatch: /messages\.spec\.ts/,
     },
     {
+      // Desktop login through the Official Account: a desktop Chromium through nginx, two BFF instances on
+      // MariaDB and Redis, the simulator's scan and chat, a WeChat-UA phone that confirms.
+      name: 'follow',
+      testMatch: /follow\.spec\.ts/,
+      use: { viewport: { width: 1280, height: 800 } },
+    },
+    {
       name: 'desktop',
       testMatch: /desktop\.spec\.ts/,
       use: { viewport: { width: 1280, height: 800 } },

@@ -222,6 +222,8 @@ export async function startStack({
       WX_APPSECRET: official.secret,
       WX_OPEN_BASE: simOrigin,
       WX_API_BASE: sim.origin,
+      // The login QR code's image (showqrcode), as the browser reaches the simulator.
+      WX_MP_BASE: simOrigin,
       // The pages run the simulator's JS-SDK stand-in, as WeChat's browser runs WeChat's script.
       WX_JSSDK_SCRIPT: `${simOrigin}/open/js/jweixin-1.6.0.js`,
       SESSION_SECRET: 'e2e-session-secret-0123456789abcdefghij',
@@ -271,7 +273,7 @@ export async function startStack({
       root: webRoot,
       verify_root: verify,
       // The simulator's headimgurl names the host the BFF asked it on (simApi), as WeChat's names its CDN.
-      avatar_hosts: `"'self' data: https://thirdwx.qlogo.cn https://wx.qlogo.cn ${simOrigin} ${simApi}"`,
+      avatar_hosts: `"'self' data: https://thirdwx.qlogo.cn https://wx.qlogo.cn https://mp.weixin.qq.com ${simOrigin} ${simApi}"`,
       frame_hosts: `"https://open.weixin.qq.com ${simOrigin}"`,
       // The simulator's JS-SDK stand-in, and its wx.config check.
       jssdk_hosts: `"'self' https://res.wx.qq.com ${simOrigin}"`,

@@ -2,12 +2,15 @@ import Router from '@koa/router';
 import Koa, { type Middleware } from 'koa';
 import type { Logger } from 'pino';
 import type { HostClient } from './adapters/host/client.js';
+import { createLocalSignals, type Signals } from './adapters/kv/signals.js';
 import type { Kv } from './adapters/kv/types.js';
 import type { SmsProvider } from './adapters/sms/provider.js';
 import type { Store } from './adapters/store/store.js';
 import type { WechatClient } from './adapters/wechat/client.js';
+import { createGlobalToken } from './adapters/wechat/globalToken.js';
 import { accountsRoutes, createDirectory, createRevocation } from './features/accounts/index.js';
 import { bindingRoutes, createAccount, createSmsCodes } from './features/binding/index.js';
+import { CONFIRM_MS, createFollowLogin, followRoutes } from './features/follow/index.js';
 import { createJssdk, jssdkRoutes } from './features/jssdk/index.js';
 import { createLogin, createProfiles, loginRoutes } from './features/login/index.js';
 import { createMessagesRoutes, MESSAGES_PATH, type PushHandler } from './features/messages/index.js';
@@ -36,6 +39,10 @@ export interface AppDeps {
   log: Logger;
   store: Store;
   kv: Kv;
+  /** Notices between instances (Redis pub/sub); this process's own when absent (one instance). */
+  signals?: Signals;
+  /** Aborted when the server starts to shut down: long-lived answers (event streams) end then. */
+  closing?: AbortSignal;
   wechat: WechatClient;
   sms: SmsProvider;
   /** Who we are to WeChat: the configured apps, or the demo's simulator's. */
@@ -132,6 +139,8 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     metrics,
     onUnbound: oidc?.logoutAccount,
   });
+  // The cluster's one global access_token, for every feature that calls WeChat with it.
+  const token = createGlobalToken({ wechat, kv, app: apps.official, tokenApi: config.tokenApi, random, now, log });
   const jssdk = createJssdk({
     wechat,
     kv,
@@ -141,7 +150,29 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     random,
     now,
     log,
+    token,
   });
+  const mpBase = apps.mpBase ?? 'https://mp.weixin.qq.com';
+  const follow = config.follow
+    ? createFollowLogin({
+        kv,
+        signals: deps.signals ?? createLocalSignals(),
+        appid: apps.official.appid,
+        settings: config.follow,
+        publicUrl: config.publicUrl,
+        secret: config.sessionSecret,
+        createQr: (scene, expireSeconds) => token.use((t) => wechat.qrcodeCreate(t, { scene, expireSeconds })),
+        // https://developers.weixin.qq.com/doc/offiaccount/Account_Management/Generating_a_Parametric_QR_Code.html
+        // (通过ticket换取二维码): the ticket URL-encoded.
+        qrImage: (ticket) => `${mpBase}/cgi-bin/showqrcode?ticket=${encodeURIComponent(ticket)}`,
+        enter: login.enter,
+        demo: config.demo,
+        random,
+        now,
+        log,
+        metrics,
+      })
+    : null;
 
   const router = new Router<AppState>();
   loginRoutes(router, { config, apps, cookies, door, login, limit, onLogout: oidc?.logoutBrowser });
@@ -163,6 +194,15 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     });
     miniProgramRoutes(router, { bearer, mp, limit });
   }
+  followRoutes(router, {
+    follow,
+    cookies,
+    limit,
+    publicUrl: config.publicUrl,
+    secure: config.secure,
+    cookieMs: (config.follow?.ttlSeconds ?? 0) * 1000 + CONFIRM_MS + 2 * 60_000,
+    closing: deps.closing,
+  });
   jssdkRoutes(router, { config, jssdk });
   operationsRoutes(router, { config, apps, operations: createOperations({ store, kv }), metrics });
   accountsRoutes(router, {
@@ -189,7 +229,8 @@ export function createApp(deps: AppDeps): Koa<AppState> {
       metrics,
       random,
       now,
-      handlers: [...(deps.pushHandlers ?? [])],
+      // The follow login's scans first: its scenes (wxauth_…) are its own, everything else goes on.
+      handlers: [...(follow ? [follow.pushHandler] : []), ...(deps.pushHandlers ?? [])],
     });
     router.use(messages.routes());
   }

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { pino, type DestinationStream } from 'pino';
 import { createMemoryKv } from './adapters/kv/memory.js';
 import { openSqliteKv } from './adapters/kv/sqlite.js';
+import { createLocalSignals, createRedisSignals, type Signals } from './adapters/kv/signals.js';
 import type { Kv } from './adapters/kv/types.js';
 import { createWebhookSms, type SmsProvider } from './adapters/sms/provider.js';
 import { migrate, openDatabase, sqliteFile } from './adapters/store/db.js';
@@ -72,14 +73,18 @@ export async function startServer(
   const state = config.redisUrl ? 'redis' : stateFile ? 'sqlite' : 'in-process';
   const { redisUrl } = config;
   // The Redis client is loaded only when configured: memory the embedded default does without.
-  const kv: Kv = redisUrl
-    ? await import('./adapters/kv/redis.js').then(async (r) =>
-        r.createRedisKv(await r.connectRedis(redisUrl, log), config.redisKeyPrefix),
-      )
-    : stateFile
-      ? openSqliteKv(stateFile, { store: db })
-      : createMemoryKv();
+  // Notices between instances (a login through the Official Account that a push on another instance
+  // moved on) go through Redis's pub/sub; without Redis there is one instance, and its own will do.
+  let signals: Signals = createLocalSignals();
+  let kv: Kv;
+  if (redisUrl) {
+    const r = await import('./adapters/kv/redis.js');
+    const redis = await r.connectRedis(redisUrl, log);
+    kv = r.createRedisKv(redis, config.redisKeyPrefix);
+    signals = createRedisSignals(redis, config.redisKeyPrefix, log);
+  } else kv = stateFile ? openSqliteKv(stateFile, { store: db }) : createMemoryKv();
   opened.defer(() => kv.close());
+  opened.defer(() => signals.close());
 
   const metrics = createMetrics();
   const wechat = createWechatClient({
@@ -113,7 +118,11 @@ export async function startServer(
     : null;
   const hosts = hostClients(config.accounts);
 
+  // Aborted first thing on close, before the server waits for its connections: event streams end.
+  const closing = new AbortController();
   const app = createApp({
+    signals,
+    closing: closing.signal,
     tokens,
     config,
     apps,
@@ -139,14 +148,15 @@ export async function startServer(
   server.keepAliveTimeout = 65_000;
   // Closing, a kept-alive connection would go on bringing requests (nginx's upstream keepalive, a
   // browser) until the exit deadline cut one in the middle: each is answered, then its connection ends.
-  let closing = false;
+  let draining = false;
   server.on('request', (_req, res: ServerResponse) => {
-    if (closing) res.shouldKeepAlive = false;
+    if (draining) res.shouldKeepAlive = false;
   });
   opened.defer(
     () =>
       new Promise<void>((resolve) => {
-        closing = true;
+        closing.abort();
+        draining = true;
         // A connection busy now is idle after its answer: closed then, before it brings another.
         const idle = setInterval(() => server.closeIdleConnections(), 50);
         server.close(() => {

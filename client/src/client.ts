@@ -2,6 +2,9 @@ import {
   NETWORK_MESSAGE,
   type BindResult,
   type ErrorBody,
+  type FollowLoginInfo,
+  type FollowQr,
+  type FollowStatus,
   type JssdkConfig,
   type LoginResult,
   type Meta,
@@ -61,6 +64,16 @@ export interface WxauthClient {
   jssdkConfig(url: string): Promise<JssdkConfig>;
   /** A desktop's embedded QR login (wxLogin.js's parameters). */
   qrLogin(returnTo: string): Promise<QrLogin>;
+  /** A desktop's login through the Official Account: its QR code (and the cookie that binds the login to this browser). */
+  followQr(returnTo: string): Promise<FollowQr>;
+  /** Where this browser's login through the Official Account stands (the events stream says it as it changes). */
+  followState(): Promise<FollowStatus>;
+  /** The confirmed login's session for this desktop, once. */
+  followFinish(): Promise<LoginResult>;
+  /** The phone's confirm page: the desktop that waits. */
+  followLogin(login: string): Promise<FollowLoginInfo>;
+  /** 确认登录 (true) or 取消 (false) on the phone. */
+  answerFollow(login: string, confirm: boolean): Promise<FollowStatus>;
   /** An OpenID Connect client's login waiting for the user's consent: the client and the scopes it asks. */
   oidcConsent(uid: string): Promise<OidcConsent>;
   /** The user's answer to it (同意 or 拒绝): where the browser goes next, back to the provider. */
@@ -146,6 +159,11 @@ export function createClient({
     bindByWechatPhone: (code) => call('POST', '/api/mp/phone', { code }),
     jssdkConfig: (url) => call('GET', `/api/wechat/jssdk-config${q('url', url)}`),
     qrLogin: (returnTo) => call('GET', `/api/auth/wechat/qr-login${q('returnTo', returnTo)}`),
+    followQr: (returnTo) => call('POST', '/api/auth/follow/qr', { returnTo }),
+    followState: () => call('GET', '/api/auth/follow/state'),
+    followFinish: () => call('POST', '/api/auth/follow/finish'),
+    followLogin: (login) => call('GET', `/api/auth/follow/login${q('login', login)}`),
+    answerFollow: (login, confirm) => call('POST', `/api/auth/follow/${confirm ? 'confirm' : 'cancel'}`, { login }),
     oidcConsent: (uid) => call('GET', `/api/oidc/interaction/${encodeURIComponent(uid)}/consent`),
     answerOidcConsent: (uid, approve) =>
       call('POST', `/api/oidc/interaction/${encodeURIComponent(uid)}/consent`, { approve }),

@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import type { ErrorCode } from './errors.js';
+import { UNBOUND_PAGES } from './pages.js';
 import { normalizePhone, SMS_CODE } from './phone.js';
 
 /**
@@ -177,6 +178,8 @@ export type IdentityToken = v.InferOutput<typeof IdentityToken>;
 export const Meta = v.object({
   demo: v.boolean(),
   websiteLogin: v.boolean(),
+  /** A desktop can log in by scanning the Official Account's QR code (FOLLOW_LOGIN). */
+  followLogin: v.optional(v.boolean()),
   unionidBeforeBind: v.boolean(),
   /** The ways the bind page offers, in order: the first is the tab that opens. */
   bindMethods: v.array(v.picklist(BIND_METHODS)),
@@ -202,3 +205,48 @@ export const OidcConsentBody = v.object({ approve: v.boolean(code('BAD_REQUEST')
 /** Where the browser goes next: back to the provider, which sends it on to the client. */
 export const OidcConsentResult = v.object({ returnTo: v.string() });
 export type OidcConsentResult = v.InferOutput<typeof OidcConsentResult>;
+
+/**
+ * Login through the Official Account: the desktop shows the account's QR code, the user scans it in
+ * WeChat (and follows), confirms on the phone, and the desktop is signed in.
+ */
+export const FOLLOW_STATES = ['waiting', 'scanned', 'confirmed', 'cancelled', 'expired'] as const;
+export type FollowState = (typeof FOLLOW_STATES)[number];
+
+/** The phone's confirm page, linked from the account's reply in the user's chat. */
+export const FOLLOW_CONFIRM_PAGE = UNBOUND_PAGES[0];
+
+/** A waiting login's public id: in the confirm link, never enough to act for the desktop. */
+export const FOLLOW_LOGIN_ID = /^[0-9a-f]{32}$/;
+
+export const FollowQrBody = v.object({ returnTo: v.optional(v.unknown()) });
+
+/** The desktop's QR: the image (WeChat's showqrcode) and how long it lives. */
+export const FollowQr = v.object({
+  qr: v.string(),
+  expiresIn: v.number(),
+  /** Demo mode: the address the code encodes, a page of the simulator that scans as its WeChat user. */
+  demoScan: v.optional(v.string()),
+});
+export type FollowQr = v.InferOutput<typeof FollowQr>;
+
+export const FollowStatus = v.object({ state: v.picklist(FOLLOW_STATES) });
+export type FollowStatus = v.InferOutput<typeof FollowStatus>;
+
+const followLogin = v.pipe(
+  v.optional(v.unknown(), ''),
+  v.string(code('FOLLOW_LOGIN_EXPIRED')),
+  v.regex(FOLLOW_LOGIN_ID, code('FOLLOW_LOGIN_EXPIRED')),
+);
+export const FollowLoginQuery = v.object({ login: followLogin });
+export const FollowAnswerBody = v.object({ login: followLogin });
+
+/** What the phone's confirm page shows of the desktop that waits. */
+export const FollowLoginInfo = v.object({
+  site: v.string(),
+  desktop: v.object({ browser: v.string(), os: v.string() }),
+  /** When the desktop asked for the QR (ms since the epoch). */
+  at: v.number(),
+  state: v.picklist(FOLLOW_STATES),
+});
+export type FollowLoginInfo = v.InferOutput<typeof FollowLoginInfo>;

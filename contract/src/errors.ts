@@ -16,6 +16,12 @@ export const ERROR_CODES = [
   'PLATFORM_UNAVAILABLE',
   'LOGIN_FAILED',
   'LOGIN_IN_PROGRESS',
+  // Login through the Official Account (scan the account's QR, confirm on the phone).
+  'FOLLOW_LOGIN_OFF',
+  'FOLLOW_LOGIN_EXPIRED',
+  'FOLLOW_LOGIN_OTHER_USER',
+  'FOLLOW_LOGIN_ANSWERED',
+  'FOLLOW_LOGIN_NOT_CONFIRMED',
   // WeChat itself.
   'WECHAT_BUSY',
   'WECHAT_TIMEOUT',

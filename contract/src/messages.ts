@@ -13,6 +13,10 @@ const FOR_USERS = {
   SNAPSHOT_USER: '请点击"使用完整服务"打开完整页面后再登录',
   LOGIN_FAILED: '登录失败，请重试',
   LOGIN_IN_PROGRESS: '登录处理中，请稍后刷新',
+  FOLLOW_LOGIN_EXPIRED: '二维码已过期，请在电脑上刷新二维码后重新扫码',
+  FOLLOW_LOGIN_OTHER_USER: '请使用扫码的微信确认登录',
+  FOLLOW_LOGIN_ANSWERED: '这次登录已确认或已取消，请勿重复操作',
+  FOLLOW_LOGIN_NOT_CONFIRMED: '请先在手机上确认登录',
   WECHAT_BUSY: '微信繁忙，请稍后重试',
   WECHAT_TIMEOUT: '微信响应超时，请重试',
   WECHAT_UNAVAILABLE: '暂时无法连接微信，请稍后重试',
@@ -52,6 +56,7 @@ const FOR_DEVELOPERS = {
   SCOPE_INVALID: 'scope 须为 snsapi_base 或 snsapi_userinfo',
   PLATFORM_INVALID: 'platform 须为 mp 或 website',
   PLATFORM_UNAVAILABLE: '未配置网站应用，暂不支持扫码登录',
+  FOLLOW_LOGIN_OFF: '未开启公众号扫码关注登录（FOLLOW_LOGIN）',
   WECHAT_BAD_REPLY: '微信返回了无法识别的内容',
   WECHAT_ERROR: '微信返回错误',
   WECHAT_MISCONFIGURED: 'WeChat refused our credentials',
@@ -132,3 +137,20 @@ export function userMessage(
   if (code === 'NETWORK') return NETWORK_MESSAGE;
   return isUserErrorCode(code) ? errorMessage(code, details) : fallback;
 }
+
+/**
+ * The Official Account's replies in the user's chat after a scan of a login QR that cannot go on (the
+ * login itself is FOLLOW_LOGIN_REPLY_TEXT, the operator's words).
+ */
+export const FOLLOW_REPLIES = {
+  /** The QR's login expired or is unknown: no login, ever. */
+  expired: '这个登录二维码已过期，请在电脑上刷新二维码后重新扫码。',
+  /** Someone else scanned this QR first. */
+  taken: '这个登录二维码已被其他微信扫描，请在电脑上刷新二维码后重新扫码。',
+  /** Too many scans from this WeChat user, or of this QR. */
+  limited: '扫码太频繁，请稍后再试。',
+  /** FOLLOW_LOGIN_CONFIRM=0: the scan signed the desktop in ({site}, {browser}, {os}, {time} filled in). */
+  signedIn: '你已在电脑上登录 {site}（{browser}，{os}，{time}）。如果不是你本人操作，请立即联系我们。',
+  /** The login was confirmed or cancelled already. */
+  answered: '这次登录已确认或已取消。如需再次登录，请在电脑上刷新二维码。',
+} as const;

@@ -46,6 +46,7 @@ export default defineConfig({
           { text: 'The authorization proxy', link: '/guide/authorization-proxy' },
           { text: 'PC QR login', link: '/guide/pc-login' },
           { text: 'The message endpoint', link: '/guide/message-endpoint' },
+          { text: 'Desktop login through the Official Account', link: '/guide/follow-login' },
           { text: 'The JS-SDK signature', link: '/guide/jssdk' },
           { text: 'Share links', link: '/guide/share-links' },
           { text: 'uni-app', link: '/guide/uni-app' },

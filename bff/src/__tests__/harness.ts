@@ -14,6 +14,7 @@ import { loadConfig } from '../platform/config.js';
 import { createMemoryKv } from '../adapters/kv/memory.js';
 import { createDatabase } from '../../../scripts/servers.mjs';
 import { connectRedis, createRedisKv } from '../adapters/kv/redis.js';
+import { createLocalSignals, createRedisSignals } from '../adapters/kv/signals.js';
 import { createMetrics } from '../platform/metrics.js';
 import { cryptoRandom, type Random } from '../platform/random.js';
 import { createTokens, type PrivateKeySet } from '../features/site/tokens.js';
@@ -113,6 +114,7 @@ export async function startBff(options: TestOptions = {}) {
     WX_APPSECRET: APP.secret,
     WX_OPEN_BASE: running.origin,
     WX_API_BASE: running.origin,
+    WX_MP_BASE: running.origin,
     WX_TIMEOUT_MS: '2000',
     PUBLIC_URL,
     SESSION_SECRET,
@@ -137,10 +139,11 @@ export async function startBff(options: TestOptions = {}) {
   await migrate(db);
   const store = createStore(db, now, { events: config.accounts.eventsUrl !== null });
   const redisPrefix = peer?.redisPrefix ?? (options.redis ? `test${randomBytes(6).toString('hex')}:` : undefined);
-  const kv =
-    redisPrefix !== undefined
-      ? createRedisKv(await connectRedis(inject('redisUrl'), pino({ level: 'silent' })), redisPrefix)
-      : createMemoryKv(now);
+  const redis = redisPrefix !== undefined ? await connectRedis(inject('redisUrl'), pino({ level: 'silent' })) : null;
+  const kv = redis ? createRedisKv(redis, redisPrefix!) : createMemoryKv(now);
+  // Each instance hears the others through Redis, as in production; alone, through itself.
+  const signals = redis ? createRedisSignals(redis, redisPrefix!) : createLocalSignals();
+  const closing = new AbortController();
   const sms = createConsoleSms(log);
   const random = { ...cryptoRandom, ...options.random };
   const metrics = createMetrics();
@@ -155,6 +158,8 @@ export async function startBff(options: TestOptions = {}) {
       })
     : null;
   const app = createApp({
+    signals,
+    closing: closing.signal,
     tokens,
     config,
     apps: config.apps,
@@ -198,10 +203,12 @@ export async function startBff(options: TestOptions = {}) {
     async close() {
       for (const s of sim.issuedSecrets()) secrets.add(s);
       for (const [phone, code] of sms.inbox) secrets.add(phone).add(code);
+      closing.abort();
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
       if (!peer) await running.close();
       if (!peer || db !== peer.db) await store.close();
+      await signals.close();
       await kv.close();
     },
   };

@@ -18,6 +18,8 @@ export interface WechatApps {
   miniprogram?: { appid: string; secret: string } | null;
   openBase: string;
   apiBase: string;
+  /** WeChat's host for the Official Account's pages (showqrcode), as the browser reaches it. */
+  mpBase?: string;
   /** jweixin's address, for the H5 app (/api/meta). */
   jssdkScript?: string;
 }
@@ -61,6 +63,8 @@ interface Settings {
   jwt: { keysFile: string | null; audience: string; ttlSeconds: number };
   /** The OpenID Connect provider (features/oidc): its clients file, null when off, and its cookie keys. */
   oidc: { clientsFile: string | null; cookieKeys: string[] | null };
+  /** Login through the Official Account (features/follow): null when off. */
+  follow: FollowConfig | null;
   /** Whose customers these are: the built-in table, or the host system's directory; and what it hears. */
   accounts: AccountsConfig;
   /** The Official Account's message endpoint (WX_MESSAGE_TOKEN); null: off. */
@@ -68,6 +72,15 @@ interface Settings {
   logLevel: string;
   /** NODE_ENV is set to anything but development and test (the images set production). */
   production: boolean;
+}
+
+export interface FollowConfig {
+  /** Confirm on the phone before the desktop is signed in (FOLLOW_LOGIN_CONFIRM). */
+  confirm: boolean;
+  /** The reply after a scan, with its {placeholders}. */
+  replyText: string;
+  /** How long a QR code waits for its scan. */
+  ttlSeconds: number;
 }
 
 /** The customer directory: wxauth's own table, or the host system's, asked over signed HTTP. */
@@ -210,6 +223,7 @@ export function loadConfig(env: Env): Config {
 
   const accounts = accountsConfig(read, use, problem);
   const messages = messagesConfig(read, use, problem, { demo, production });
+  const follow = followConfig(read, use, problem, { demo, messages: messages !== null });
 
   // Plain http is the simulator's (and a developer's): real WeChat signs for https pages only.
   const jssdkOrigins = [publicUrl];
@@ -257,6 +271,7 @@ export function loadConfig(env: Env): Config {
           ?.split(',')
           .map((k) => k.trim()) ?? null,
     },
+    follow,
     accounts,
     messages,
     logLevel: use('LOG_LEVEL'),
@@ -274,6 +289,7 @@ export function loadConfig(env: Env): Config {
           miniprogram: mpAppid && mpSecret ? { appid: mpAppid, secret: mpSecret } : null,
           openBase: use('WX_OPEN_BASE'),
           apiBase: use('WX_API_BASE'),
+          mpBase: use('WX_MP_BASE'),
           jssdkScript: use('WX_JSSDK_SCRIPT'),
         },
       };
@@ -365,4 +381,26 @@ function accountsConfig(
   if (read.EVENTS_WEBHOOK_URL.raw !== undefined) needSecret('EVENTS_WEBHOOK_URL is set');
 
   return { directory, bindMethods, hostSecrets: hostSecrets ?? [], eventsUrl };
+}
+
+/**
+ * FOLLOW_LOGIN and its settings, looked at only when it is on: on by default in demo mode, whose
+ * simulator pushes the scans to the demo's message endpoint. WeChat tells of the scan only through the
+ * message endpoint, so it needs one.
+ */
+function followConfig(
+  read: Readings,
+  use: <K extends Name>(name: K) => Variables[K],
+  problem: (name: Name, text: string) => void,
+  mode: { demo: boolean; messages: boolean },
+): FollowConfig | null {
+  const on = read.FOLLOW_LOGIN.raw === undefined ? mode.demo : use('FOLLOW_LOGIN');
+  if (!on) return null;
+  if (!mode.messages && !read.WX_MESSAGE_TOKEN.problems.length)
+    problem('FOLLOW_LOGIN', "1 needs the message endpoint: set WX_MESSAGE_TOKEN (the MP backend's 服务器配置 Token)");
+  const confirm = use('FOLLOW_LOGIN_CONFIRM');
+  const replyText = use('FOLLOW_LOGIN_REPLY_TEXT');
+  if (confirm && !replyText.includes('{link}'))
+    problem('FOLLOW_LOGIN_REPLY_TEXT', 'needs {link} (the confirm page) while FOLLOW_LOGIN_CONFIRM=1');
+  return { confirm, replyText, ttlSeconds: use('FOLLOW_LOGIN_TTL_SECONDS') };
 }

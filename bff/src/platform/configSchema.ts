@@ -293,6 +293,15 @@ const wechat = v.object({
     origin,
     'https://api.weixin.qq.com',
   ),
+  WX_MP_BASE: variable(
+    {
+      description:
+        "WeChat's host for the Official Account's pages: the image of a login QR code (`/cgi-bin/showqrcode`), which nginx.conf's CSP allows",
+      example: 'https://mp.weixin.qq.com',
+    },
+    origin,
+    'https://mp.weixin.qq.com',
+  ),
   WX_JSSDK_SCRIPT: variable(
     {
       description:
@@ -694,6 +703,56 @@ const accounts = v.object({
   ),
 });
 
+/** The placeholders FOLLOW_LOGIN_REPLY_TEXT may use. */
+export const FOLLOW_REPLY_PLACEHOLDERS = ['site', 'browser', 'os', 'time', 'link'] as const;
+
+const follow = v.object({
+  FOLLOW_LOGIN: variable(
+    {
+      description:
+        "`1`: a desktop can log in by scanning the Official Account's QR code and confirming in WeChat (docs/guide/follow-login.md); needs a verified 服务号 and its message endpoint (`WX_MESSAGE_TOKEN`)",
+      example: '1',
+      default: '`1` in demo mode, else `0`',
+    },
+    flag((raw) => `expected 1 (login by the Official Account's QR code) or 0, got "${raw}"`),
+  ),
+  FOLLOW_LOGIN_CONFIRM: variable(
+    {
+      description:
+        '`1`: after the scan the user confirms on the phone before the desktop is signed in; `0` signs the desktop in at the scan, which lets anyone who gets a victim to scan a QR shown on their own page sign in as the victim (QR login-jacking)',
+      example: '1',
+    },
+    flag(
+      (raw) => `expected 1 (confirm on the phone) or 0 (sign in at the scan: see the docs for the risk), got "${raw}"`,
+    ),
+    '1',
+  ),
+  FOLLOW_LOGIN_REPLY_TEXT: variable(
+    {
+      description:
+        "the account's reply in the user's chat after the scan (WeChat's text; `<a href>` links allowed); placeholders `{site}` (PUBLIC_URL's host), `{browser}`, `{os}`, `{time}` (the desktop's), `{link}` (the confirm page, required while FOLLOW_LOGIN_CONFIRM=1)",
+      example: '你正在电脑上登录{site}（{browser}，{os}，{time}）。<a href="{link}">确认登录</a>',
+    },
+    v.pipe(
+      v.string(),
+      judged((raw) => {
+        const unknown = [...raw.matchAll(/\{(\w+)\}/g)]
+          .map((m) => m[1]!)
+          .filter((name) => !(FOLLOW_REPLY_PLACEHOLDERS as readonly string[]).includes(name));
+        if (unknown.length)
+          return `unknown placeholder {${unknown[0]}}; use ${FOLLOW_REPLY_PLACEHOLDERS.map((p) => `{${p}}`).join(', ')}`;
+        return raw.length > 600 ? 'at most 600 characters (WeChat limits a text reply)' : undefined;
+      }),
+    ),
+    '你正在电脑上登录 {site}（{browser}，{os}，{time}）。<a href="{link}">点此确认登录</a>。如果不是你本人操作，请不要确认。',
+  ),
+  FOLLOW_LOGIN_TTL_SECONDS: variable(
+    { description: "how long a login QR code waits for its scan (the code's `expire_seconds`)", example: '300' },
+    whole(60, 1800),
+    '300',
+  ),
+});
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const logging = v.object({
@@ -717,6 +776,7 @@ export const SECTIONS = [
   { title: 'Message endpoint', schema: messages },
   { title: 'Identity tokens', schema: tokens },
   { title: 'OpenID Connect provider', schema: oidc },
+  { title: 'Login through the Official Account', schema: follow },
   { title: 'Your accounts and events', schema: accounts },
   { title: 'Logging', schema: logging },
 ] as const;

@@ -50,6 +50,13 @@ export function createMetrics() {
     registers,
   });
 
+  const followLogins = new Counter({
+    name: 'wxauth_follow_logins_total',
+    help: 'Logins through the Official Account by step: "qr", "scanned", "confirmed", "cancelled", "signed_in", or why a scan led nowhere ("expired", "taken", "limited", "answered")',
+    labelNames: ['outcome'] as const,
+    registers,
+  });
+
   const bindings = new Counter({
     name: 'wxauth_bindings_total',
     help: 'Binding attempts by method (sms, password): "bound", or the error code (CREDENTIALS_INVALID, DIRECTORY_UNAVAILABLE, …)',
@@ -115,6 +122,7 @@ export function createMetrics() {
 
     login: (outcome: string) => logins.inc({ outcome }),
     sms: (outcome: string) => smsCodes.inc({ outcome }),
+    followLogin: (outcome: FollowOutcome) => followLogins.inc({ outcome }),
     binding: (method: string, outcome: string) => bindings.inc({ method, outcome }),
     /** Where the outbox gauges are counted at scrape time (the events outbox worker runs). */
     countEventsWith(count: () => Promise<{ pending: number; failed: number }>) {
@@ -131,3 +139,7 @@ export function createMetrics() {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/** The steps of a login through the Official Account, and why a scan led nowhere: a bounded set. */
+export type FollowOutcome =
+  'qr' | 'scanned' | 'confirmed' | 'cancelled' | 'signed_in' | 'expired' | 'taken' | 'limited' | 'answered';

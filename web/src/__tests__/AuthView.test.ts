@@ -100,6 +100,17 @@ describe("the auth page for a signed-in user, from WeChat's consent page again (
     expect(wrapper.find('[role="alert"]').exists()).toBe(false);
   });
 
+  it('an unbound user goes to the bind page, except to a page for unbound users too (the confirm of a desktop login)', async () => {
+    login.mockResolvedValue({ next: 'bind', returnTo: '/profile' });
+    callback = { code: 'C0DE', state: STATE };
+    await mountAuth();
+    expect(replace).toHaveBeenLastCalledWith('/bind');
+    login.mockResolvedValue({ next: 'bind', returnTo: '/follow/confirm?login=ab' });
+    callback = { code: 'C0DE', state: 'T'.repeat(32) };
+    await mountAuth();
+    expect(replace).toHaveBeenLastCalledWith('/follow/confirm?login=ab');
+  });
+
   it('a stale state the BFF refuses (STATE_INVALID) takes a signed-in user home, not to an error', async () => {
     login.mockRejectedValue(new ApiError(400, 'STATE_INVALID', '登录请求已失效'));
     getSession.mockResolvedValue(signedIn);

@@ -59,6 +59,22 @@ describe('router guard', () => {
     expect((await go('/bind')).currentRoute.value.name).toBe('home');
   });
 
+  it('the phone confirms a desktop login as the WeChat user it is, bound or not; a visitor signs in first', async () => {
+    getSession.mockResolvedValue(unbound);
+    expect((await go('/follow/confirm?login=ab')).currentRoute.value.name).toBe('follow-confirm');
+    setActivePinia(createPinia());
+    getSession.mockResolvedValue(null);
+    const router = await go('/follow/confirm?login=ab');
+    expect(router.currentRoute.value.name).toBe('auth');
+    expect(router.currentRoute.value.query).toEqual({ returnTo: '/follow/confirm?login=ab' });
+  });
+
+  it('the desktop QR code page needs no session', async () => {
+    getSession.mockResolvedValue(null);
+    expect((await go('/follow-login?returnTo=/orders')).currentRoute.value.name).toBe('follow-login');
+    expect(getSession).not.toHaveBeenCalled();
+  });
+
   it('with a PC website app, a new user binds at once: the phone joins the accounts later', async () => {
     getMeta.mockResolvedValue({ demo: true, websiteLogin: true, unionidBeforeBind: false });
     getSession.mockResolvedValue(unbound);

@@ -1,4 +1,4 @@
-import { CONSENT_PAGE, needsProfile } from '@wxauth/contract';
+import { allowsUnbound, CONSENT_PAGE, FOLLOW_CONFIRM_PAGE, needsProfile } from '@wxauth/contract';
 import { createRouter, createWebHistory, type RouteLocationRaw, type Router } from 'vue-router';
 import { setUnauthorizedHandler } from '@/api/http';
 import { useMetaStore } from '@/stores/meta';
@@ -13,6 +13,8 @@ declare module 'vue-router' {
     public?: boolean;
     /** Needs the user's nickname and avatar: authorize with snsapi_userinfo. */
     profile?: boolean;
+    /** Needs a WeChat session, bound to a customer or not yet (the phone's confirm of a desktop login). */
+    unbound?: boolean;
   }
 }
 
@@ -36,6 +38,19 @@ export function createAppRouter(): Router {
         name: 'open-in-wechat',
         component: () => import('@/views/OpenInWechatView.vue'),
         meta: { public: true },
+      },
+      // Login through the Official Account: the desktop's QR code page, and the phone's confirm page.
+      {
+        path: '/follow-login',
+        name: 'follow-login',
+        component: () => import('@/views/FollowLoginView.vue'),
+        meta: { public: true },
+      },
+      {
+        path: FOLLOW_CONFIRM_PAGE,
+        name: 'follow-confirm',
+        component: () => import('@/views/FollowConfirmView.vue'),
+        meta: { unbound: allowsUnbound(FOLLOW_CONFIRM_PAGE) },
       },
       {
         path: '/unavailable',
@@ -64,7 +79,7 @@ export function createAppRouter(): Router {
       return { name: 'unavailable', query: { returnTo: to.fullPath } };
     }
     if (!info) return toAuth(to.fullPath, to.meta.profile);
-    if (!info.bound && to.name !== 'bind') return { name: 'bind' };
+    if (!info.bound && to.name !== 'bind' && !to.meta.unbound) return { name: 'bind' };
     if (info.bound && to.name === 'bind') return { name: 'home' };
     // Opt-in (WX_UNIONID_BEFORE_BIND): a new user passes snsapi_userinfo once before binding. WeChat
     // gives the unionid only then, so the PC app knows them at once; without it, the same phone bound

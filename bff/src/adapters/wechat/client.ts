@@ -13,6 +13,7 @@ import type {
   MpSession,
   OAuthScope,
   OAuthTokens,
+  ParametricQr,
   PhoneNumberReply,
   UserInfo,
 } from './types.js';
@@ -104,6 +105,23 @@ const calls = {
     safeToRepeat: false,
     busyRetries: 1,
     required: [],
+  }),
+  /**
+   * A temporary parametric QR code with a string scene (QR_STR_SCENE): scene_str is 1 to 64 characters,
+   * expire_seconds at most 2592000 (30 days).
+   * https://developers.weixin.qq.com/doc/offiaccount/Account_Management/Generating_a_Parametric_QR_Code.html
+   */
+  qrcodeCreate: (p: { accessToken: string; scene: string; expireSeconds: number }): Call<ParametricQr> => ({
+    endpoint: '/cgi-bin/qrcode/create',
+    params: { access_token: p.accessToken },
+    json: {
+      expire_seconds: p.expireSeconds,
+      action_name: 'QR_STR_SCENE',
+      action_info: { scene: { scene_str: p.scene } },
+    },
+    // Asking again makes another code, which nobody shows: harmless.
+    safeToRepeat: true,
+    required: ['ticket', 'url'],
   }),
   checkToken: (p: { accessToken: string; openid: string }): Call<object> => ({
     endpoint: '/sns/auth',
@@ -247,6 +265,10 @@ export function createWechatClient(options: WechatClientOptions) {
 
     /** The JS-SDK `jsapi_ticket` for a global access_token. */
     jsapiTicket: (p: Parameters<Calls['jsapiTicket']>[0]) => call(calls.jsapiTicket(p)),
+
+    /** A temporary QR code of the Official Account whose scan WeChat pushes with `scene`: `{ticket, expire_seconds, url}`. */
+    qrcodeCreate: (accessToken: string, p: { scene: string; expireSeconds: number }) =>
+      call(calls.qrcodeCreate({ accessToken, ...p })),
 
     /** `sns/auth`: resolves when the user token is still valid, rejects with the mapped error otherwise. */
     async checkToken(p: Parameters<Calls['checkToken']>[0]): Promise<void> {

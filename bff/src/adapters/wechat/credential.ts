@@ -1,7 +1,6 @@
 import { unavailable } from '../../platform/errors.js';
 import type { Kv } from '../kv/types.js';
 import type { Random } from '../../platform/random.js';
-import type { WechatClient } from './client.js';
 
 /** Renew when less than this is left. */
 const AHEAD_MS = 5 * 60_000;
@@ -96,30 +95,3 @@ export function createCredential(o: CredentialOptions) {
 }
 
 export type Credential = ReturnType<typeof createCredential>;
-
-/**
- * An app's global access_token (cgi-bin/stable_token, or cgi-bin/token when configured) as a shared
- * credential, one per appid: the Official Account's for the JS-SDK, the mini program's for its phone numbers.
- */
-export function createGlobalToken(deps: {
-  kv: Kv;
-  wechat: Pick<WechatClient, 'stableToken' | 'accessToken'>;
-  app: { appid: string; secret: string };
-  tokenApi: 'stable_token' | 'token';
-  random: Random;
-  now: () => number;
-  onRenew?: (expiresAt: number) => void;
-}): Credential {
-  const { wechat, app } = deps;
-  return createCredential({
-    kv: deps.kv,
-    random: deps.random,
-    now: deps.now,
-    key: `wx:token:${app.appid}`,
-    onRenew: deps.onRenew,
-    fetch: async () => {
-      const t = deps.tokenApi === 'token' ? await wechat.accessToken(app) : await wechat.stableToken(app);
-      return { value: t.access_token, expiresInSeconds: t.expires_in };
-    },
-  });
-}

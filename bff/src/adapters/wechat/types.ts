@@ -50,3 +50,10 @@ export interface PhoneNumberReply {
     watermark?: { appid?: string; timestamp?: number };
   };
 }
+
+/** `cgi-bin/qrcode/create`: the ticket (for `showqrcode`), its life, and the address the code encodes. */
+export interface ParametricQr {
+  ticket: string;
+  expire_seconds: number;
+  url: string;
+}

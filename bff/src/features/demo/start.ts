@@ -50,6 +50,8 @@ export async function startDemo(config: DemoConfig, log: Logger): Promise<Runnin
     miniprogram: { appid: miniprogram!.appid, secret: miniprogram!.secret },
     openBase: browserOrigin,
     apiBase: sim.origin,
+    // The Official Account's QR code images (showqrcode), as the browser reaches them.
+    mpBase: browserOrigin,
     // The simulator's JS-SDK stand-in, at the path of WeChat's own script.
     jssdkScript: `${browserOrigin}/open/js/jweixin-1.6.0.js`,
   };

@@ -5,8 +5,8 @@ import type { Logger } from 'pino';
 import type { Kv } from '../../adapters/kv/types.js';
 import type { Random } from '../../platform/random.js';
 import type { WechatClient } from '../../adapters/wechat/client.js';
-import { WechatError } from '../../adapters/wechat/errors.js';
-import { createCredential, createGlobalToken } from '../../adapters/wechat/credential.js';
+import { createCredential } from '../../adapters/wechat/credential.js';
+import { createGlobalToken, type GlobalToken } from '../../adapters/wechat/globalToken.js';
 
 /** WeChat's rule: sha1 of `jsapi_ticket=…&noncestr=…&timestamp=…&url=…`, the url without its #fragment. */
 export function jssdkSignature(p: { ticket: string; nonceStr: string; timestamp: number; url: string }): string {
@@ -15,9 +15,8 @@ export function jssdkSignature(p: { ticket: string; nonceStr: string; timestamp:
 }
 
 /**
- * The global access_token (stable_token, or cgi-bin/token when configured) and the jsapi_ticket, each a
- * shared credential: cached in the store, renewed ahead of expiry by one instance of the cluster at a
- * time. On 40001/42001 only the token that failed is expired, and the call is tried once more.
+ * The jsapi_ticket, a shared credential: cached in the store, renewed ahead of expiry by one instance of
+ * the cluster at a time, fetched with the cluster's global access_token (adapters/wechat/globalToken.ts).
  */
 export function createJssdk(deps: {
   wechat: WechatClient;
@@ -29,39 +28,25 @@ export function createJssdk(deps: {
   random: Random;
   now: () => number;
   log?: Logger;
+  /** The cluster's global access_token, shared with the other features that use it. */
+  token?: GlobalToken;
 }) {
   const { wechat, kv, random, now } = deps;
-  const renewed = (what: string) => (expiresAt: number) =>
-    deps.log?.info({ appid: deps.app.appid, expiresAt: new Date(expiresAt).toISOString() }, `${what} renewed`);
-  const token = createGlobalToken({
-    kv,
-    wechat,
-    app: deps.app,
-    tokenApi: deps.tokenApi,
-    random,
-    now,
-    onRenew: renewed(`global access_token (${deps.tokenApi})`),
-  });
-
-  async function fetchTicket(retry: boolean): Promise<{ value: string; expiresInSeconds: number }> {
-    const used = await token.get();
-    try {
-      const t = await wechat.jsapiTicket({ accessToken: used.value });
+  const renewed = (expiresAt: number) =>
+    deps.log?.info({ appid: deps.app.appid, expiresAt: new Date(expiresAt).toISOString() }, 'jsapi_ticket renewed');
+  const token = deps.token ?? createGlobalToken({ ...deps });
+  const fetchTicket = () =>
+    token.use(async (accessToken) => {
+      const t = await wechat.jsapiTicket({ accessToken });
       return { value: t.ticket, expiresInSeconds: t.expires_in };
-    } catch (err) {
-      const stale = err instanceof WechatError && (err.errcode === 40001 || err.errcode === 42001);
-      if (!stale || !retry) throw err;
-      await token.expire(used);
-      return fetchTicket(false);
-    }
-  }
+    });
   const ticket = createCredential({
     kv,
     random,
     now,
     key: `wx:ticket:${deps.app.appid}`,
-    onRenew: renewed('jsapi_ticket'),
-    fetch: () => fetchTicket(true),
+    onRenew: renewed,
+    fetch: fetchTicket,
   });
 
   const origins = new Set(deps.origins);

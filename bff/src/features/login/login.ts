@@ -116,18 +116,23 @@ export function createLogin(deps: {
     const tokens = await wechat.exchangeCode({ appid: flow.appid, secret, code });
     if (tokens.is_snapshotuser === 1) throw new AppError(403, 'SNAPSHOT_USER');
     const profile = /snsapi_(userinfo|login)/.test(tokens.scope) ? await fetchProfile(tokens) : undefined;
-    const upserted = await store.upsertIdentity({
+    const identity = await identityOf({
       appid: flow.appid,
       openid: tokens.openid,
       unionid: tokens.unionid ?? profile?.unionid ?? null,
       nickname: profile?.nickname || null,
       avatarUrl: profile?.headimgurl || null,
     });
-    const { identity, conflict } = await store.adoptByUnionid(upserted);
-    if (conflict) deps.log?.warn({ identityId: identity.id }, 'unionid is bound to more than one customer: not merged');
     if (profile) await deps.profiles?.keep(identity, tokens);
     const sessionId = await sessions.create(identity.id, flow.returnTo);
     return { sessionId, identityId: identity.id, next: nextStep(identity) };
+  }
+
+  /** The identity of a WeChat user, made on first sight and joined to its customer by unionid. */
+  async function identityOf(input: Parameters<Store['upsertIdentity']>[0]) {
+    const { identity, conflict } = await store.adoptByUnionid(await store.upsertIdentity(input));
+    if (conflict) deps.log?.warn({ identityId: identity.id }, 'unionid is bound to more than one customer: not merged');
+    return identity;
   }
 
   /** Mints a one-time state bound to this browser and returns WeChat's authorize URL. */
@@ -196,6 +201,22 @@ export function createLogin(deps: {
         deps.metrics?.login(deps.metrics.codeOf(err));
         throw err;
       }
+    },
+
+    /**
+     * Signs in a WeChat user that WeChat named some other way than a code (the Official Account's push
+     * after a scan of its QR code): the same identity, unionid merge and fresh session as a code's login.
+     */
+    async enter(p: {
+      appid: string;
+      openid: string;
+      unionid?: string | null;
+      returnTo: string;
+      held?: string;
+    }): Promise<Outcome<LoginResult>> {
+      const identity = await identityOf({ appid: p.appid, openid: p.openid, unionid: p.unionid ?? null });
+      const sessionId = await sessions.create(identity.id, p.returnTo);
+      return signedIn(sessionId, nextStep(identity), p.returnTo, p.held);
     },
 
     /** Ends the session held, when it is one of the kind it was held as (a cookie's id sent as a bearer ends nothing). */

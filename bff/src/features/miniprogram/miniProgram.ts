@@ -3,8 +3,8 @@ import type { Logger } from 'pino';
 import type { Kv } from '../../adapters/kv/types.js';
 import type { Store } from '../../adapters/store/store.js';
 import type { WechatClient } from '../../adapters/wechat/client.js';
-import { createGlobalToken } from '../../adapters/wechat/credential.js';
-import { badReplyError, WechatError } from '../../adapters/wechat/errors.js';
+import { createGlobalToken } from '../../adapters/wechat/globalToken.js';
+import { badReplyError } from '../../adapters/wechat/errors.js';
 import { AppError, badRequest } from '../../platform/errors.js';
 import type { Metrics } from '../../platform/metrics.js';
 import type { Random } from '../../platform/random.js';
@@ -43,22 +43,12 @@ export function createMiniProgram(deps: {
     tokenApi: deps.tokenApi,
     random: deps.random,
     now: deps.now,
-    onRenew: (expiresAt) =>
-      deps.log?.info({ appid: app.appid, expiresAt: new Date(expiresAt).toISOString() }, 'global access_token renewed'),
+    log: deps.log,
   });
 
   /** getuserphonenumber with the current token; a token WeChat no longer takes is expired and the call made once more. */
-  async function askPhone(code: string, openid: string, retry = true) {
-    const used = await token.get();
-    try {
-      return await wechat.phoneNumber({ accessToken: used.value, code, openid });
-    } catch (err) {
-      const stale = err instanceof WechatError && (err.errcode === 40001 || err.errcode === 42001);
-      if (!stale || !retry) throw err;
-      await token.expire(used);
-      return askPhone(code, openid, false);
-    }
-  }
+  const askPhone = (code: string, openid: string) =>
+    token.use((accessToken) => wechat.phoneNumber({ accessToken, code, openid }));
 
   /** The phone WeChat verified for this session's user, checked as its document says (watermark.appid). */
   async function verifiedPhone(session: Session, code: string): Promise<string> {

@@ -15,6 +15,8 @@ export function operationsRoutes(
     ctx.body = {
       demo: config.demo,
       websiteLogin,
+      // A desktop can log in by scanning the Official Account's QR code (features/follow).
+      followLogin: config.follow !== null,
       unionidBeforeBind: websiteLogin && config.unionidBeforeBind,
       bindMethods: config.accounts.bindMethods,
       // The demo's WeChat, as the browser reaches it: the banner's 换个新用户 goes there.

@@ -341,3 +341,48 @@ describe('the message endpoint (WX_MESSAGE_*)', () => {
     ]);
   });
 });
+
+describe('desktop login through the Official Account (FOLLOW_LOGIN)', () => {
+  const WITH_ENDPOINT = { ...REAL, WX_MESSAGE_TOKEN: 'followtest' };
+
+  it('is off by default, on in demo mode (whose simulator pushes to the demo message endpoint)', () => {
+    expect(loadConfig(WITH_ENDPOINT).follow).toBeNull();
+    expect(loadConfig({}).follow).toMatchObject({ confirm: true, ttlSeconds: 300 });
+    expect(loadConfig({ FOLLOW_LOGIN: '0' }).follow).toBeNull();
+  });
+
+  it('takes the confirm step, the reply and the life of a code', () => {
+    const config = loadConfig({
+      ...WITH_ENDPOINT,
+      FOLLOW_LOGIN: '1',
+      FOLLOW_LOGIN_TTL_SECONDS: '120',
+      FOLLOW_LOGIN_REPLY_TEXT: '登录{site}？<a href="{link}">确认</a>',
+    });
+    expect(config.follow).toEqual({
+      confirm: true,
+      replyText: '登录{site}？<a href="{link}">确认</a>',
+      ttlSeconds: 120,
+    });
+    expect(loadConfig({ ...WITH_ENDPOINT, FOLLOW_LOGIN: '1', FOLLOW_LOGIN_CONFIRM: '0' }).follow?.confirm).toBe(false);
+  });
+
+  it("needs the message endpoint, WeChat's only way of telling the scan", () => {
+    expect(problems({ ...REAL, FOLLOW_LOGIN: '1' })).toEqual([
+      "FOLLOW_LOGIN: 1 needs the message endpoint: set WX_MESSAGE_TOKEN (the MP backend's 服务器配置 Token)",
+    ]);
+  });
+
+  it('refuses a reply without the confirm link while the confirm step is on, and unknown placeholders', () => {
+    const on = { ...WITH_ENDPOINT, FOLLOW_LOGIN: '1' };
+    expect(problems({ ...on, FOLLOW_LOGIN_REPLY_TEXT: '请确认' })).toEqual([
+      'FOLLOW_LOGIN_REPLY_TEXT: needs {link} (the confirm page) while FOLLOW_LOGIN_CONFIRM=1',
+    ]);
+    expect(problems({ ...on, FOLLOW_LOGIN_CONFIRM: '0', FOLLOW_LOGIN_REPLY_TEXT: '请确认' })).toEqual([]);
+    expect(problems({ ...on, FOLLOW_LOGIN_REPLY_TEXT: '{name} {link}' })).toEqual([
+      expect.stringMatching(/^FOLLOW_LOGIN_REPLY_TEXT: unknown placeholder \{name\}/),
+    ]);
+    expect(problems({ ...on, FOLLOW_LOGIN_TTL_SECONDS: '10' })).toEqual([
+      expect.stringMatching(/^FOLLOW_LOGIN_TTL_SECONDS: expected a whole number from 60 to 1800/),
+    ]);
+  });
+});

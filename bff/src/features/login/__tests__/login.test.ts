@@ -405,6 +405,7 @@ describe('GET /api/meta', () => {
     expect(await (await fetch(`${bff.origin}/api/meta`)).json()).toEqual({
       demo: false,
       websiteLogin: true,
+      followLogin: false,
       bindMethods: ['sms'],
       unionidBeforeBind: false,
       // WeChat's JS-SDK at the address its document gives, unless WX_JSSDK_SCRIPT names another.
