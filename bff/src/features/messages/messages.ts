@@ -39,6 +39,11 @@ const ANSWER_KEPT_MS = 10 * 60_000;
 const PENDING_MS = 30_000;
 /** The event of `pnpm preflight`'s test push (not WeChat's): answered by the endpoint itself. */
 export const PREFLIGHT_EVENT = 'wxauth_preflight';
+/**
+ * How long a signed URL stays bound to the body it first came with: as long as its timestamp is taken,
+ * on either side of now, and a minute more.
+ */
+const URL_BOUND_MS = (2 * TIMESTAMP_TOLERANCE_S + 60) * 1000;
 /** The largest body read: WeChat's pushes are a few kB, three times that in 兼容模式. */
 export const PUSH_BODY_LIMIT = 64 * 1024;
 
@@ -144,6 +149,23 @@ export function createMessages(deps: MessagesDeps) {
       throw err;
     }
     return { push: asPush(parsePushXml(opened.message)), encrypted: true, key: opened.key };
+  }
+
+  const sha256 = (text: string) => createHash('sha256').update(text).digest('base64url');
+
+  /**
+   * The URL's signature covers token, timestamp and nonce, never the body: a signed query string seen
+   * once (a proxy's log, the forwarded handler's) would carry any body, in plaintext, until its timestamp
+   * is stale; and in safe mode, with encrypt_type and msg_signature dropped, a plaintext body beside it.
+   * So each signed query is bound, cluster-wide, to the first body it came with: the same delivery again
+   * (WeChat's retry) passes and is deduped; another body under it is refused.
+   */
+  async function bindUrl(q: PushQuery, body: string): Promise<void> {
+    const key = `wx:push-url:${appid}:${sha256(`${q.timestamp}:${q.nonce}`)}`;
+    const digest = sha256(body);
+    if (await kv.setIfAbsent(key, digest, URL_BOUND_MS)) return;
+    if ((await kv.get<string>(key)) !== digest)
+      throw new AppError(401, 'PUSH_SIGNATURE_INVALID', 'this signed URL came with another body before');
   }
 
   /** The push's identity for dedupe: MsgId for messages, the sender and time (and event) for events. */
@@ -262,6 +284,7 @@ export function createMessages(deps: MessagesDeps) {
         throw err;
       }
       const { push, encrypted, key: aesKey } = read;
+      await bindUrl(incoming.query, incoming.body);
       // pnpm preflight's test push: signed with the token (and encrypted), so only the operator can send
       // it; answered here, never handed to a handler nor forwarded, its EventKey echoed to prove the keys.
       if (push.MsgType === 'event' && push.Event === PREFLIGHT_EVENT) {

@@ -263,6 +263,35 @@ describe('hostile pushes are refused before anything acts on them', () => {
     expect(seen).toEqual([]);
   });
 
+  it('a used signed query with another body (captured URL, plaintext forgery or a downgrade from safe mode): 401', async () => {
+    // The URL's signature covers token, timestamp and nonce only, never the body: a query string seen
+    // once (a proxy's or the forwarded handler's log) would carry any body for five minutes. Each
+    // signed query is bound to the first body it came with; WeChat's own retry (same body) still passes.
+    const { bff, seen } = await hostile();
+    const real = delivery(eventXml({ from: 'oVictim', event: 'SCAN', eventKey: 'a' }), bff.now(), { appid: APP.appid });
+    const post = (query: string, body: string) => fetch(`${bff.origin}${PATH}?${query}`, { method: 'POST', body });
+    expect((await post(real.query, real.body)).status).toBe(200);
+    const forged = eventXml({ from: 'oAttacker', event: 'subscribe', eventKey: 'qrscene_x', createTime: 1795334402 });
+    const reused = await post(real.query, forged);
+    expect([reused.status, await code(reused)]).toEqual([401, 'PUSH_SIGNATURE_INVALID']);
+    // The same delivery again (WeChat retrying with the same URL) is a retry, answered as before.
+    expect((await post(real.query, real.body)).status).toBe(200);
+
+    // Safe mode: msg_signature signs the Encrypt, but dropping encrypt_type and msg_signature leaves a
+    // URL whose plain signature is still right: the plaintext body beside it must not be taken.
+    const safe = delivery(eventXml({ from: 'oVictim2', event: 'SCAN', eventKey: 'b' }), bff.now(), {
+      appid: APP.appid,
+      mode: 'safe',
+    });
+    expect((await post(safe.query, safe.body)).status).toBe(200);
+    const downgraded = new URLSearchParams(safe.query);
+    downgraded.delete('encrypt_type');
+    downgraded.delete('msg_signature');
+    const down = await post(downgraded.toString(), forged);
+    expect([down.status, await code(down)]).toEqual([401, 'PUSH_SIGNATURE_INVALID']);
+    expect(seen.map((p) => p.FromUserName)).toEqual(['oVictim', 'oVictim2']);
+  });
+
   it("encrypted for another account (another appid inside), or with a key we don't have: 400", async () => {
     const { bff, seen } = await hostile();
     const foreign = await bff.push(eventXml({ from: 'o', event: 'subscribe' }), {
