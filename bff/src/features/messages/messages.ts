@@ -47,6 +47,32 @@ const URL_BOUND_MS = (2 * TIMESTAMP_TOLERANCE_S + 60) * 1000;
 /** The largest body read: WeChat's pushes are a few kB, three times that in 兼容模式. */
 export const PUSH_BODY_LIMIT = 64 * 1024;
 
+/**
+ * The largest reply read from the forwarded handler: a passive reply is a few kB (a news item, a text of
+ * 2048 bytes at most), under a third more when encrypted. Past it the handler is answered for by `success`.
+ */
+export const FORWARD_REPLY_LIMIT = 64 * 1024;
+
+/** A response's body as UTF-8 text, or undefined past `limit` bytes (then no more of it is read). */
+async function textUpTo(res: Response, limit: number): Promise<string | undefined> {
+  if (Number(res.headers.get('content-length') ?? 0) > limit) {
+    await res.body?.cancel();
+    return undefined;
+  }
+  if (!res.body) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of res.body) {
+    size += chunk.byteLength;
+    if (size > limit) {
+      // Leaving the loop early cancels the stream.
+      return undefined;
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 /** What was answered to a push, kept so that its retries get the same. */
 type Answer =
   | { kind: 'success' }
@@ -72,7 +98,8 @@ export type PushOutcome =
   | 'handler_error'
   | 'forward_timeout'
   | 'forward_error'
-  | 'forward_status';
+  | 'forward_status'
+  | 'forward_too_large';
 
 export interface PushQuery {
   signature?: string;
@@ -223,8 +250,12 @@ export function createMessages(deps: MessagesDeps) {
         redirect: 'manual',
         signal: AbortSignal.timeout(Math.max(1, Math.floor(deadline - performance.now()))),
       });
-      const body = await res.text();
-      if (res.status < 200 || res.status > 299) return { answer: { kind: 'success' }, outcome: 'forward_status' };
+      if (res.status < 200 || res.status > 299) {
+        await res.body?.cancel();
+        return { answer: { kind: 'success' }, outcome: 'forward_status' };
+      }
+      const body = await textUpTo(res, FORWARD_REPLY_LIMIT);
+      if (body === undefined) return { answer: { kind: 'success' }, outcome: 'forward_too_large' };
       const contentType = res.headers.get('content-type') ?? 'text/plain; charset=utf-8';
       return { answer: { kind: 'relay', contentType, body }, outcome: 'forwarded' };
     } catch (err) {
@@ -310,7 +341,7 @@ export function createMessages(deps: MessagesDeps) {
       await kv.set(key, acted.answer, ANSWER_KEPT_MS);
       metrics.push(acted.outcome);
       const ms = Math.round(performance.now() - started);
-      if (/_(timeout|error|status)$/.test(acted.outcome))
+      if (/_(timeout|error|status|too_large)$/.test(acted.outcome))
         log.warn({ ...what, outcome: acted.outcome, ms }, 'push answered success: the handler was slow or failed');
       else log.info({ ...what, outcome: acted.outcome, ms }, 'push');
       return respond(acted.answer, encrypted, aesKey);

@@ -425,6 +425,20 @@ describe("forwarding to the company's existing handler (WX_MESSAGE_FORWARD_URL)"
     expect(await down.metric('forward_error')).toBe(1);
   });
 
+  it('a handler answering more than a reply can be (64 KB): "success", unread past the limit, forward_too_large', async () => {
+    // A passive reply is a few kB (被动回复用户消息); a forward URL pointing at a big resource must
+    // not be read whole into memory, kept for the retries, and relayed to WeChat.
+    const big = await existingHandler(() => ({ body: `<xml>${'x'.repeat(2 * 1024 * 1024)}</xml>` }));
+    const bff = await start({ env: { WX_MESSAGE_FORWARD_URL: big.url } });
+    const xml = textXml({ from: 'oBig', content: 'x', msgId: '47' });
+    const res = await bff.push(xml);
+    expect(await res.text()).toBe('success');
+    expect(await bff.metric('forward_too_large')).toBe(1);
+    expect(bff.logs.join('')).toMatch(/"level":40.*"outcome":"forward_too_large"/);
+    // Its retry gets the same "success", not the big body.
+    expect(await (await bff.push(xml)).text()).toBe('success');
+  });
+
   it("a slow or failing handler of wxauth's own: success, and the push is not forwarded", async () => {
     const handler = await existingHandler(() => ({ body: '<xml/>' }));
     const slow: PushHandler = { handle: () => new Promise((r) => setTimeout(() => r(null), 6000)) };
