@@ -377,6 +377,16 @@ describe("forwarding to the company's existing handler (WX_MESSAGE_FORWARD_URL)"
     expect(await bff.metric('forwarded')).toBe(1);
   });
 
+  it('forwards to the URL exactly as configured: a trailing slash is kept (Django, Flask redirect a POST without it)', async () => {
+    const handler = await existingHandler((r) =>
+      r.url.pathname === '/wechat/' ? { body: '<xml>ok</xml>' } : { status: 301, body: '' },
+    );
+    const bff = await start({ env: { WX_MESSAGE_FORWARD_URL: `${handler.url}/` } });
+    const res = await bff.push(textXml({ from: 'oSlash', content: 'x', msgId: '48' }));
+    expect(handler.received.map((r) => r.url.pathname)).toEqual(['/wechat/']);
+    expect(await res.text()).toBe('<xml>ok</xml>');
+  });
+
   it('safe mode: the handler gets the encrypted push as WeChat sent it, and its encrypted reply reaches WeChat', async () => {
     const handler = await existingHandler((r) => {
       const q = r.url.searchParams;
