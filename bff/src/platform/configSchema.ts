@@ -143,22 +143,35 @@ function internalHost(hostname: string): boolean {
   return a === 127 || a === 10 || (a === 172 && b! >= 16 && b! <= 31) || (a === 192 && b === 168);
 }
 
-/** The host system's endpoints: passwords and phones travel in these calls, so plain http only inside your network. */
+/**
+ * The host system's endpoints: passwords and phones travel in these calls, so plain http only inside your
+ * network; no query, fragment or credentials.
+ */
+const judgedHostUrl = judged((raw) => {
+  try {
+    const url = new URL(raw);
+    if ((url.protocol === 'http:' || url.protocol === 'https:') && !url.search && !url.hash && !url.username)
+      return url.protocol === 'http:' && !internalHost(url.hostname)
+        ? 'must be https, or http to an address of your own network (value not shown)'
+        : undefined;
+  } catch {
+    // said below
+  }
+  return 'expected an http(s) URL with no query, fragment or credentials (value not shown)';
+});
+
+/** A base URL of the host's, its trailing slash left off (paths are added to it). */
 const hostUrl = v.pipe(
   v.string(),
-  judged((raw) => {
-    try {
-      const url = new URL(raw);
-      if ((url.protocol === 'http:' || url.protocol === 'https:') && !url.search && !url.hash && !url.username)
-        return url.protocol === 'http:' && !internalHost(url.hostname)
-          ? 'must be https, or http to an address of your own network (value not shown)'
-          : undefined;
-    } catch {
-      // said below
-    }
-    return 'expected an http(s) URL with no query, fragment or credentials (value not shown)';
-  }),
+  judgedHostUrl,
   v.transform((raw) => new URL(raw).href.replace(/\/$/, '')),
+);
+
+/** A URL of the host's called as it is: its path kept exactly, a trailing slash too. */
+const exactHostUrl = v.pipe(
+  v.string(),
+  judgedHostUrl,
+  v.transform((raw) => new URL(raw).href),
 );
 
 const LOOPBACK = ['127.0.0.1', '::1'];
@@ -588,7 +601,8 @@ const messages = v.object({
       example: 'http://wechat-handler:8000/wechat',
       default: 'unset: unclaimed pushes are answered `success`',
     },
-    hostUrl,
+    // Exactly as given: a handler at /wechat/ answers a POST to /wechat with a redirect (Django, Flask).
+    exactHostUrl,
   ),
 });
 

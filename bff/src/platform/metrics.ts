@@ -102,7 +102,7 @@ export function createMetrics() {
 
   const pushes = new Counter({
     name: 'wxauth_wechat_pushes_total',
-    help: 'WeChat pushes to the message endpoint by how they ended: claimed, forwarded, unclaimed, retry, or handler_timeout, handler_error, forward_timeout, forward_error, forward_status (answered success)',
+    help: 'WeChat pushes to the message endpoint by how they ended: claimed, forwarded, unclaimed, retry, or handler_timeout, handler_error, forward_timeout, forward_error, forward_status, forward_too_large (answered success)',
     labelNames: ['outcome'] as const,
     registers,
   });

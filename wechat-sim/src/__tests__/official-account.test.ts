@@ -100,6 +100,14 @@ afterEach(async () => {
   }
 });
 
+/** A page that answers every request with something else than echostr (a site's home page, say). */
+async function otherPage(): Promise<string> {
+  const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<h1>Shop</h1>'));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  servers.push(server);
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+}
+
 interface Push {
   query: URLSearchParams;
   body: string;
@@ -116,6 +124,8 @@ async function accountServer(answer: (push: Push, n: number) => { body: string; 
       const query = new URL(req.url!, 'http://x').searchParams;
       const [timestamp, nonce] = [query.get('timestamp')!, query.get('nonce')!];
       if (sortedSha1(TOKEN, timestamp, nonce) !== query.get('signature')) return void res.writeHead(401).end();
+      // The MP backend's check when 服务器配置 is saved: echostr, as it came.
+      if (req.method === 'GET') return void res.writeHead(200).end(query.get('echostr'));
       let xml = body;
       if (query.get('encrypt_type') === 'aes') {
         const encrypt = /<Encrypt><!\[CDATA\[([^\]]+)/.exec(body)![1]!;
@@ -288,7 +298,8 @@ describe('scans, pushes and the chat', () => {
   it('the server configuration is checked as the MP backend does', async () => {
     const sim = await startSim();
     const post = (body: unknown) => sim.get('/__sim/oa/server', { method: 'POST', body: JSON.stringify(body) });
-    const ok = { appid: OA.appid, url: 'https://h5.example.com/api/wechat/messages', token: 'abc', mode: 'plaintext' };
+    const account = await accountServer(() => ({ body: 'success' }));
+    const ok = { appid: OA.appid, url: account.url, token: TOKEN, mode: 'plaintext' };
     expect((await post(ok)).status).toBe(200);
     for (const bad of [
       { ...ok, appid: WEB.appid },
@@ -299,6 +310,19 @@ describe('scans, pushes and the chat', () => {
       { ...ok, mode: 'other' },
     ])
       expect((await post(bad)).status, JSON.stringify(bad)).toBe(400);
+    // Saving sends the signed GET of 接入指南; a URL that does not answer echostr as it came is refused
+    // (another token, nothing listening, a page that answers something else), and nothing is saved.
+    for (const bad of [
+      { ...ok, token: 'otherToken' },
+      { ...ok, url: 'http://127.0.0.1:9/wechat' },
+      { ...ok, url: await otherPage() },
+    ]) {
+      const res = await post(bad);
+      expect([res.status, ((await res.json()) as { error: string }).error], JSON.stringify(bad)).toEqual([
+        400,
+        expect.stringMatching(/^url: /),
+      ]);
+    }
     // Scanning needs a server URL first.
     const noServer = await startSim();
     const scan = await noServer.get('/__sim/oa/scan', {

@@ -270,7 +270,31 @@ async function message({ rules, req, res }: Call): Promise<void> {
 
 const MODES: PushMode[] = ['plaintext', 'compatible', 'safe'];
 
-/** POST /__sim/oa/server {appid, url, token, encodingAESKey?, mode}: the account's 服务器配置. */
+/**
+ * The MP backend's check when 服务器配置 is submitted (接入指南, 第二步): a GET to the URL with signature,
+ * timestamp, nonce and echostr; the configuration takes effect only when echostr comes back as it was
+ * sent, whatever the mode. https://developers.weixin.qq.com/doc/offiaccount/Basic_Information/Access_Overview.html
+ * Returns why it failed, or undefined.
+ */
+async function checkUrl(rules: Rules, server: ServerConfig): Promise<string | undefined> {
+  const timestamp = String(Math.floor(rules.now() / 1000));
+  const nonce = String(randomInt(1_000_000_000));
+  const echostr = String(randomInt(1e9, 2 ** 47));
+  const q = new URLSearchParams({ signature: sortedSha1(server.token, timestamp, nonce), timestamp, nonce, echostr });
+  try {
+    const res = await fetch(`${server.url}${server.url.includes('?') ? '&' : '?'}${q}`, {
+      redirect: 'manual',
+      signal: AbortSignal.timeout(rules.pushTimeoutMs),
+    });
+    const text = await res.text();
+    if (res.status !== 200) return `HTTP ${res.status}`;
+    return text === echostr ? undefined : 'the answer was not echostr';
+  } catch {
+    return `no answer within ${rules.pushTimeoutMs} ms`;
+  }
+}
+
+/** POST /__sim/oa/server {appid, url, token, encodingAESKey?, mode}: the account's 服务器配置, saved once its URL passes the check. */
 async function setServer({ rules, req, res }: Call): Promise<void> {
   const body = await readJson<Record<string, unknown>>(req);
   const app = typeof body?.appid === 'string' ? rules.apps.get(body.appid) : undefined;
@@ -292,6 +316,8 @@ async function setServer({ rules, req, res }: Call): Promise<void> {
     return json(res, 400, { error: 'encodingAESKey: 43 letters and digits, needed in compatible and safe mode' });
   const server: ServerConfig = { url: target.href, token, mode: mode as PushMode };
   if (typeof encodingAESKey === 'string') server.encodingAESKey = encodingAESKey;
+  const failed = await checkUrl(rules, server);
+  if (failed) return json(res, 400, { error: `url: the check failed (${failed}); nothing was saved` });
   rules.oa.servers.set(app.appid, server);
   json(res, 200, { appid: app.appid, url: server.url, mode: server.mode, originalId: originalIdOf(app.appid) });
 }

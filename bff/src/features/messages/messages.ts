@@ -39,8 +39,39 @@ const ANSWER_KEPT_MS = 10 * 60_000;
 const PENDING_MS = 30_000;
 /** The event of `pnpm preflight`'s test push (not WeChat's): answered by the endpoint itself. */
 export const PREFLIGHT_EVENT = 'wxauth_preflight';
+/**
+ * How long a signed URL stays bound to the body it first came with: as long as its timestamp is taken,
+ * on either side of now, and a minute more.
+ */
+const URL_BOUND_MS = (2 * TIMESTAMP_TOLERANCE_S + 60) * 1000;
 /** The largest body read: WeChat's pushes are a few kB, three times that in 兼容模式. */
 export const PUSH_BODY_LIMIT = 64 * 1024;
+
+/**
+ * The largest reply read from the forwarded handler: a passive reply is a few kB (a news item, a text of
+ * 2048 bytes at most), under a third more when encrypted. Past it the handler is answered for by `success`.
+ */
+export const FORWARD_REPLY_LIMIT = 64 * 1024;
+
+/** A response's body as UTF-8 text, or undefined past `limit` bytes (then no more of it is read). */
+async function textUpTo(res: Response, limit: number): Promise<string | undefined> {
+  if (Number(res.headers.get('content-length') ?? 0) > limit) {
+    await res.body?.cancel();
+    return undefined;
+  }
+  if (!res.body) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of res.body) {
+    size += chunk.byteLength;
+    if (size > limit) {
+      // Leaving the loop early cancels the stream.
+      return undefined;
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
 
 /** What was answered to a push, kept so that its retries get the same. */
 type Answer =
@@ -67,7 +98,8 @@ export type PushOutcome =
   | 'handler_error'
   | 'forward_timeout'
   | 'forward_error'
-  | 'forward_status';
+  | 'forward_status'
+  | 'forward_too_large';
 
 export interface PushQuery {
   signature?: string;
@@ -146,6 +178,23 @@ export function createMessages(deps: MessagesDeps) {
     return { push: asPush(parsePushXml(opened.message)), encrypted: true, key: opened.key };
   }
 
+  const sha256 = (text: string) => createHash('sha256').update(text).digest('base64url');
+
+  /**
+   * The URL's signature covers token, timestamp and nonce, never the body: a signed query string seen
+   * once (a proxy's log, the forwarded handler's) would carry any body, in plaintext, until its timestamp
+   * is stale; and in safe mode, with encrypt_type and msg_signature dropped, a plaintext body beside it.
+   * So each signed query is bound, cluster-wide, to the first body it came with: the same delivery again
+   * (WeChat's retry) passes and is deduped; another body under it is refused.
+   */
+  async function bindUrl(q: PushQuery, body: string): Promise<void> {
+    const key = `wx:push-url:${appid}:${sha256(`${q.timestamp}:${q.nonce}`)}`;
+    const digest = sha256(body);
+    if (await kv.setIfAbsent(key, digest, URL_BOUND_MS)) return;
+    if ((await kv.get<string>(key)) !== digest)
+      throw new AppError(401, 'PUSH_SIGNATURE_INVALID', 'this signed URL came with another body before');
+  }
+
   /** The push's identity for dedupe: MsgId for messages, the sender and time (and event) for events. */
   function pushId(push: WechatPush): string {
     const msgId = push.MsgId ?? push.MsgID;
@@ -201,8 +250,12 @@ export function createMessages(deps: MessagesDeps) {
         redirect: 'manual',
         signal: AbortSignal.timeout(Math.max(1, Math.floor(deadline - performance.now()))),
       });
-      const body = await res.text();
-      if (res.status < 200 || res.status > 299) return { answer: { kind: 'success' }, outcome: 'forward_status' };
+      if (res.status < 200 || res.status > 299) {
+        await res.body?.cancel();
+        return { answer: { kind: 'success' }, outcome: 'forward_status' };
+      }
+      const body = await textUpTo(res, FORWARD_REPLY_LIMIT);
+      if (body === undefined) return { answer: { kind: 'success' }, outcome: 'forward_too_large' };
       const contentType = res.headers.get('content-type') ?? 'text/plain; charset=utf-8';
       return { answer: { kind: 'relay', contentType, body }, outcome: 'forwarded' };
     } catch (err) {
@@ -262,6 +315,7 @@ export function createMessages(deps: MessagesDeps) {
         throw err;
       }
       const { push, encrypted, key: aesKey } = read;
+      await bindUrl(incoming.query, incoming.body);
       // pnpm preflight's test push: signed with the token (and encrypted), so only the operator can send
       // it; answered here, never handed to a handler nor forwarded, its EventKey echoed to prove the keys.
       if (push.MsgType === 'event' && push.Event === PREFLIGHT_EVENT) {
@@ -287,7 +341,7 @@ export function createMessages(deps: MessagesDeps) {
       await kv.set(key, acted.answer, ANSWER_KEPT_MS);
       metrics.push(acted.outcome);
       const ms = Math.round(performance.now() - started);
-      if (/_(timeout|error|status)$/.test(acted.outcome))
+      if (/_(timeout|error|status|too_large)$/.test(acted.outcome))
         log.warn({ ...what, outcome: acted.outcome, ms }, 'push answered success: the handler was slow or failed');
       else log.info({ ...what, outcome: acted.outcome, ms }, 'push');
       return respond(acted.answer, encrypted, aesKey);

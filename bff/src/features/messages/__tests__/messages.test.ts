@@ -263,6 +263,35 @@ describe('hostile pushes are refused before anything acts on them', () => {
     expect(seen).toEqual([]);
   });
 
+  it('a used signed query with another body (captured URL, plaintext forgery or a downgrade from safe mode): 401', async () => {
+    // The URL's signature covers token, timestamp and nonce only, never the body: a query string seen
+    // once (a proxy's or the forwarded handler's log) would carry any body for five minutes. Each
+    // signed query is bound to the first body it came with; WeChat's own retry (same body) still passes.
+    const { bff, seen } = await hostile();
+    const real = delivery(eventXml({ from: 'oVictim', event: 'SCAN', eventKey: 'a' }), bff.now(), { appid: APP.appid });
+    const post = (query: string, body: string) => fetch(`${bff.origin}${PATH}?${query}`, { method: 'POST', body });
+    expect((await post(real.query, real.body)).status).toBe(200);
+    const forged = eventXml({ from: 'oAttacker', event: 'subscribe', eventKey: 'qrscene_x', createTime: 1795334402 });
+    const reused = await post(real.query, forged);
+    expect([reused.status, await code(reused)]).toEqual([401, 'PUSH_SIGNATURE_INVALID']);
+    // The same delivery again (WeChat retrying with the same URL) is a retry, answered as before.
+    expect((await post(real.query, real.body)).status).toBe(200);
+
+    // Safe mode: msg_signature signs the Encrypt, but dropping encrypt_type and msg_signature leaves a
+    // URL whose plain signature is still right: the plaintext body beside it must not be taken.
+    const safe = delivery(eventXml({ from: 'oVictim2', event: 'SCAN', eventKey: 'b' }), bff.now(), {
+      appid: APP.appid,
+      mode: 'safe',
+    });
+    expect((await post(safe.query, safe.body)).status).toBe(200);
+    const downgraded = new URLSearchParams(safe.query);
+    downgraded.delete('encrypt_type');
+    downgraded.delete('msg_signature');
+    const down = await post(downgraded.toString(), forged);
+    expect([down.status, await code(down)]).toEqual([401, 'PUSH_SIGNATURE_INVALID']);
+    expect(seen.map((p) => p.FromUserName)).toEqual(['oVictim', 'oVictim2']);
+  });
+
   it("encrypted for another account (another appid inside), or with a key we don't have: 400", async () => {
     const { bff, seen } = await hostile();
     const foreign = await bff.push(eventXml({ from: 'o', event: 'subscribe' }), {
@@ -348,6 +377,16 @@ describe("forwarding to the company's existing handler (WX_MESSAGE_FORWARD_URL)"
     expect(await bff.metric('forwarded')).toBe(1);
   });
 
+  it('forwards to the URL exactly as configured: a trailing slash is kept (Django, Flask redirect a POST without it)', async () => {
+    const handler = await existingHandler((r) =>
+      r.url.pathname === '/wechat/' ? { body: '<xml>ok</xml>' } : { status: 301, body: '' },
+    );
+    const bff = await start({ env: { WX_MESSAGE_FORWARD_URL: `${handler.url}/` } });
+    const res = await bff.push(textXml({ from: 'oSlash', content: 'x', msgId: '48' }));
+    expect(handler.received.map((r) => r.url.pathname)).toEqual(['/wechat/']);
+    expect(await res.text()).toBe('<xml>ok</xml>');
+  });
+
   it('safe mode: the handler gets the encrypted push as WeChat sent it, and its encrypted reply reaches WeChat', async () => {
     const handler = await existingHandler((r) => {
       const q = r.url.searchParams;
@@ -394,6 +433,20 @@ describe("forwarding to the company's existing handler (WX_MESSAGE_FORWARD_URL)"
     const down = await start({ env: { WX_MESSAGE_FORWARD_URL: 'http://127.0.0.1:9/wechat' } });
     expect(await (await down.push(textXml({ from: 'o', content: 'x', msgId: '46' }))).text()).toBe('success');
     expect(await down.metric('forward_error')).toBe(1);
+  });
+
+  it('a handler answering more than a reply can be (64 KB): "success", unread past the limit, forward_too_large', async () => {
+    // A passive reply is a few kB (被动回复用户消息); a forward URL pointing at a big resource must
+    // not be read whole into memory, kept for the retries, and relayed to WeChat.
+    const big = await existingHandler(() => ({ body: `<xml>${'x'.repeat(2 * 1024 * 1024)}</xml>` }));
+    const bff = await start({ env: { WX_MESSAGE_FORWARD_URL: big.url } });
+    const xml = textXml({ from: 'oBig', content: 'x', msgId: '47' });
+    const res = await bff.push(xml);
+    expect(await res.text()).toBe('success');
+    expect(await bff.metric('forward_too_large')).toBe(1);
+    expect(bff.logs.join('')).toMatch(/"level":40.*"outcome":"forward_too_large"/);
+    // Its retry gets the same "success", not the big body.
+    expect(await (await bff.push(xml)).text()).toBe('success');
   });
 
   it("a slow or failing handler of wxauth's own: success, and the push is not forwarded", async () => {
