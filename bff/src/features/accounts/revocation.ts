@@ -27,6 +27,32 @@ export function createRevocation(deps: {
     await deps.onRevoked?.(customerId);
   };
   return {
+    /**
+     * An admin (`wxauth admin customer unbind`) drops a customer's WeChat bindings, of one app or all, as
+     * a user's own unbind does: sessions void, a `wechat.unbound` event each (reason `admin`), the
+     * reason in the audit trail. The identities unbound; 404 CUSTOMER_NOT_FOUND for an unknown customer.
+     */
+    async unbind(customerId: string, p: { appid?: string; reason: string }, by: Actor) {
+      const bound = (await store.boundCustomer(customerId))?.identities ?? [];
+      await sessions.voidIdentities(bound.filter((i) => p.appid === undefined || i.appid === p.appid).map((i) => i.id));
+      const unbound = await store.unbindCustomer(customerId, p, by);
+      if (!unbound) throw new AppError(404, 'CUSTOMER_NOT_FOUND');
+      if (unbound.length) await deps.onRevoked?.(customerId);
+      return unbound;
+    },
+
+    /**
+     * An admin ends every session of a customer and keeps the bindings: their next login is silent
+     * again. The identities whose sessions ended; 404 CUSTOMER_NOT_FOUND for an unknown customer.
+     */
+    async revokeSessions(customerId: string, reason: string, by: Actor) {
+      await sessions.voidIdentities(await store.boundIdentities({ ref: customerId }));
+      const ended = await store.revokeSessions(customerId, reason, by);
+      if (!ended) throw new AppError(404, 'CUSTOMER_NOT_FOUND');
+      await deps.onRevoked?.(customerId);
+      return ended;
+    },
+
     /** The host system drops a customer's WeChat bindings and sessions (after a password change, say). */
     revoke: (customerId: string, from?: RequestOrigin) =>
       revoke(customerId, undefined, { kind: 'host', name: 'internal API', ...from }),
