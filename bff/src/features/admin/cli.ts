@@ -26,6 +26,8 @@ It works on the database and state store this environment names (the BFF's varia
 Exit code: 0 done, 1 not found or refused, 64 wrong usage, 78 a configuration the BFF would refuse.
 `;
 
+const HELP = '(wxauth admin --help lists the commands and their options)\n';
+
 export interface AdminIo {
   out(text: string): void;
   err(text: string): void;
@@ -73,7 +75,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
     parsed = parse(argv);
   } catch (err) {
     if (!(err instanceof Usage) && !(err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) throw err;
-    io.err(`wxauth admin: ${(err as Error).message}\n\n${USAGE}`);
+    io.err(`wxauth admin: ${(err as Error).message}\n${HELP}`);
     return 64;
   }
   if (!parsed) {
@@ -104,7 +106,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
       return 1;
     }
     if (err instanceof Usage) {
-      io.err(`wxauth admin: ${err.message}\n\n${USAGE}`);
+      io.err(`wxauth admin: ${err.message}\n${HELP}`);
       return 64;
     }
     throw err;

@@ -6,6 +6,7 @@ import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startHostStandIn, type HostStandIn } from '../../../../../scripts/host-stand-in.mjs';
 import { APP, INTERNAL_TOKEN, SESSION_SECRET, startBff, type Bff } from '../../../__tests__/harness.js';
 import { createOutboxWorker, hostClients } from '../../accounts/index.js';
+import { adminMain, type AdminIo } from '../index.js';
 
 const ROOT = fileURLToPath(new URL('../../../../../', import.meta.url));
 const SECRET = 'host-signing-secret-0123456789abcdef-test';
@@ -242,4 +243,32 @@ describe.each(['SQLite', 'MariaDB'] as const)('wxauth admin on %s', (engine) => 
       });
     },
   );
+});
+
+describe('wxauth admin at a terminal', () => {
+  it('a dangerous command asks first: "no" does nothing (exit 1), "y" does it', async () => {
+    const { bff, env } = await deployment('SQLite');
+    await bff.browser().loginAndBind('amy', PHONE, bff.inbox);
+    const asked: string[] = [];
+    const out: string[] = [];
+    const io = (answer: boolean): AdminIo => ({
+      out: (t) => void out.push(t),
+      err: (t) => void out.push(t),
+      interactive: true,
+      confirm: async (q) => (asked.push(q), answer),
+      user: 'carol',
+      host: 'desk',
+    });
+    const unbind = ['customer', 'unbind', '1', '--reason', 'fraud check'];
+    expect(await adminMain(unbind, env, io(false))).toBe(1);
+    expect(asked).toEqual(['Unbind every WeChat identity of customer 1 (reason: fraud check)? [y/N] ']);
+    expect(out.join('')).toBe('nothing done\n');
+    expect(await bff.db.selectFrom('wechat_identities').select('customer_id').execute()).toEqual([{ customer_id: 1 }]);
+    expect(await adminMain(unbind, env, io(true))).toBe(0);
+    expect(await bff.db.selectFrom('wechat_identities').select('customer_id').execute()).toEqual([
+      { customer_id: null },
+    ]);
+    const [row] = await bff.db.selectFrom('audit_log').select(['action', 'actor']).orderBy('id', 'desc').execute();
+    expect(row).toEqual({ action: 'admin.unbind', actor: 'carol@desk' });
+  });
 });
