@@ -8,7 +8,7 @@ const osUser = () => {
   try {
     return userInfo().username;
   } catch {
-    return process.env.USER ?? `uid ${process.getuid?.() ?? '?'}`;
+    return `uid ${process.getuid?.() ?? '?'}`;
   }
 };
 
