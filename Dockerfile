@@ -72,6 +72,8 @@ ENV NODE_ENV=production PORT=8080 HOST=0.0.0.0 DATABASE_URL=sqlite:/data/wxauth.
     NODE_OPTIONS=--max-semi-space-size=8
 WORKDIR /app
 COPY --from=build /src/out/bff /app
+# `wxauth admin …` (support's command: docs/guide/admin.md) and `wxauth preflight`, on the container's environment.
+COPY --chmod=755 docker/bff/wxauth /usr/local/bin/wxauth
 # /data belongs to user node (uid 1000), as a named volume on it will. A bind-mounted folder must be
 # given to that uid on the host (chown -R 1000:1000 <folder>): start-up says so when it is not.
 RUN mkdir -p /data && chown node:node /data

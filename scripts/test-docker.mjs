@@ -566,6 +566,21 @@ test('a WeChat user signs in and binds a phone through the web image to the bff 
   await docker(['exec', BFF, 'test', '-s', '/data/wxauth.db']);
 });
 
+test('wxauth admin in the bff image: support finds that customer by phone (docs/guide/admin.md)', async () => {
+  const show = (...args) => docker(['exec', BFF, 'wxauth', 'admin', 'customer', 'show', '13800138000', ...args]);
+  const shown = JSON.parse((await show('--json')).stdout);
+  assert.equal(shown.customer.phone, '138****8000');
+  assert.deepEqual(
+    shown.bindings.map((b) => b.method),
+    ['sms'],
+  );
+  const table = (await show()).stdout;
+  assert.match(table, /^customer \S+ \(local\)\s+phone 138\*{4}8000/);
+  assert.ok(!table.includes('13800138000'), 'no full phone number without --reveal');
+  const wrong = await docker(['exec', BFF, 'wxauth', 'admin', 'customer', 'show', '13900139000'], { check: false });
+  assert.equal(wrong.code, 1);
+});
+
 test('MP_verify files: the built ones byte for byte as text/plain, and a mounted one', async () => {
   const built = readdirSync(join(ROOT, 'public')).filter((f) => /^MP_verify_\w+\.txt$/.test(f));
   assert.ok(built.length > 0);

@@ -11,6 +11,7 @@ import { createStore } from './adapters/store/store.js';
 import { createWechatClient } from './adapters/wechat/client.js';
 import { createApp } from './app.js';
 import { countOutbox, createOutboxWorker, hostClients } from './features/accounts/index.js';
+import { createAuditRetention } from './features/admin/index.js';
 import { startDemo, type RunningDemo } from './features/demo/index.js';
 import { readOidcSettings } from './features/oidc/index.js';
 import { createTokens, readKeySet } from './features/site/index.js';
@@ -176,6 +177,11 @@ export async function startServer(
     events.start();
     opened.defer(() => events.stop());
   }
+
+  // The audit trail keeps AUDIT_RETENTION_DAYS: pruned hourly, by one instance of the cluster at a time.
+  const retention = createAuditRetention({ db, kv, log, retentionMs: config.auditRetentionMs });
+  retention.start();
+  opened.defer(() => retention.stop());
 
   const url = `http://${config.host}:${(server.address() as AddressInfo).port}`;
   log.info(

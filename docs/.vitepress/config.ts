@@ -60,6 +60,7 @@ export default defineConfig({
           { text: 'Docker and Compose', link: '/guide/docker' },
           { text: 'Scaling out', link: '/guide/scaling' },
           { text: 'Preflight', link: '/guide/preflight' },
+          { text: 'The admin command', link: '/guide/admin' },
           { text: "Troubleshooting WeChat's errors", link: '/guide/troubleshooting' },
         ],
       },

@@ -11,7 +11,11 @@ import type { PushHandler } from '../features/messages/index.js';
 import type { OidcSettings } from '../features/oidc/index.js';
 import { serveWebApp } from '../features/demo/webApp.js';
 import { loadConfig } from '../platform/config.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createMemoryKv } from '../adapters/kv/memory.js';
+import { openSqliteKv } from '../adapters/kv/sqlite.js';
 import { createDatabase } from '../../../scripts/servers.mjs';
 import { connectRedis, createRedisKv } from '../adapters/kv/redis.js';
 import { createLocalSignals, createRedisSignals } from '../adapters/kv/signals.js';
@@ -65,6 +69,10 @@ export interface TestOptions {
   redis?: boolean;
   /** The run's real MariaDB (a database of its own) instead of SQLite in memory. */
   mysql?: boolean;
+  /** A SQLite file of its own, with the state store in it (as compose.ts sets it up), instead of memory. */
+  sqliteFile?: boolean;
+  /** Where the test's clock starts (it moves only when the test advances it). */
+  startAt?: number;
   /** A second instance of the same deployment: the peer's WeChat, clock, Redis prefix and database. */
   peer?: Peer;
   /** Identity tokens signed with these private keys (the first signs), for TOKEN_AUDIENCE. */
@@ -95,7 +103,7 @@ export const newMysqlDatabase = () => createDatabase(inject('mariadbUrl'), 't');
 /** The real BFF against the real simulator, both on loopback, with one clock the test can move. */
 export async function startBff(options: TestOptions = {}) {
   const peer = options.peer;
-  let clock = Date.parse('2026-11-22T08:00:00Z');
+  let clock = options.startAt ?? Date.parse('2026-11-22T08:00:00Z');
   const now = peer?.now ?? (() => clock);
   const sim: Simulator =
     peer?.sim ??
@@ -133,14 +141,20 @@ export async function startBff(options: TestOptions = {}) {
   if (config.demo) throw new Error('the harness runs the BFF in real mode, against its own simulator');
   const logs: string[] = [];
   const log = pino({ level: 'debug' }, { write: (line: string) => void logs.push(line) });
-  const databaseUrl = peer?.databaseUrl ?? (options.mysql ? await newMysqlDatabase() : 'sqlite::memory:');
+  const file = options.sqliteFile ? join(mkdtempSync(join(tmpdir(), 'wxauth-test-')), 'wxauth.db') : null;
+  const databaseUrl =
+    peer?.databaseUrl ?? (options.mysql ? await newMysqlDatabase() : file ? `sqlite:${file}` : 'sqlite::memory:');
   // Two instances share a MySQL database through their own pools; SQLite in memory is one process's.
   const db = peer && databaseUrl.startsWith('sqlite:') ? peer.db : openDatabase(databaseUrl);
   await migrate(db);
   const store = createStore(db, now, { events: config.accounts.eventsUrl !== null });
   const redisPrefix = peer?.redisPrefix ?? (options.redis ? `test${randomBytes(6).toString('hex')}:` : undefined);
   const redis = redisPrefix !== undefined ? await connectRedis(inject('redisUrl'), pino({ level: 'silent' })) : null;
-  const kv = redis ? createRedisKv(redis, redisPrefix!) : createMemoryKv(now);
+  const kv = redis
+    ? createRedisKv(redis, redisPrefix!)
+    : file
+      ? openSqliteKv(file, { now, store: db })
+      : createMemoryKv(now);
   // Each instance hears the others through Redis, as in production; alone, through itself.
   const signals = redis ? createRedisSignals(redis, redisPrefix!) : createLocalSignals();
   const closing = new AbortController();

@@ -59,6 +59,8 @@ interface Settings {
   /** PROFILE_TOKEN_KEY: seals WeChat tokens kept for profile refresh; null: tokens are not kept. */
   profileTokenKey: Buffer | null;
   profileRefreshMs: number;
+  /** Audit rows older than this are deleted. */
+  auditRetentionMs: number;
   /** Identity tokens: the private JWK Set (JWT_KEYS_FILE; the demo makes one), their audience and life. */
   jwt: { keysFile: string | null; audience: string; ttlSeconds: number };
   /** The OpenID Connect provider (features/oidc): its clients file, null when off, and its cookie keys. */
@@ -259,6 +261,7 @@ export function loadConfig(env: Env): Config {
     trustedProxies: use('TRUST_PROXY') ?? [],
     profileTokenKey,
     profileRefreshMs: use('PROFILE_REFRESH_HOURS') * 3600_000,
+    auditRetentionMs: use('AUDIT_RETENTION_DAYS') * 24 * 3600_000,
     jwt: {
       keysFile: use('JWT_KEYS_FILE') ?? (demo ? demoJwtKeysFile(databaseUrl) : null),
       audience: use('JWT_AUDIENCE') ?? publicUrl,

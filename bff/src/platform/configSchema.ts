@@ -767,6 +767,18 @@ const follow = v.object({
   ),
 });
 
+const audit = v.object({
+  AUDIT_RETENTION_DAYS: variable(
+    {
+      description:
+        'audit rows (binding changes, admin actions, lockouts; see [the admin command](../guide/admin.md#the-audit-trail)) older than this are deleted',
+      example: '365',
+    },
+    whole(1, 3650),
+    '365',
+  ),
+});
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const logging = v.object({
@@ -792,6 +804,7 @@ export const SECTIONS = [
   { title: 'OpenID Connect provider', schema: oidc },
   { title: 'Login through the Official Account', schema: follow },
   { title: 'Your accounts and events', schema: accounts },
+  { title: 'Audit trail', schema: audit },
   { title: 'Logging', schema: logging },
 ] as const;
 

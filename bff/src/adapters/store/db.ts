@@ -17,6 +17,7 @@ import * as m002 from './migrations/002_profile_tokens.js';
 import * as m003 from './migrations/003_host_accounts.js';
 import * as m004 from './migrations/004_customer_origin.js';
 import * as m005 from './migrations/005_oidc_grants.js';
+import * as m006 from './migrations/006_audit.js';
 import type { Database } from './schema.js';
 
 /** Migrations are listed here, not read from disk, so the built image needs no migration folder. */
@@ -26,6 +27,7 @@ const migrations: Record<string, Migration> = {
   '003_host_accounts': m003,
   '004_customer_origin': m004,
   '005_oidc_grants': m005,
+  '006_audit': m006,
 };
 
 /**

@@ -61,9 +61,26 @@ export interface OidcArtifactsTable {
   expires_at: number;
 }
 
+/** The audit trail (adapters/store/audit.ts): one row per binding change, admin action or lockout. */
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: number;
+  action: string;
+  /** The customer it is about, by the id the world knows; null when none (a lockout, a redelivery). */
+  customer_ref: string | null;
+  actor_kind: string;
+  /** The admin's name (`--as`, or the OS user), or the host; null for a user or the system. */
+  actor: string | null;
+  ip: string | null;
+  request_id: string | null;
+  /** JSON: no secret, code, token or full phone number. */
+  details: string;
+}
+
 export interface Database {
   customers: CustomersTable;
   wechat_identities: WechatIdentitiesTable;
   events_outbox: EventsOutboxTable;
   oidc_artifacts: OidcArtifactsTable;
+  audit_log: AuditLogTable;
 }

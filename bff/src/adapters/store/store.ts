@@ -1,4 +1,6 @@
+import { maskPhone } from '@wxauth/contract';
 import type { Kysely, Selectable, Updateable } from 'kysely';
+import { maskOpenid, SYSTEM, writeAudit, type Actor } from './audit.js';
 import { enqueueEvents, type EventType } from './outbox.js';
 import { precompiled } from './db.js';
 import type { CustomersTable, Database, WechatIdentitiesTable } from './schema.js';
@@ -31,6 +33,8 @@ const who = (i: Pick<Identity, 'appid' | 'openid' | 'unionid'>) => ({
   openid: i.openid,
   unionid: i.unionid,
 });
+/** An identity as the audit trail names it: its app and a masked openid. */
+const named = (i: Pick<Identity, 'appid' | 'openid'>) => ({ appid: i.appid, openid: maskOpenid(i.openid) });
 
 /**
  * Who loses the customer when `identity` binds its phone: the other identities of its app bound to it,
@@ -229,7 +233,7 @@ export function createStore(
      * several customers (a conflict: the user binds by phone), and not for an identity whose binding
      * was revoked, unless the phone was proven again since (a binding newer than the revocation).
      */
-    async adoptByUnionid(identity: Identity): Promise<{ identity: Identity; conflict: boolean }> {
+    async adoptByUnionid(identity: Identity, by: Actor = SYSTEM): Promise<{ identity: Identity; conflict: boolean }> {
       const unionid = identity.unionid;
       if (identity.customer_id !== null || !unionid) return { identity, conflict: false };
       return tx().execute(async (trx) => {
@@ -250,13 +254,13 @@ export function createStore(
           .where('id', '=', identity.id)
           .where('customer_id', 'is', null)
           .executeTakeFirst();
-        if (numUpdatedRows > 0n)
-          await emit(trx, t, [
-            {
-              type: 'wechat.bound',
-              data: { customerId: await refOf(trx, joined.customer_id), ...who(identity), method: 'unionid' },
-            },
+        if (numUpdatedRows > 0n) {
+          const customerId = (await refOf(trx, joined.customer_id)) ?? null;
+          await emit(trx, t, [{ type: 'wechat.bound', data: { customerId, ...who(identity), method: 'unionid' } }]);
+          await writeAudit(trx, t, by, [
+            { action: 'bound', customerId, details: { ...named(identity), method: 'unionid' } },
           ]);
+        }
         return { identity: { ...identity, ...joined }, conflict: false };
       });
     },
@@ -270,7 +274,11 @@ export function createStore(
      * the old holder's PC. Another app's identity not known to be someone else's stays (binding the
      * same account on the PC joins them). A proven phone moves to this customer from any other.
      */
-    async bindCustomer(identityId: number, claim: CustomerClaim): Promise<{ customer: Customer; replaced: number }> {
+    async bindCustomer(
+      identityId: number,
+      claim: CustomerClaim,
+      by: Actor = SYSTEM,
+    ): Promise<{ customer: Customer; replaced: number }> {
       return retryDeadlocks(() =>
         tx().execute(async (trx) => {
           const t = now();
@@ -282,6 +290,7 @@ export function createStore(
           const customer = claim.ref === null ? await ownCustomer(trx, claim, t) : await hostCustomer(trx, claim, t);
           const displacedIds = await displaced(trx, customer.id, identity);
           const events: Event[] = [];
+          const audit: Parameters<typeof writeAudit>[3] = [];
           if (displacedIds.length) {
             const gone = await trx
               .selectFrom('wechat_identities')
@@ -289,11 +298,17 @@ export function createStore(
               .where('id', 'in', displacedIds)
               .execute();
             await trx.updateTable('wechat_identities').set(unbound()).where('id', 'in', displacedIds).execute();
-            for (const g of gone)
+            for (const g of gone) {
               events.push({
                 type: 'wechat.unbound',
                 data: { customerId: customer.ref, ...who(g), reason: 'displaced' },
               });
+              audit.push({
+                action: 'displaced',
+                customerId: customer.ref,
+                details: { ...named(g), by: named(identity) },
+              });
+            }
           }
           await trx
             .updateTable('wechat_identities')
@@ -310,6 +325,16 @@ export function createStore(
             },
           });
           await emit(trx, t, events);
+          audit.push({
+            action: 'bound',
+            customerId: customer.ref,
+            details: {
+              ...named(identity),
+              method: claim.method,
+              ...(claim.method === 'sms' && claim.phone !== null && { phone: maskPhone(claim.phone) }),
+            },
+          });
+          await writeAudit(trx, t, by, audit);
           return { customer, replaced: displacedIds.length };
         }),
       );
@@ -365,7 +390,7 @@ export function createStore(
     },
 
     /** Unbinds one identity (the user asked) and voids its sessions. */
-    async unbind(identityId: number): Promise<void> {
+    async unbind(identityId: number, by: Actor = SYSTEM): Promise<void> {
       await tx().execute(async (trx) => {
         const identity = await trx
           .selectFrom('wechat_identities')
@@ -377,14 +402,89 @@ export function createStore(
         await trx.updateTable('wechat_identities').set(unbound()).where('id', '=', identityId).execute();
         const customerId = await refOf(trx, identity.customer_id);
         await emit(trx, t, [{ type: 'wechat.unbound', data: { customerId, ...who(identity), reason: 'user' } }]);
+        await writeAudit(trx, t, by, [
+          { action: 'unbound', customerId: customerId ?? null, details: { ...named(identity), reason: 'user' } },
+        ]);
       });
+    },
+
+    /**
+     * An admin unbinds a customer's WeChat identities (of one app, or all): each as a user's unbind is,
+     * its sessions void and a `wechat.unbound` event (reason `admin`). Null when there is no such customer.
+     */
+    async unbindCustomer(ref: string, p: { appid?: string; reason: string }, by: Actor): Promise<Identity[] | null> {
+      return tx().execute(async (trx) => {
+        const customer = await trx.selectFrom('customers').select('id').where('ref', '=', ref).executeTakeFirst();
+        if (!customer) return null;
+        let query = trx.selectFrom('wechat_identities').selectAll().where('customer_id', '=', customer.id);
+        if (p.appid !== undefined) query = query.where('appid', '=', p.appid);
+        const bound = await query.execute();
+        if (!bound.length) return [];
+        const t = now();
+        await trx
+          .updateTable('wechat_identities')
+          .set(unbound())
+          .where(
+            'id',
+            'in',
+            bound.map((i) => i.id),
+          )
+          .execute();
+        await emit(
+          trx,
+          t,
+          bound.map((i) => ({ type: 'wechat.unbound', data: { customerId: ref, ...who(i), reason: 'admin' } })),
+        );
+        await writeAudit(trx, t, by, [
+          { action: 'admin.unbind', customerId: ref, details: { reason: p.reason, identities: bound.map(named) } },
+        ]);
+        return bound;
+      });
+    },
+
+    /**
+     * Ends every session of a customer's identities and keeps the bindings: the next login is silent
+     * again. Null when there is no such customer.
+     */
+    async revokeSessions(ref: string, reason: string, by: Actor): Promise<Identity[] | null> {
+      return tx().execute(async (trx) => {
+        const customer = await trx.selectFrom('customers').select('id').where('ref', '=', ref).executeTakeFirst();
+        if (!customer) return null;
+        const bound = await trx
+          .selectFrom('wechat_identities')
+          .selectAll()
+          .where('customer_id', '=', customer.id)
+          .execute();
+        const t = now();
+        await trx
+          .updateTable('wechat_identities')
+          .set({ revoked_at: t, updated_at: t })
+          .where('customer_id', '=', customer.id)
+          .execute();
+        await writeAudit(trx, t, by, [
+          { action: 'admin.revoke-sessions', customerId: ref, details: { reason, identities: bound.map(named) } },
+        ]);
+        return bound;
+      });
+    },
+
+    /** An audit row of its own, for what changes nothing in the database (a lockout, a revealed phone). */
+    async audit(
+      entry: {
+        action: 'password.lockout' | 'admin.reveal';
+        customerId: string | null;
+        details: Record<string, unknown>;
+      },
+      by: Actor,
+    ): Promise<void> {
+      await writeAudit(db, now(), by, [entry]);
     },
 
     /**
      * Drops every WeChat binding of a customer (by its ref) and voids their sessions: the host asked,
      * after a password change say. False when there is no such customer.
      */
-    async revokeCustomer(ref: string, reason: string = 'revoked'): Promise<boolean> {
+    async revokeCustomer(ref: string, reason: string = 'revoked', by: Actor = SYSTEM): Promise<boolean> {
       return tx().execute(async (trx) => {
         const customer = await trx.selectFrom('customers').select('id').where('ref', '=', ref).executeTakeFirst();
         if (!customer) return false;
@@ -396,6 +496,9 @@ export function createStore(
         const t = now();
         await trx.updateTable('wechat_identities').set(unbound()).where('customer_id', '=', customer.id).execute();
         await emit(trx, t, [{ type: 'wechat.revoked', data: { customerId: ref, identities: bound.map(who), reason } }]);
+        await writeAudit(trx, t, by, [
+          { action: 'revoked', customerId: ref, details: { reason, identities: bound.map(named) } },
+        ]);
         return true;
       });
     },

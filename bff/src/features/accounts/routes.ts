@@ -1,7 +1,7 @@
 import { CUSTOMER_REF, HostEvent } from '@wxauth/contract';
 import type { Config } from '../../platform/config.js';
 import { AppError } from '../../platform/errors.js';
-import type { AppRouter } from '../../platform/http/context.js';
+import { requestOrigin, type AppRouter } from '../../platform/http/context.js';
 import { requireInternalToken } from '../../platform/http/internalToken.js';
 import { validated } from '../../platform/http/validated.js';
 import { requireHostSignature } from './hostSignature.js';
@@ -15,7 +15,7 @@ export function accountsRoutes(
   router.post('/internal/customers/:id/revoke-wechat', requireInternalToken(config.internalApiToken), async (ctx) => {
     const id = ctx.params.id ?? '';
     if (!CUSTOMER_REF.test(id)) throw new AppError(400, 'CUSTOMER_ID_INVALID');
-    await revocation.revoke(id);
+    await revocation.revoke(id, requestOrigin(ctx));
     ctx.status = 204;
   });
 
@@ -26,7 +26,7 @@ export function accountsRoutes(
     '/internal/events',
     requireHostSignature(config.accounts.hostSecrets),
     validated({ body: HostEvent }, async (ctx, { body: { id, type, data } }) => {
-      ctx.body = await revocation.receive({ id, type, customerId: data.customerId });
+      ctx.body = await revocation.receive({ id, type, customerId: data.customerId }, requestOrigin(ctx));
     }),
   );
 }

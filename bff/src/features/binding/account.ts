@@ -8,6 +8,8 @@ import type { Profiles } from '../login/index.js';
 import { nextStep, type Outcome, type Session, type Sessions } from '../session/index.js';
 import type { SmsCodes } from './smsCodes.js';
 import { CustomerIdCollision, type CustomerClaim, type Store } from '../../adapters/store/store.js';
+import type { Actor } from '../../adapters/store/audit.js';
+import type { RequestOrigin } from '../../platform/http/context.js';
 
 const alreadyBound = () => new AppError(409, 'ALREADY_BOUND');
 
@@ -52,7 +54,7 @@ export function createAccount(deps: {
   };
 
   /** The binding itself, once the phone or the password proved the customer. */
-  async function bindTo(session: Session, claim: CustomerClaim): Promise<Outcome<BindResult>> {
+  async function bindTo(session: Session, claim: CustomerClaim, by: Actor): Promise<Outcome<BindResult>> {
     const movingTo = session.identity;
     // Whoever held that customer before loses it (store.bindCustomer): their sessions first. So do the
     // sessions of a customer the host took the phone from: they must not go on naming it.
@@ -63,7 +65,7 @@ export function createAccount(deps: {
     // One transaction: if the database fails part-way, nothing of it stays.
     let bound;
     try {
-      bound = await store.bindCustomer(session.identity.id, claim);
+      bound = await store.bindCustomer(session.identity.id, claim, by);
     } catch (err) {
       if (!(err instanceof CustomerIdCollision)) throw err;
       deps.log?.error({ customerId: err.ref }, err.message);
@@ -102,8 +104,8 @@ export function createAccount(deps: {
         return false;
       },
       refund: () => kv.incr(refunds, PASSWORD_LOCK_MS),
-      async failed(): Promise<void> {
-        if ((await failures((await kv.get<number>(tries)) ?? 0)) >= PASSWORD_FAILURES) await lock(key);
+      async failed(by: Actor & { identityId: number }): Promise<void> {
+        if ((await failures((await kv.get<number>(tries)) ?? 0)) >= PASSWORD_FAILURES) await lock(key, by);
       },
     };
   }
@@ -114,7 +116,20 @@ export function createAccount(deps: {
   }
   const locked = (ms: number) =>
     new AppError(429, 'ACCOUNT_LOCKED', undefined, { retryAfterSeconds: Math.max(1, Math.ceil(ms / 1000)) });
-  const lock = (key: string) => kv.set(`${key}:lock`, deps.now() + PASSWORD_LOCK_MS, PASSWORD_LOCK_MS);
+  /** Locks a budget, and says so in the audit trail: which budget, never the account's name. */
+  async function lock(key: string, by: Actor & { identityId: number }): Promise<void> {
+    await kv.set(`${key}:lock`, deps.now() + PASSWORD_LOCK_MS, PASSWORD_LOCK_MS);
+    const budget = key.startsWith('pw:a:') ? 'account' : key.startsWith('pw:i:') ? 'ip' : 'wechat';
+    const { identityId, ...actor } = by;
+    await store.audit(
+      {
+        action: 'password.lockout',
+        customerId: null,
+        details: { budget, identityId, minutes: PASSWORD_LOCK_MS / 60_000 },
+      },
+      actor,
+    );
+  }
 
   return {
     async view({ identity }: Session): Promise<SessionInfo> {
@@ -145,29 +160,30 @@ export function createAccount(deps: {
       }
     },
 
-    bind: (session: Session, phone: string, code: string) => counted('sms', () => bindBySms(session, phone, code)),
+    bind: (session: Session, phone: string, code: string, from?: RequestOrigin) =>
+      counted('sms', () => bindBySms(session, phone, code, { kind: 'user', ...from })),
 
     /**
      * 手机号快捷验证: a phone WeChat verified for this user (a mini program's getPhoneNumber), bound as a
      * phone proven by an SMS code is: the same directory, the same events, and the SMS switch of
      * BIND_METHODS (it proves a phone, as SMS does). `prove` asks WeChat, after the checks that cost nothing.
      */
-    bindVerifiedPhone: (session: Session, prove: () => Promise<string>) =>
+    bindVerifiedPhone: (session: Session, prove: () => Promise<string>, from?: RequestOrigin) =>
       counted('wechat_phone', async () => {
         allowed('sms');
         if (session.identity.customer_id !== null) throw alreadyBound();
         // The event says how the phone was proven: by WeChat (a mini program's button), not an SMS code.
         const claim = await directory.forPhone(await prove());
-        return bindTo(session, { ...claim, method: 'wechat_phone' });
+        return bindTo(session, { ...claim, method: 'wechat_phone' }, { kind: 'user', ...from });
       }),
-    bindPassword: (session: Session, account: string, password: string, ip: string) =>
-      counted('password', () => bindByPassword(session, account, password, ip)),
+    bindPassword: (session: Session, account: string, password: string, from: RequestOrigin) =>
+      counted('password', () => bindByPassword(session, account, password, from)),
 
-    async unbind(session: Session): Promise<Outcome<null>> {
+    async unbind(session: Session, from?: RequestOrigin): Promise<Outcome<null>> {
       if (session.identity.customer_id === null) throw new AppError(409, 'NOT_BOUND');
       const customer = await store.customerById(session.identity.customer_id);
       await sessions.voidIdentities([session.identity.id]);
-      await store.unbind(session.identity.id);
+      await store.unbind(session.identity.id, { kind: 'user', ...from });
       if (customer) await deps.onUnbound?.(customer.ref);
       return { body: null, session: 'drop' };
     },
@@ -184,12 +200,12 @@ export function createAccount(deps: {
     }
   }
 
-  async function bindBySms(session: Session, phone: string, code: string): Promise<Outcome<BindResult>> {
+  async function bindBySms(session: Session, phone: string, code: string, by: Actor): Promise<Outcome<BindResult>> {
     allowed('sms');
     if (session.identity.customer_id !== null) throw alreadyBound();
     const proof = await smsCodes.verify({ phone, code, sessionKey: session.key });
     try {
-      return await bindTo(session, await directory.forPhone(phone));
+      return await bindTo(session, await directory.forPhone(phone), by);
     } catch (err) {
       // The directory was down, refused the phone, or the database failed: the code stays good.
       await proof.restore();
@@ -207,8 +223,10 @@ export function createAccount(deps: {
     session: Session,
     account: string,
     password: string,
-    ip: string,
+    from: RequestOrigin,
   ): Promise<Outcome<BindResult>> {
+    const { ip } = from;
+    const by = { kind: 'user' as const, ...from, identityId: session.identity.id };
     allowed('password');
     if (session.identity.customer_id !== null) throw alreadyBound();
     const keys = passwordBudgets(session, account, ip);
@@ -222,7 +240,7 @@ export function createAccount(deps: {
         continue;
       }
       await Promise.all(reserved.map((r) => r.refund()));
-      await lock(b.key);
+      await lock(b.key, by);
       throw locked(PASSWORD_LOCK_MS);
     }
     let claim;
@@ -232,15 +250,15 @@ export function createAccount(deps: {
       // Nothing reached the host (the connection was refused): this try was no guess. Anything else
       // (a timeout, an error answer) may have been checked there, and counts.
       if (err instanceof DirectoryDown && !err.reached) await Promise.all(budgets.map((b) => b.refund()));
-      else await Promise.all(budgets.map((b) => b.failed()));
+      else await Promise.all(budgets.map((b) => b.failed(by)));
       throw err;
     }
     if (!claim) {
-      await Promise.all(budgets.map((b) => b.failed()));
+      await Promise.all(budgets.map((b) => b.failed(by)));
       throw new AppError(401, 'CREDENTIALS_INVALID');
     }
     await Promise.all(budgets.map((b) => b.refund()));
-    return bindTo(session, claim);
+    return bindTo(session, claim, by);
   }
 }
 

@@ -1,7 +1,7 @@
 import { BindBody, BindPasswordBody, SmsSendBody } from '@wxauth/contract';
 import { AppError } from '../../platform/errors.js';
 import { validated } from '../../platform/http/validated.js';
-import type { AppRouter } from '../../platform/http/context.js';
+import { requestOrigin, type AppRouter } from '../../platform/http/context.js';
 import type { Limit } from '../../platform/http/limits.js';
 import type { SessionDoor } from '../session/index.js';
 import type { Account } from './account.js';
@@ -39,7 +39,7 @@ export function bindingRoutes(
     '/api/account/bind',
     signedIn,
     validated({ body: BindBody }, async (ctx, { body }) => {
-      cookies.answer(ctx, await account.bind(ctx.state.session!, body.phone, body.smsCode));
+      cookies.answer(ctx, await account.bind(ctx.state.session!, body.phone, body.smsCode, requestOrigin(ctx)));
     }),
   );
 
@@ -50,11 +50,14 @@ export function bindingRoutes(
     signedIn,
     limit('bind-password', 30, 15 * 60_000),
     validated({ body: BindPasswordBody }, async (ctx, { body }) => {
-      cookies.answer(ctx, await account.bindPassword(ctx.state.session!, body.account, body.password, ctx.ip));
+      cookies.answer(
+        ctx,
+        await account.bindPassword(ctx.state.session!, body.account, body.password, requestOrigin(ctx)),
+      );
     }),
   );
 
   router.post('/api/account/unbind', signedIn, async (ctx) => {
-    cookies.answer(ctx, await account.unbind(ctx.state.session!));
+    cookies.answer(ctx, await account.unbind(ctx.state.session!, requestOrigin(ctx)));
   });
 }

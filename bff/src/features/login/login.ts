@@ -3,6 +3,7 @@ import type { LoginResult, QrLogin, Scope } from '@wxauth/contract';
 import type { Logger } from 'pino';
 import { AppError, asAppError, badRequest } from '../../platform/errors.js';
 import type { Kv } from '../../adapters/kv/types.js';
+import type { RequestOrigin } from '../../platform/http/context.js';
 import type { Metrics } from '../../platform/metrics.js';
 import type { Random } from '../../platform/random.js';
 import type { Profiles } from './profiles.js';
@@ -111,26 +112,33 @@ export function createLogin(deps: {
   async function exchange(
     flow: Flow,
     code: string,
+    from?: RequestOrigin,
   ): Promise<{ sessionId: string; identityId: number; next: LoginResult['next'] }> {
     const secret = flow.appid === deps.website?.appid ? deps.website.secret : deps.app.secret;
     const tokens = await wechat.exchangeCode({ appid: flow.appid, secret, code });
     if (tokens.is_snapshotuser === 1) throw new AppError(403, 'SNAPSHOT_USER');
     const profile = /snsapi_(userinfo|login)/.test(tokens.scope) ? await fetchProfile(tokens) : undefined;
-    const identity = await identityOf({
-      appid: flow.appid,
-      openid: tokens.openid,
-      unionid: tokens.unionid ?? profile?.unionid ?? null,
-      nickname: profile?.nickname || null,
-      avatarUrl: profile?.headimgurl || null,
-    });
+    const identity = await identityOf(
+      {
+        appid: flow.appid,
+        openid: tokens.openid,
+        unionid: tokens.unionid ?? profile?.unionid ?? null,
+        nickname: profile?.nickname || null,
+        avatarUrl: profile?.headimgurl || null,
+      },
+      from,
+    );
     if (profile) await deps.profiles?.keep(identity, tokens);
     const sessionId = await sessions.create(identity.id, flow.returnTo);
     return { sessionId, identityId: identity.id, next: nextStep(identity) };
   }
 
   /** The identity of a WeChat user, made on first sight and joined to its customer by unionid. */
-  async function identityOf(input: Parameters<Store['upsertIdentity']>[0]) {
-    const { identity, conflict } = await store.adoptByUnionid(await store.upsertIdentity(input));
+  async function identityOf(input: Parameters<Store['upsertIdentity']>[0], from?: RequestOrigin) {
+    const { identity, conflict } = await store.adoptByUnionid(await store.upsertIdentity(input), {
+      kind: 'user',
+      ...from,
+    });
     if (conflict) deps.log?.warn({ identityId: identity.id }, 'unionid is bound to more than one customer: not merged');
     return identity;
   }
@@ -192,7 +200,13 @@ export function createLogin(deps: {
      * the same code and state from the same browser (back button, refresh, WeChat's double callback)
      * gets the outcome of the first instead of an error. `held` is the session id the browser holds.
      */
-    async finish(p: { code: string; state: string; browser: string; held?: string }): Promise<Outcome<LoginResult>> {
+    async finish(p: {
+      code: string;
+      state: string;
+      browser: string;
+      held?: string;
+      from?: RequestOrigin;
+    }): Promise<Outcome<LoginResult>> {
       try {
         const outcome = await finish(p);
         deps.metrics?.login(outcome.body.next);
@@ -231,6 +245,7 @@ export function createLogin(deps: {
     state: string;
     browser: string;
     held?: string;
+    from?: RequestOrigin;
   }): Promise<Outcome<LoginResult>> {
     const flow = await kv.take<Flow>(`state:${p.state}`);
     if (!flow) return resume(p.state, p.code, p.browser, p.held).catch((err) => keepSession(err, p.held));
@@ -239,7 +254,7 @@ export function createLogin(deps: {
     const base = { browser: p.browser, codeHash: hashCode(p.code) };
     await kv.set(`login:${p.state}`, { status: 'pending', ...base } satisfies Finished, OUTCOME_TTL_MS);
     try {
-      const { sessionId, identityId, next } = await exchange(flow, p.code);
+      const { sessionId, identityId, next } = await exchange(flow, p.code, p.from);
       const done: Finished = { status: 'done', ...base, sessionId, identityId, returnTo: flow.returnTo };
       await kv.set(`login:${p.state}`, done, OUTCOME_TTL_MS);
       return signedIn(sessionId, next, flow.returnTo, p.held);

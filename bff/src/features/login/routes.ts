@@ -4,7 +4,7 @@ import { badRequest } from '../../platform/errors.js';
 import type { AppState } from '../../platform/http/context.js';
 import { backToAuthPage } from '../../platform/http/navigation.js';
 import { validated } from '../../platform/http/validated.js';
-import type { AppRouter, Ctx } from '../../platform/http/context.js';
+import { requestOrigin, type AppRouter, type Ctx } from '../../platform/http/context.js';
 import type { Config, WechatApps } from '../../platform/config.js';
 import type { Limit } from '../../platform/http/limits.js';
 import type { SessionCookies, SessionDoor } from '../session/index.js';
@@ -70,7 +70,7 @@ export function loginRoutes(
     validated({ body: LoginBody }, async (ctx, { body }) => {
       const browser = cookies.browser(ctx);
       if (!browser) throw badRequest('STATE_INVALID');
-      cookies.answer(ctx, await login.finish({ ...body, browser, held: cookies.held(ctx) }));
+      cookies.answer(ctx, await login.finish({ ...body, browser, held: cookies.held(ctx), from: requestOrigin(ctx) }));
     }),
   );
 

@@ -1,3 +1,4 @@
+import type { RequestOrigin } from '../../platform/http/context.js';
 import { normalizePhone, type MpSignedIn } from '@wxauth/contract';
 import type { Logger } from 'pino';
 import type { Kv } from '../../adapters/kv/types.js';
@@ -70,12 +71,12 @@ export function createMiniProgram(deps: {
     return phone;
   }
 
-  async function login(code: string, held?: string): Promise<Outcome<Pick<MpSignedIn, 'next'>>> {
+  async function login(code: string, held?: string, from?: RequestOrigin): Promise<Outcome<Pick<MpSignedIn, 'next'>>> {
     // The session_key is dropped here, never stored or logged: wxauth decrypts nothing of the user's (the
     // phone comes by getPhoneNumber's code, which needs no key), and a key not kept cannot leak.
     const { openid, unionid } = await wechat.jscode2session({ appid: app.appid, secret: app.secret, code });
     const upserted = await store.upsertIdentity({ appid: app.appid, openid, unionid: unionid ?? null });
-    const { identity, conflict } = await store.adoptByUnionid(upserted);
+    const { identity, conflict } = await store.adoptByUnionid(upserted, { kind: 'user', ...from });
     if (conflict) deps.log?.warn({ identityId: identity.id }, 'unionid is bound to more than one customer: not merged');
     // A login always holds a fresh token, and ends the one the mini program held before.
     if (held && (await sessions.load(held, 'bearer'))) await sessions.destroy(held);
@@ -85,9 +86,9 @@ export function createMiniProgram(deps: {
 
   return {
     /** `wx.login`'s code → the identity, a new bearer session, and where to go: home, or bind a phone. */
-    async login(code: string, held?: string): Promise<Outcome<Pick<MpSignedIn, 'next'>>> {
+    async login(code: string, held?: string, from?: RequestOrigin): Promise<Outcome<Pick<MpSignedIn, 'next'>>> {
       try {
-        const outcome = await login(code, held);
+        const outcome = await login(code, held, from);
         deps.metrics?.login(outcome.body.next);
         return outcome;
       } catch (err) {
@@ -97,9 +98,9 @@ export function createMiniProgram(deps: {
     },
 
     /** The getPhoneNumber button's code → the phone, bound exactly as an SMS code's phone is. */
-    bindPhone(session: Session, code: string) {
+    bindPhone(session: Session, code: string, from?: RequestOrigin) {
       if (session.identity.appid !== app.appid) throw new AppError(403, 'BIND_METHOD_DISABLED');
-      return deps.account.bindVerifiedPhone(session, () => verifiedPhone(session, code));
+      return deps.account.bindVerifiedPhone(session, () => verifiedPhone(session, code), from);
     },
   };
 }

@@ -1,5 +1,5 @@
 import { MpLoginBody, MpPhoneBody } from '@wxauth/contract';
-import type { AppRouter } from '../../platform/http/context.js';
+import { requestOrigin, type AppRouter } from '../../platform/http/context.js';
 import type { Limit } from '../../platform/http/limits.js';
 import { validated } from '../../platform/http/validated.js';
 import type { BearerSessions } from '../session/index.js';
@@ -20,7 +20,7 @@ export function miniProgramRoutes(
     '/api/mp/login',
     limit('mp-login', 60, MINUTE),
     validated({ body: MpLoginBody }, async (ctx, { body }) => {
-      bearer.answer(ctx, await mp.login(body.code, bearer.held(ctx)));
+      bearer.answer(ctx, await mp.login(body.code, bearer.held(ctx), requestOrigin(ctx)));
     }),
   );
 
@@ -29,7 +29,7 @@ export function miniProgramRoutes(
     bearer.require,
     limit('mp-phone', 30, MINUTE),
     validated({ body: MpPhoneBody }, async (ctx, { body }) => {
-      bearer.answer(ctx, await mp.bindPhone(ctx.state.session!, body.code));
+      bearer.answer(ctx, await mp.bindPhone(ctx.state.session!, body.code, requestOrigin(ctx)));
     }),
   );
 }

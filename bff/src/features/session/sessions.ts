@@ -71,6 +71,8 @@ export function createSessions(deps: {
   const keyOf = (id: string) => createHmac('sha256', deps.secret).update(id).digest('base64url');
   const kvKey = (key: string) => `sess:${key}`;
   const voidKey = (identityId: number) => `voided:${identityId}`;
+  /** When the identity last got a session: what support sees of it (sessions are filed by id alone). */
+  const seenKey = (identityId: number) => `seen:${identityId}`;
   const validId = (id: string | undefined): id is string => id !== undefined && /^[A-Za-z0-9_-]{43}$/.test(id);
 
   /** Keeps the record alive (idle timeout), at most once a minute, never past its absolute end. */
@@ -104,8 +106,29 @@ export function createSessions(deps: {
       const t = now();
       const record: SessionRecord = { identityId, createdAt: t, lastSeenAt: t, returnTo };
       if (kind === 'bearer') record.kind = 'bearer';
-      await kv.set(kvKey(keyOf(id)), record, deps.idleMs);
+      await Promise.all([
+        kv.set(kvKey(keyOf(id)), record, deps.idleMs),
+        kv.set(seenKey(identityId), t, deps.absoluteMs),
+      ]);
       return id;
+    },
+
+    /**
+     * An identity's sessions as support sees them: when the last one was made, and until when one made
+     * then may live (the absolute timeout; an idle one ends sooner); `aliveUntil` 0 when every session
+     * since is void (an unbind, a revoke) or past its end. Null when none was made within the timeout.
+     */
+    async lastSession(
+      identity: Pick<Identity, 'id' | 'revoked_at'>,
+    ): Promise<{ createdAt: number; aliveUntil: number } | null> {
+      const [createdAt, voidedAt] = await Promise.all([
+        kv.get<number>(seenKey(identity.id)),
+        kv.get<number>(voidKey(identity.id)),
+      ]);
+      if (createdAt === undefined) return null;
+      const aliveUntil = createdAt + deps.absoluteMs;
+      const ended = Math.max(voidedAt ?? -Infinity, identity.revoked_at ?? -Infinity);
+      return ended >= createdAt || aliveUntil <= now() ? { createdAt, aliveUntil: 0 } : { createdAt, aliveUntil };
     },
 
     load,

@@ -26,3 +26,10 @@ export interface AppState {
 export type Ctx = ParameterizedContext<AppState>;
 
 export type AppRouter = Router<AppState>;
+
+/** Where a request came from, as the audit trail records a change it caused. */
+export interface RequestOrigin {
+  ip: string;
+  requestId: string;
+}
+export const requestOrigin = (ctx: Ctx): RequestOrigin => ({ ip: ctx.ip, requestId: ctx.state.requestId });

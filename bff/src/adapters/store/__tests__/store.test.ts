@@ -41,6 +41,7 @@ describe.each(engines)('the store on %s', (_engine, databaseUrl) => {
     await migrate(db);
     const tables = await db.introspection.getTables();
     expect(tables.map((t) => t.name).sort()).toEqual([
+      'audit_log',
       'customers',
       'events_outbox',
       'oidc_artifacts',
