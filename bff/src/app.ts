@@ -123,6 +123,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     secret: config.sessionSecret,
     log,
     metrics,
+    flowOf: login.flowOf,
     onUnbound: oidc?.logoutAccount,
   });
   const jssdk = createJssdk({
@@ -134,13 +135,16 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     random,
     now,
     log,
+    metrics,
   });
 
   const router = new Router<AppState>();
   loginRoutes(router, { config, apps, cookies, login, limit, onLogout: oidc?.logoutBrowser });
   bindingRoutes(router, { cookies, account, limit });
   jssdkRoutes(router, { config, jssdk });
-  operationsRoutes(router, { config, apps, operations: createOperations({ store, kv }), metrics });
+  const operations = createOperations({ store, kv });
+  metrics.checkReadyWith(operations.checks);
+  operationsRoutes(router, { config, apps, operations, metrics });
   accountsRoutes(router, {
     config,
     revocation: createRevocation({ store, kv, sessions, onRevoked: oidc?.logoutAccount }),

@@ -16,7 +16,7 @@ import { connectRedis, createRedisKv } from '../adapters/kv/redis.js';
 import { createMetrics } from '../platform/metrics.js';
 import { cryptoRandom, type Random } from '../platform/random.js';
 import { createTokens, type PrivateKeySet } from '../features/site/tokens.js';
-import { createConsoleSms } from '../adapters/sms/provider.js';
+import { createConsoleSms, type SmsProvider } from '../adapters/sms/provider.js';
 import { migrate, openDatabase } from '../adapters/store/db.js';
 import type { Database } from '../adapters/store/schema.js';
 import { createStore } from '../adapters/store/store.js';
@@ -68,6 +68,8 @@ export interface TestOptions {
   tokenKeys?: PrivateKeySet;
   /** The OpenID Connect provider's clients and keys (as compose.ts reads them from OIDC_CLIENTS_FILE). */
   oidc?: OidcSettings;
+  /** An SMS gateway instead of the inbox the harness reads codes from. */
+  sms?: SmsProvider;
 }
 
 /** The audience the harness's identity tokens are for. */
@@ -154,7 +156,7 @@ export async function startBff(options: TestOptions = {}) {
     log,
     store,
     kv,
-    sms,
+    sms: options.sms ?? sms,
     random,
     now,
     // The demo's web server, on a real-mode BFF: how the demo serves the H5 app.

@@ -3,7 +3,7 @@ import { maskPhone, type BindMethod, type BindResult, type SessionInfo, type Sms
 import { AppError } from '../../platform/errors.js';
 import { DirectoryDown, type Directory } from '../accounts/index.js';
 import type { Kv } from '../../adapters/kv/types.js';
-import type { Metrics } from '../../platform/metrics.js';
+import type { LoginFlow, Metrics } from '../../platform/metrics.js';
 import type { Profiles } from '../login/index.js';
 import { nextStep, type Outcome, type Session, type Sessions } from '../session/index.js';
 import type { SmsCodes } from './smsCodes.js';
@@ -42,6 +42,8 @@ export function createAccount(deps: {
   secret: string;
   log?: { error(o: object, msg: string): void };
   metrics?: Metrics;
+  /** The login funnel a session counts in (login's flowOf), for its "bound" step. */
+  flowOf?: (session: Session) => LoginFlow;
   /** The customer's sessions elsewhere end with an unbind (the OpenID Connect provider's). */
   onUnbound?: (customerId: string) => Promise<void>;
 }) {
@@ -145,9 +147,10 @@ export function createAccount(deps: {
       }
     },
 
-    bind: (session: Session, phone: string, code: string) => counted('sms', () => bindBySms(session, phone, code)),
+    bind: (session: Session, phone: string, code: string) =>
+      counted(session, 'sms', () => bindBySms(session, phone, code)),
     bindPassword: (session: Session, account: string, password: string, ip: string) =>
-      counted('password', () => bindByPassword(session, account, password, ip)),
+      counted(session, 'password', () => bindByPassword(session, account, password, ip)),
 
     async unbind(session: Session): Promise<Outcome<null>> {
       if (session.identity.customer_id === null) throw new AppError(409, 'NOT_BOUND');
@@ -159,10 +162,11 @@ export function createAccount(deps: {
     },
   };
 
-  async function counted<T>(method: BindMethod, bind: () => Promise<T>): Promise<T> {
+  async function counted<T>(session: Session, method: BindMethod, bind: () => Promise<T>): Promise<T> {
     try {
       const done = await bind();
       metrics?.binding(method, 'bound');
+      if (deps.flowOf) metrics?.funnel('bound', deps.flowOf(session));
       return done;
     } catch (err) {
       metrics?.binding(method, metrics.codeOf(err));

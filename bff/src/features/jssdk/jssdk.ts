@@ -7,6 +7,7 @@ import type { Random } from '../../platform/random.js';
 import type { WechatClient } from '../../adapters/wechat/client.js';
 import { WechatError } from '../../adapters/wechat/errors.js';
 import { createCredential } from '../../adapters/wechat/credential.js';
+import type { Metrics } from '../../platform/metrics.js';
 
 /** WeChat's rule: sha1 of `jsapi_ticket=…&noncestr=…&timestamp=…&url=…`, the url without its #fragment. */
 export function jssdkSignature(p: { ticket: string; nonceStr: string; timestamp: number; url: string }): string {
@@ -29,6 +30,7 @@ export function createJssdk(deps: {
   random: Random;
   now: () => number;
   log?: Logger;
+  metrics?: Pick<Metrics, 'tokenRenewed'>;
 }) {
   const { wechat, kv, random, now } = deps;
   const renewed = (what: string) => (expiresAt: number) =>
@@ -38,7 +40,10 @@ export function createJssdk(deps: {
     random,
     now,
     key: `wx:token:${deps.app.appid}`,
-    onRenew: renewed(`global access_token (${deps.tokenApi})`),
+    onRenew: (expiresAt) => {
+      renewed(`global access_token (${deps.tokenApi})`)(expiresAt);
+      deps.metrics?.tokenRenewed(deps.app.appid);
+    },
     fetch: async () => {
       const t = deps.tokenApi === 'token' ? await wechat.accessToken(deps.app) : await wechat.stableToken(deps.app);
       return { value: t.access_token, expiresInSeconds: t.expires_in };
