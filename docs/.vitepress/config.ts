@@ -57,6 +57,7 @@ export default defineConfig({
           { text: 'Docker and Compose', link: '/guide/docker' },
           { text: 'Scaling out', link: '/guide/scaling' },
           { text: 'Preflight', link: '/guide/preflight' },
+          { text: 'Running wxauth', link: '/guide/running' },
           { text: "Troubleshooting WeChat's errors", link: '/guide/troubleshooting' },
         ],
       },
