@@ -75,6 +75,7 @@ export function createAccount(deps: {
     await sessions.destroy(session.id);
     const id = await sessions.create(session.identity.id, session.returnTo);
     const next = nextStep({ ...session.identity, customer_id: bound.customer.id });
+    if (deps.flowOf) metrics?.funnel('bound', deps.flowOf(session));
     return { body: { next, returnTo: session.returnTo }, session: { set: id } };
   }
 
@@ -147,10 +148,9 @@ export function createAccount(deps: {
       }
     },
 
-    bind: (session: Session, phone: string, code: string) =>
-      counted(session, 'sms', () => bindBySms(session, phone, code)),
+    bind: (session: Session, phone: string, code: string) => counted('sms', () => bindBySms(session, phone, code)),
     bindPassword: (session: Session, account: string, password: string, ip: string) =>
-      counted(session, 'password', () => bindByPassword(session, account, password, ip)),
+      counted('password', () => bindByPassword(session, account, password, ip)),
 
     async unbind(session: Session): Promise<Outcome<null>> {
       if (session.identity.customer_id === null) throw new AppError(409, 'NOT_BOUND');
@@ -162,11 +162,10 @@ export function createAccount(deps: {
     },
   };
 
-  async function counted<T>(session: Session, method: BindMethod, bind: () => Promise<T>): Promise<T> {
+  async function counted<T>(method: BindMethod, bind: () => Promise<T>): Promise<T> {
     try {
       const done = await bind();
       metrics?.binding(method, 'bound');
-      if (deps.flowOf) metrics?.funnel('bound', deps.flowOf(session));
       return done;
     } catch (err) {
       metrics?.binding(method, metrics.codeOf(err));
