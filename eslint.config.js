@@ -61,7 +61,15 @@ export default tseslint.config(
     },
   },
   {
-    files: ['scripts/**', '**/cli.ts', '**/server.ts', '**/keygen.ts', 'bff/src/compose.ts', 'e2e/**'],
+    files: [
+      'scripts/**',
+      '**/cli.ts',
+      '**/server.ts',
+      '**/keygen.ts',
+      '**/backupSqlite.ts',
+      'bff/src/compose.ts',
+      'e2e/**',
+    ],
     rules: { 'no-console': 'off' },
   },
 );

@@ -79,6 +79,12 @@ export default defineConfig({
       use: { ...devices['Pixel 7'], userAgent: ANDROID_WECHAT_UA },
     },
     {
+      // A real Prometheus (Debian's) scraping the real stack's BFF, with deploy/prometheus's rules loaded.
+      name: 'prometheus',
+      testMatch: /prometheus\.spec\.ts/,
+      use: { ...devices['iPhone 13'], defaultBrowserType: 'chromium', userAgent: WECHAT_UA },
+    },
+    {
       // Request-level checks of nginx.conf: headers, caching, what it serves.
       name: 'nginx',
       testMatch: /nginx\.spec\.ts/,

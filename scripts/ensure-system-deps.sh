@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests need from Debian's packages, if missing: Chromium, nginx, a CJK font (so
 # screenshots show Chinese), the MariaDB and Redis servers the tests start themselves, and Apache with
-# mod_auth_openidc (the docs' Apache relying party, started by the oidc tests). Needs root
+# mod_auth_openidc (the docs' Apache relying party, started by the oidc tests), and Prometheus (promtool
+# checks the alerting rules; the e2e stack's scrape runs a real Prometheus). Needs root
 # for apt-get; says what to install otherwise.
 set -euo pipefail
 
@@ -12,6 +13,7 @@ missing=()
 [ -x /usr/bin/redis-server ] || missing+=(redis-server)
 [ -x /usr/sbin/apache2 ] || missing+=(apache2)
 [ -f /usr/lib/apache2/modules/mod_auth_openidc.so ] || missing+=(libapache2-mod-auth-openidc)
+[ -x /usr/bin/promtool ] && [ -x /usr/bin/prometheus ] || missing+=(prometheus)
 fc-list 2>/dev/null | grep -qi 'wenquanyi\|noto sans cjk' || missing+=(fonts-wqy-microhei)
 [ ${#missing[@]} -eq 0 ] && exit 0
 

@@ -137,10 +137,20 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     secret: config.sessionSecret,
     log,
     metrics,
+    flowOf: login.flowOf,
     onUnbound: oidc?.logoutAccount,
   });
   // The cluster's one global access_token, for every feature that calls WeChat with it.
-  const token = createGlobalToken({ wechat, kv, app: apps.official, tokenApi: config.tokenApi, random, now, log });
+  const token = createGlobalToken({
+    wechat,
+    kv,
+    app: apps.official,
+    tokenApi: config.tokenApi,
+    random,
+    now,
+    log,
+    onRenew: () => metrics.tokenRenewed(apps.official.appid),
+  });
   const jssdk = createJssdk({
     wechat,
     kv,
@@ -204,7 +214,9 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     closing: deps.closing,
   });
   jssdkRoutes(router, { config, jssdk });
-  operationsRoutes(router, { config, apps, operations: createOperations({ store, kv }), metrics });
+  const operations = createOperations({ store, kv });
+  metrics.checkReadyWith(operations.checks);
+  operationsRoutes(router, { config, apps, operations, metrics });
   accountsRoutes(router, {
     config,
     revocation: createRevocation({ store, kv, sessions, onRevoked: oidc?.logoutAccount }),

@@ -61,6 +61,7 @@ export default defineConfig({
           { text: 'Scaling out', link: '/guide/scaling' },
           { text: 'Preflight', link: '/guide/preflight' },
           { text: 'The admin command', link: '/guide/admin' },
+          { text: 'Running wxauth', link: '/guide/running' },
           { text: "Troubleshooting WeChat's errors", link: '/guide/troubleshooting' },
         ],
       },

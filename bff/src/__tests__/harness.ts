@@ -22,7 +22,7 @@ import { createLocalSignals, createRedisSignals } from '../adapters/kv/signals.j
 import { createMetrics } from '../platform/metrics.js';
 import { cryptoRandom, type Random } from '../platform/random.js';
 import { createTokens, type PrivateKeySet } from '../features/site/tokens.js';
-import { createConsoleSms } from '../adapters/sms/provider.js';
+import { createConsoleSms, type SmsProvider } from '../adapters/sms/provider.js';
 import { migrate, openDatabase } from '../adapters/store/db.js';
 import type { Database } from '../adapters/store/schema.js';
 import { createStore } from '../adapters/store/store.js';
@@ -81,6 +81,8 @@ export interface TestOptions {
   oidc?: OidcSettings;
   /** Push handlers of the test's own, before the forward URL (the message endpoint's). */
   pushHandlers?: PushHandler[];
+  /** An SMS gateway instead of the inbox the harness reads codes from. */
+  sms?: SmsProvider;
 }
 
 /** The audience the harness's identity tokens are for. */
@@ -180,7 +182,7 @@ export async function startBff(options: TestOptions = {}) {
     log,
     store,
     kv,
-    sms,
+    sms: options.sms ?? sms,
     random,
     now,
     // The demo's web server, on a real-mode BFF: how the demo serves the H5 app.

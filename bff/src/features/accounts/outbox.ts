@@ -249,13 +249,23 @@ export function createOutboxWorker(deps: {
   };
 }
 
-/** Pending (still to be delivered) and failed (given up) events, for /metrics: every instance's view. */
-export async function countOutbox(db: Kysely<Database>): Promise<{ pending: number; failed: number }> {
+/**
+ * Pending (still to be delivered) and failed (given up) events, and when the oldest pending one was
+ * written, for /metrics: every instance's view.
+ */
+export async function countOutbox(
+  db: Kysely<Database>,
+): Promise<{ pending: number; failed: number; oldestPendingAt: number | null }> {
   const row = await db
     .selectFrom('events_outbox')
-    .select((eb) => [eb.fn.count('next_attempt_at').as('pending'), eb.fn.count('failed_at').as('failed')])
+    .select((eb) => [
+      eb.fn.count('next_attempt_at').as('pending'),
+      eb.fn.count('failed_at').as('failed'),
+      eb.fn.min(eb.case().when('next_attempt_at', 'is not', null).then(eb.ref('created_at')).end()).as('oldest'),
+    ])
     .executeTakeFirstOrThrow();
-  return { pending: Number(row.pending), failed: Number(row.failed) };
+  const oldest = row.oldest === null ? null : Number(row.oldest);
+  return { pending: Number(row.pending), failed: Number(row.failed), oldestPendingAt: oldest };
 }
 
 /**

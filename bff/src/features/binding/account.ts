@@ -3,7 +3,7 @@ import { maskPhone, type BindMethod, type BindResult, type SessionInfo, type Sms
 import { AppError } from '../../platform/errors.js';
 import { DirectoryDown, type Directory } from '../accounts/index.js';
 import type { Kv } from '../../adapters/kv/types.js';
-import type { Metrics } from '../../platform/metrics.js';
+import type { LoginFlow, Metrics } from '../../platform/metrics.js';
 import type { Profiles } from '../login/index.js';
 import { nextStep, type Outcome, type Session, type Sessions } from '../session/index.js';
 import type { SmsCodes } from './smsCodes.js';
@@ -44,6 +44,8 @@ export function createAccount(deps: {
   secret: string;
   log?: { error(o: object, msg: string): void };
   metrics?: Metrics;
+  /** The login funnel a session counts in (login's flowOf), for its "bound" step. */
+  flowOf?: (session: Session) => LoginFlow;
   /** The customer's sessions elsewhere end with an unbind (the OpenID Connect provider's). */
   onUnbound?: (customerId: string) => Promise<void>;
 }) {
@@ -75,6 +77,7 @@ export function createAccount(deps: {
     await sessions.destroy(session.id);
     const id = await sessions.create(session.identity.id, session.returnTo, session.kind ?? 'cookie');
     const next = nextStep({ ...session.identity, customer_id: bound.customer.id });
+    if (deps.flowOf) metrics?.funnel('bound', deps.flowOf(session));
     return { body: { next, returnTo: session.returnTo }, session: { set: id } };
   }
 

@@ -4,7 +4,8 @@ import type { Logger } from 'pino';
 import { AppError, asAppError, badRequest } from '../../platform/errors.js';
 import type { Kv } from '../../adapters/kv/types.js';
 import type { RequestOrigin } from '../../platform/http/context.js';
-import type { Metrics } from '../../platform/metrics.js';
+import type { LoginFlow, Metrics } from '../../platform/metrics.js';
+import { INTERACTION_PATH } from '../oidc/index.js';
 import type { Random } from '../../platform/random.js';
 import type { Profiles } from './profiles.js';
 import { nextStep, type Outcome, type SessionKind, type Sessions } from '../session/index.js';
@@ -56,6 +57,10 @@ export function createLogin(deps: {
 }) {
   const { kv, store, wechat, sessions } = deps;
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+
+  /** The funnel a login counts in (metrics): a desktop's QR code, else for an OpenID Connect client, else the site's. */
+  const flowOf = (p: { appid: string; returnTo: string }): LoginFlow =>
+    p.appid === deps.website?.appid ? 'pc_qr' : p.returnTo.startsWith(`${INTERACTION_PATH}/`) ? 'oidc' : 'h5';
 
   /** The session to answer with: a login always holds a fresh id, and drops the one held before. */
   async function signedIn(sessionId: string, next: LoginResult['next'], returnTo: string, held?: string) {
@@ -155,6 +160,7 @@ export function createLogin(deps: {
       browser: p.browser,
     };
     await kv.set(`state:${state}`, flow, STATE_TTL_MS);
+    deps.metrics?.funnel('authorize', flowOf(flow));
     return website
       ? wechat.qrconnectUrl({ appid: website.appid, redirectUri: deps.redirectUri, state })
       : wechat.authorizeUrl({ appid: deps.app.appid, redirectUri: deps.redirectUri, scope: p.scope, state });
@@ -162,6 +168,10 @@ export function createLogin(deps: {
 
   return {
     start,
+
+    /** The funnel a session's login counted in, for its next step (binding). */
+    flowOf: (session: { identity: { appid: string }; returnTo: string }) =>
+      flowOf({ appid: session.identity.appid, returnTo: session.returnTo }),
 
     /** A refused flow of this browser's, taken (it can start one new flow only): what it asked. */
     async again(
@@ -249,6 +259,7 @@ export function createLogin(deps: {
   }): Promise<Outcome<LoginResult>> {
     const flow = await kv.take<Flow>(`state:${p.state}`);
     if (!flow) return resume(p.state, p.code, p.browser, p.held).catch((err) => keepSession(err, p.held));
+    deps.metrics?.funnel('callback', flowOf(flow));
     if (flow.browser !== p.browser) throw stateInvalid();
 
     const base = { browser: p.browser, codeHash: hashCode(p.code) };
@@ -257,6 +268,8 @@ export function createLogin(deps: {
       const { sessionId, identityId, next } = await exchange(flow, p.code, p.from);
       const done: Finished = { status: 'done', ...base, sessionId, identityId, returnTo: flow.returnTo };
       await kv.set(`login:${p.state}`, done, OUTCOME_TTL_MS);
+      deps.metrics?.funnel('login', flowOf(flow));
+      if (next === 'home') deps.metrics?.funnel('bound', flowOf(flow));
       return signedIn(sessionId, next, flow.returnTo, p.held);
     } catch (err) {
       const known = asAppError(err);

@@ -45,6 +45,7 @@ export function createMiniProgram(deps: {
     random: deps.random,
     now: deps.now,
     log: deps.log,
+    onRenew: () => deps.metrics?.tokenRenewed(app.appid),
   });
 
   /** getuserphonenumber with the current token; a token WeChat no longer takes is expired and the call made once more. */

@@ -130,7 +130,7 @@ describe.each(engines)('the events outbox on %s', (engine, databaseUrl) => {
     for (const row of await rows())
       expect(row).toMatchObject({ attempts: 1, delivered_at: clock, next_attempt_at: null, failed_at: null });
     expect(await worker().runOnce()).toBe(0);
-    expect(await countOutbox(db)).toEqual({ pending: 0, failed: 0 });
+    expect(await countOutbox(db)).toEqual({ pending: 0, failed: 0, oldestPendingAt: null });
   });
 
   it('delivers in order: the earliest due first, then the oldest', async () => {
@@ -166,7 +166,7 @@ describe.each(engines)('the events outbox on %s', (engine, databaseUrl) => {
       ]);
       w.kick();
       await until('three attempts each', async () => (await rows()).every((r) => r.attempts >= 3));
-      expect(await countOutbox(db)).toEqual({ pending: 4, failed: 0 });
+      expect(await countOutbox(db)).toMatchObject({ pending: 4, failed: 0 });
       expect((await rows())[0]!.last_error).toBe('connection refused');
       await host.start();
       await until('all four events', () => host.events().length === 4);
@@ -181,7 +181,7 @@ describe.each(engines)('the events outbox on %s', (engine, databaseUrl) => {
         .map((e) => e.type)
         .sort(),
     ).toEqual(['profile.updated', 'wechat.bound', 'wechat.revoked', 'wechat.unbound']);
-    expect(await countOutbox(db)).toEqual({ pending: 0, failed: 0 });
+    expect(await countOutbox(db)).toEqual({ pending: 0, failed: 0, oldestPendingAt: null });
     expect(logs.join('\n')).toContain('event not delivered; will retry');
   });
 
@@ -272,12 +272,20 @@ describe.each(engines)('the events outbox on %s', (engine, databaseUrl) => {
     }
   });
 
-  it('counts pending events in /metrics', async () => {
+  it('counts pending events in /metrics, and how long the oldest has waited', async () => {
     const metrics = createMetrics();
     expect(await metrics.registry.metrics()).toMatch(/^wxauth_events_pending 0$/m);
     metrics.countEventsWith(() => countOutbox(db));
-    await enqueue(2);
-    expect(await metrics.registry.metrics()).toMatch(/^wxauth_events_pending 2$/m);
+    expect(await metrics.registry.metrics()).toMatch(/^wxauth_events_oldest_pending_age_seconds 0$/m);
+    await enqueueEvents(db, Date.now() - 600_000, [{ type: 'wechat.bound', data: { customerId: '1', phone: PHONE } }]);
+    await enqueue(1, Date.now());
+    const metrics2 = createMetrics();
+    metrics2.countEventsWith(() => countOutbox(db));
+    const text = await metrics2.registry.metrics();
+    expect(text).toMatch(/^wxauth_events_pending 2$/m);
+    const age = Number(/^wxauth_events_oldest_pending_age_seconds (\S+)$/m.exec(text)![1]);
+    expect(age).toBeGreaterThanOrEqual(600);
+    expect(age).toBeLessThan(660);
   });
 
   it('deletes delivered events after 7 days and failed ones after 30', async () => {
