@@ -137,7 +137,8 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     secret: config.sessionSecret,
     log,
     metrics,
-    flowOf: login.flowOf,
+    // A mini program's session binds in its own funnel; the others are login's to tell apart.
+    flowOf: (session) => (session.identity.appid === apps.miniprogram?.appid ? 'mp' : login.flowOf(session)),
     onUnbound: oidc?.logoutAccount,
   });
   // The cluster's one global access_token, for every feature that calls WeChat with it.

@@ -5,9 +5,18 @@ import { AppError } from './errors.js';
 export type FunnelStep = 'authorize' | 'callback' | 'login' | 'bound';
 /**
  * How the user reached WeChat: inside WeChat for the H5 site (`h5`) or for an OpenID Connect client
- * (`oidc`), or by a desktop's QR code for either (`pc_qr`, where a QR shown and never scanned is normal).
+ * (`oidc`), or by a desktop's QR code for either (`pc_qr`, where a QR shown and never scanned is normal);
+ * by the Official Account's QR code on a desktop (`follow`: authorize is the QR shown, callback the scan);
+ * in a mini program (`mp`: no authorize step, wx.login is the client's; callback is its code arriving).
  */
-export type LoginFlow = 'h5' | 'pc_qr' | 'oidc';
+export type LoginFlow = 'h5' | 'pc_qr' | 'oidc' | 'follow' | 'mp';
+
+/** The follow login's outcomes that are steps of the login funnel. */
+const FOLLOW_FUNNEL: Partial<Record<FollowOutcome, FunnelStep>> = {
+  qr: 'authorize',
+  scanned: 'callback',
+  signed_in: 'login',
+};
 
 /**
  * WeChat's errcodes counted by their number; any other is counted as "other", so an odd answer cannot
@@ -81,7 +90,7 @@ export function createMetrics() {
   });
   const funnel = new Counter({
     name: 'wxauth_login_funnel_total',
-    help: 'WeChat logins by step (authorize, callback, login, bound) and flow (h5, pc_qr, oidc)',
+    help: 'WeChat logins by step (authorize, callback, login, bound) and flow (h5, pc_qr, oidc, follow, mp)',
     labelNames: ['step', 'flow'] as const,
     registers,
   });
@@ -188,7 +197,11 @@ export function createMetrics() {
 
     login: (outcome: string) => logins.inc({ outcome }),
     sms: (outcome: string) => smsCodes.inc({ outcome }),
-    followLogin: (outcome: FollowOutcome) => followLogins.inc({ outcome }),
+    followLogin: (outcome: FollowOutcome) => {
+      followLogins.inc({ outcome });
+      const step = FOLLOW_FUNNEL[outcome];
+      if (step) funnel.inc({ step, flow: 'follow' });
+    },
     binding: (method: string, outcome: string) => bindings.inc({ method, outcome }),
     /** A login reached this step (see FunnelStep), in this flow. */
     funnel: (step: FunnelStep, flow: LoginFlow) => funnel.inc({ step, flow }),

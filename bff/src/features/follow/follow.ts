@@ -98,7 +98,7 @@ export function createFollowLogin(deps: {
   random: Random;
   now: () => number;
   log?: Logger;
-  metrics?: { followLogin(outcome: FollowOutcome): void };
+  metrics?: { followLogin(outcome: FollowOutcome): void; funnel(step: 'bound', flow: 'follow'): void };
 }) {
   const { kv, signals, settings, now } = deps;
   const ttlMs = settings.ttlSeconds * 1000;
@@ -300,6 +300,8 @@ export function createFollowLogin(deps: {
         held,
       });
       count('signed_in');
+      // A customer already: bound at once (an unbound one counts when the desktop binds).
+      if (outcome.body.next === 'home') deps.metrics?.funnel('bound', 'follow');
       return outcome;
     },
   };

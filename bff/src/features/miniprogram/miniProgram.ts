@@ -88,9 +88,12 @@ export function createMiniProgram(deps: {
   return {
     /** `wx.login`'s code → the identity, a new bearer session, and where to go: home, or bind a phone. */
     async login(code: string, held?: string, from?: RequestOrigin): Promise<Outcome<Pick<MpSignedIn, 'next'>>> {
+      deps.metrics?.funnel('callback', 'mp');
       try {
         const outcome = await login(code, held, from);
         deps.metrics?.login(outcome.body.next);
+        deps.metrics?.funnel('login', 'mp');
+        if (outcome.body.next === 'home') deps.metrics?.funnel('bound', 'mp');
         return outcome;
       } catch (err) {
         deps.metrics?.login(deps.metrics.codeOf(err));

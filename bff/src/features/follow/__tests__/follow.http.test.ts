@@ -173,6 +173,11 @@ describe.each(['plaintext', 'safe'] as const)('desktop login through the Officia
     expect(await (await d.browser.request('/api/session')).json()).toEqual(h5Session);
     // Collected once: the desktop's follow cookie is gone, and a replay is refused.
     expect((await d.browser.post('/api/auth/follow/finish')).status).toBe(400);
+
+    // The login funnel (the alerts' and the dashboard's): QR shown, scanned, signed in, a bound customer.
+    const metrics = await (await fetch(`${bff.origin}/metrics`)).text();
+    for (const step of ['authorize', 'callback', 'login', 'bound'])
+      expect(metrics).toContain(`wxauth_login_funnel_total{step="${step}",flow="follow"} 1`);
   });
 
   it('a new follower (never seen in the H5 app) is sent to bind, like any first login', async () => {

@@ -112,6 +112,13 @@ describe.each(BACKENDS)('the mini-program journey (%s)', (_name, options) => {
     expect(mp.token).not.toBe(held);
     expect((await mp.request('/api/session', { token: held })).status).toBe(401);
     expect((await mp.request('/api/session')).status).toBe(200);
+
+    // The login funnel (the alerts' and the dashboard's): no authorize step (wx.login is the client's),
+    // two codes, two logins; bound by the phone, then at once.
+    const metrics = await (await fetch(`${bff.origin}/metrics`)).text();
+    for (const step of ['callback', 'login', 'bound'])
+      expect(metrics).toContain(`wxauth_login_funnel_total{step="${step}",flow="mp"} 2`);
+    expect(metrics).not.toContain('step="authorize",flow="mp"');
   });
 
   it('one customer across H5 and the mini program, whichever comes first (unionid)', async () => {
