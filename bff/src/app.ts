@@ -2,6 +2,7 @@ import Router from '@koa/router';
 import Koa, { type Middleware } from 'koa';
 import type { Logger } from 'pino';
 import type { HostClient } from './adapters/host/client.js';
+import type { MemoryLimits } from './adapters/kv/memoryLimits.js';
 import type { Kv } from './adapters/kv/types.js';
 import type { SmsProvider } from './adapters/sms/provider.js';
 import type { Store } from './adapters/store/store.js';
@@ -50,6 +51,11 @@ export interface AppDeps {
   hostDirectory?: HostClient | null;
   /** The OpenID Connect provider's clients and keys (OIDC_CLIENTS_FILE); off when absent. */
   oidc?: OidcSettings | null;
+  /**
+   * Where the per-IP budgets of a minute are counted when not in `kv`: this process's memory, for a
+   * state no other instance shares (limitPerIp). Absent: in `kv`, as every other limit.
+   */
+  floodLimits?: MemoryLimits;
 }
 
 /**
@@ -87,7 +93,8 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     sessions,
     random,
   });
-  const limit = limitPerIp((budgets) => kv.hit(budgets));
+  const { floodLimits } = deps;
+  const limit = limitPerIp((budgets) => kv.hit(budgets), floodLimits && (async (budgets) => floodLimits.hit(budgets)));
   const oidc = deps.oidc
     ? createOidcProvider({
         publicUrl: config.publicUrl,

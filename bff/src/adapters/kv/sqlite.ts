@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import { unavailable } from '../../platform/errors.js';
 import { attachStateStore } from '../store/db.js';
 import type { Database } from '../store/schema.js';
-import type { Kv, Limit, LimitResult } from './types.js';
+import type { Entry, Kv, Limit, LimitResult } from './types.js';
 
 /** How long an operation waits for the write lock before it answers 503, as busy_timeout would. */
 const BUSY_WAIT_MS = 5000;
@@ -190,6 +190,15 @@ export function openSqliteKv(
       inBatch(() => {
         const row = q.take.get(key);
         return row && row.expires_at > now() ? (JSON.parse(row.value) as T) : undefined;
+      }),
+    takeThenSet: <T>(key: string, then: (value: T) => Entry | undefined) =>
+      inBatch(() => {
+        const row = q.take.get(key);
+        if (!row || row.expires_at <= now()) return undefined;
+        const value = JSON.parse(row.value) as T;
+        const next = then(value);
+        if (next) q.set.run(next.key, JSON.stringify(next.value), now() + next.ttlMs);
+        return value;
       }),
     del: (key) =>
       inBatch(() => {

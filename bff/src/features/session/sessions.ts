@@ -87,14 +87,25 @@ export function createSessions(deps: {
     return { ...record, id, key, identity };
   }
 
+  /**
+   * A new session: its id at once, and its write under way. What the caller writes in the same turn
+   * shares its commit (the SQLite store commits a turn's writes together): the login's outcome does.
+   */
+  function open(identityId: number, returnTo: string): { id: string; saved: Promise<void> } {
+    const id = deps.random.token(32);
+    const t = now();
+    const record: SessionRecord = { identityId, createdAt: t, lastSeenAt: t, returnTo };
+    return { id, saved: kv.set(kvKey(keyOf(id)), record, deps.idleMs) };
+  }
+
   return {
     async create(identityId: number, returnTo: string): Promise<string> {
-      const id = deps.random.token(32);
-      const t = now();
-      const record: SessionRecord = { identityId, createdAt: t, lastSeenAt: t, returnTo };
-      await kv.set(kvKey(keyOf(id)), record, deps.idleMs);
+      const { id, saved } = open(identityId, returnTo);
+      await saved;
       return id;
     },
+
+    open,
 
     load,
 
