@@ -27,6 +27,9 @@ const { values: args } = parseArgs({
     // An image already built (skips the build): e.g. one tagged by an earlier run with --keep.
     image: { type: 'string' },
     keep: { type: 'boolean', default: false },
+    // For trying a setting before it goes into the Dockerfile (--env NODE_OPTIONS=…): the figure that
+    // counts is the image's own, without it.
+    env: { type: 'string', multiple: true, default: [] },
   },
 });
 const N = Number(args.requests);
@@ -118,6 +121,7 @@ try {
     'host',
     `--memory=${args.memory}`,
     ...Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]),
+    ...args.env.flatMap((e) => ['-e', e]),
     IMAGE,
   ]);
   await Promise.all([waitForUrl(http, `${SIM}/__sim/stats`), waitForUrl(http, `${BFF}/healthz`)]);
@@ -133,7 +137,7 @@ try {
       'if [ -f memory.current ]; then echo current $(cat memory.current); echo peak $(cat memory.peak 2>/dev/null)',
       'else echo current $(cat memory/memory.usage_in_bytes); echo peak $(cat memory/memory.max_usage_in_bytes); fi',
       'cat memory.stat 2>/dev/null || cat memory/memory.stat',
-      'grep -E "^Vm(RSS|HWM)" /proc/1/status',
+      'grep -E "^(Vm(RSS|HWM)|Rss(Anon|File))" /proc/1/status',
     ].join('\n');
     const out = (await docker(['exec', NAME, 'sh', '-c', script], { check: false })).stdout;
     const value = (name) => Number(new RegExp(`^${name}:?\\s+(\\d+)`, 'm').exec(out)?.[1]);
@@ -146,6 +150,8 @@ try {
       file: Number.isFinite(mb('file')) ? mb('file') : mb('total_cache'),
       rss: value('VmRSS') / 1024,
       hwm: value('VmHWM') / 1024,
+      rssAnon: value('RssAnon') / 1024,
+      rssFile: value('RssFile') / 1024,
     };
   };
   const stats = async () => (await docker(['stats', '--no-stream', '--format', '{{.MemUsage}}', NAME])).stdout.trim();
@@ -195,21 +201,26 @@ try {
   clearInterval(sampler);
   const seconds = (performance.now() - t0) / 1000;
   const atEnd = await memory();
+  // V8's share, from the BFF's own metrics.
+  const metricsText = (await http('GET', `${BFF}/metrics`)).body;
+  const heapMb = (name) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metricsText)?.[1]) / 2 ** 20;
   const statsAtEnd = await stats();
   const oom = (await docker(['inspect', '-f', '{{.State.OOMKilled}} {{.RestartCount}}', NAME])).stdout.trim();
   const nodeVersion = (await docker(['exec', NAME, 'node', '--version'])).stdout.trim();
   const f = (x) => (Number.isFinite(x) ? x.toFixed(0) : 'n/a');
   console.log(`
-${new Date().toISOString().slice(0, 10)} · image ${IMAGE} (node ${nodeVersion}, NODE_OPTIONS=${nodeOptions || '(none)'}) · docker run --memory=${args.memory} · ${cpus().length} × ${cpus()[0].model} · load ${loadavg()[0].toFixed(1)} at the end · ${N} logins (authorize, WeChat, login), concurrency ${C}, ${(N / seconds).toFixed(0)} logins/s, ${errors} errors
+${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC · image ${IMAGE} (node ${nodeVersion}, NODE_OPTIONS=${nodeOptions || '(none)'}) · docker run --memory=${args.memory} · ${cpus().length} × ${cpus()[0].model} · load ${loadavg()[0].toFixed(1)} at the end · ${N} logins (authorize, WeChat, login), concurrency ${C}, ${(N / seconds).toFixed(0)} logins/s, ${errors} errors
 
 |                                         | at start | after ${N} logins | highest |
 | --------------------------------------- | -------: | ----------------: | ------: |
 | Node process RSS (VmRSS; VmHWM highest) | ${f(atStart.rss)} MB | **${f(atEnd.rss)} MB** | ${f(atEnd.hwm)} MB |
 | container (cgroup memory.current; memory.peak highest) | ${f(atStart.current)} MB | ${f(atEnd.current)} MB | ${f(atEnd.peak)} MB |
-| of which anonymous / page cache (memory.stat) | ${f(atStart.anon)} / ${f(atStart.file)} MB | ${f(atEnd.anon)} / ${f(atEnd.file)} MB | |
+| the process's RSS: anonymous / files mapped (RssAnon / RssFile) | ${f(atStart.rssAnon)} / ${f(atStart.rssFile)} MB | ${f(atEnd.rssAnon)} / ${f(atEnd.rssFile)} MB | |
+| the container's: anonymous / page cache (memory.stat) | ${f(atStart.anon)} / ${f(atStart.file)} MB | ${f(atEnd.anon)} / ${f(atEnd.file)} MB | |
 | docker stats | ${statsAtStart} | ${statsAtEnd} | |
 
 - RSS after ${N} logins: **${f(atEnd.rss)} MB** (target ≤ 150 MB); highest sampled every 10 s: RSS ${f(sampled.rss)} MB, container ${f(sampled.current)} MB
+- V8 heap at the end: ${f(heapMb('nodejs_heap_size_used_bytes'))} MB used of ${f(heapMb('nodejs_heap_size_total_bytes'))} MB, external ${f(heapMb('nodejs_external_memory_bytes'))} MB${args.env.length ? `\n- run with ${args.env.join(' ')} (not the image's setting)` : ''}
 - OOM-killed, restarts: ${oom}
 `);
   await cleanup();

@@ -213,9 +213,10 @@ export function openSqliteKv(
     purge,
     async close() {
       clearInterval(purging);
+      // The checkpointer first: nothing may come between the last commit and the close.
+      await checkpointer.stop();
       detach?.();
       commit();
-      await checkpointer.stop();
       db.close();
     },
   };
