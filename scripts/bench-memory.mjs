@@ -86,7 +86,9 @@ try {
   }
   // The Node flags the image ships: the container is run without a NODE_OPTIONS of ours.
   const imageEnv = JSON.parse((await docker(['image', 'inspect', '-f', '{{json .Config.Env}}', IMAGE])).stdout);
-  const nodeOptions = imageEnv.find((e) => e.startsWith('NODE_OPTIONS='))?.slice('NODE_OPTIONS='.length) ?? '';
+  const setting = (name) => imageEnv.find((e) => e.startsWith(`${name}=`))?.slice(name.length + 1);
+  const nodeOptions = setting('NODE_OPTIONS') ?? '';
+  const arenas = setting('MALLOC_ARENA_MAX');
 
   const [SIM_PORT, BFF_PORT] = [await freePort(), await freePort()];
   const SIM = `http://127.0.0.1:${SIM_PORT}`;
@@ -124,7 +126,20 @@ try {
     ...args.env.flatMap((e) => ['-e', e]),
     IMAGE,
   ]);
-  await Promise.all([waitForUrl(http, `${SIM}/__sim/stats`), waitForUrl(http, `${BFF}/healthz`)]);
+  await waitForUrl(http, `${SIM}/__sim/stats`);
+  // A container starts slower than a process, the more so on a busy machine: a minute at most.
+  for (let i = 0; ; i++) {
+    const up = await http('GET', `${BFF}/healthz`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
+    if (up) break;
+    if (i >= 240) {
+      const logs = await docker(['logs', '--tail', '20', NAME], { check: false });
+      throw new Error(`the bff container did not come up:\n${logs.stdout}${logs.stderr}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
 
   /**
    * The container's memory: the cgroup's (what the limit counts; cgroup v2 memory.current and
@@ -209,7 +224,7 @@ try {
   const nodeVersion = (await docker(['exec', NAME, 'node', '--version'])).stdout.trim();
   const f = (x) => (Number.isFinite(x) ? x.toFixed(0) : 'n/a');
   console.log(`
-${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC · image ${IMAGE} (node ${nodeVersion}, NODE_OPTIONS=${nodeOptions || '(none)'}) · docker run --memory=${args.memory} · ${cpus().length} × ${cpus()[0].model} · load ${loadavg()[0].toFixed(1)} at the end · ${N} logins (authorize, WeChat, login), concurrency ${C}, ${(N / seconds).toFixed(0)} logins/s, ${errors} errors
+${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC · image ${IMAGE} (node ${nodeVersion}, NODE_OPTIONS=${nodeOptions || '(none)'}${arenas ? `, MALLOC_ARENA_MAX=${arenas}` : ''}) · docker run --memory=${args.memory} · ${cpus().length} × ${cpus()[0].model} · load ${loadavg()[0].toFixed(1)} at the end · ${N} logins (authorize, WeChat, login), concurrency ${C}, ${(N / seconds).toFixed(0)} logins/s, ${errors} errors
 
 |                                         | at start | after ${N} logins | highest |
 | --------------------------------------- | -------: | ----------------: | ------: |
