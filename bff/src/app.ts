@@ -94,7 +94,10 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     random,
   });
   const { floodLimits } = deps;
-  const limit = limitPerIp((budgets) => kv.hit(budgets), floodLimits && (async (budgets) => floodLimits.hit(budgets)));
+  const limit = limitPerIp(
+    (budgets) => kv.hit(budgets),
+    floodLimits && ((name, ip, max, windowMs) => floodLimits.hit(name, ip, max, windowMs)),
+  );
   const oidc = deps.oidc
     ? createOidcProvider({
         publicUrl: config.publicUrl,

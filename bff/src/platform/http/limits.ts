@@ -7,6 +7,14 @@ export type Hit = (
   budgets: Array<{ key: string; max: number; windowMs: number }>,
 ) => Promise<{ ok: true } | { ok: false; retryAfterMs: number }>;
 
+/** Counts a hit of an address against a budget of a minute or less, in this process. */
+export type Flood = (
+  name: string,
+  ip: string,
+  max: number,
+  windowMs: number,
+) => { ok: true } | { ok: false; retryAfterMs: number };
+
 /** A route's per-IP budget: its name, how many requests, in what window. */
 export type Limit = (name: string, max: number, windowMs: number) => Middleware<AppState>;
 
@@ -21,11 +29,13 @@ export const FLOOD_WINDOW_MS = 60_000;
  * the state that outlives a restart.
  */
 export const limitPerIp =
-  (hit: Hit, floods?: Hit): Limit =>
+  (hit: Hit, floods?: Flood): Limit =>
   (name, max, windowMs) =>
   async (ctx, next) => {
-    const count = floods && windowMs <= FLOOD_WINDOW_MS ? floods : hit;
-    const result = await count([{ key: `rl:${name}:${ctx.ip}`, max, windowMs }]);
+    const result =
+      floods && windowMs <= FLOOD_WINDOW_MS
+        ? floods(name, ctx.ip, max, windowMs)
+        : await hit([{ key: `rl:${name}:${ctx.ip}`, max, windowMs }]);
     if (!result.ok) {
       const retryAfterSeconds = Math.ceil(result.retryAfterMs / 1000);
       throw new AppError(429, 'RATE_LIMITED', undefined, { retryAfterSeconds });

@@ -4,7 +4,6 @@ import type { AppError } from '../../../platform/errors.js';
 import { limitPerIp } from '../../../platform/http/limits.js';
 import { createMemoryKv } from '../memory.js';
 import { createMemoryLimits } from '../memoryLimits.js';
-import type { Limit } from '../types.js';
 
 /** A clock the test moves. */
 const clock = (start = 1_000_000) => {
@@ -16,44 +15,40 @@ describe('the in-process limits for floods', () => {
   it('counts up to max, then refuses and says how long until the window ends', () => {
     const c = clock();
     const limits = createMemoryLimits({ now: c.now });
-    const limit = { key: 'rl:login:1.2.3.4', max: 3, windowMs: 60_000 };
-    for (let i = 0; i < 3; i++) expect(limits.hit([limit])).toEqual({ ok: true });
+    for (let i = 0; i < 3; i++) expect(limits.hit('login', '1.2.3.4', 3, 60_000)).toEqual({ ok: true });
     c.advance(10_000);
-    expect(limits.hit([limit])).toEqual({ ok: false, retryAfterMs: 50_000 });
+    expect(limits.hit('login', '1.2.3.4', 3, 60_000)).toEqual({ ok: false, retryAfterMs: 50_000 });
     c.advance(50_000);
-    expect(limits.hit([limit])).toEqual({ ok: true });
+    expect(limits.hit('login', '1.2.3.4', 3, 60_000)).toEqual({ ok: true });
   });
 
-  it('counts against no limit when any of them is used up (the stores\u2019 rule)', () => {
+  it('keeps each budget and each address apart', () => {
     const limits = createMemoryLimits({ now: clock().now });
-    const a = { key: 'a', max: 1, windowMs: 60_000 };
-    const b = { key: 'b', max: 2, windowMs: 30_000 };
-    expect(limits.hit([a, b]).ok).toBe(true);
-    expect(limits.hit([a, b]).ok).toBe(false);
-    expect(limits.hit([b]).ok).toBe(true);
-    expect(limits.hit([b]).ok).toBe(false);
+    expect(limits.hit('login', 'a', 1, 60_000).ok).toBe(true);
+    expect(limits.hit('login', 'a', 1, 60_000).ok).toBe(false);
+    expect(limits.hit('login', 'b', 1, 60_000).ok).toBe(true);
+    expect(limits.hit('authorize', 'a', 1, 60_000).ok).toBe(true);
   });
 
   it('keeps a counter across a change of generation, and forgets every ended one without a sweep', () => {
     const c = clock();
     const limits = createMemoryLimits({ now: c.now, longestMs: 60_000 });
-    const limit = (key: string) => ({ key, max: 2, windowMs: 60_000 });
-    for (let i = 0; i < 1000; i++) limits.hit([limit(`ip${i}`)]);
+    for (let i = 0; i < 1000; i++) limits.hit('login', `ip${i}`, 2, 60_000);
     c.advance(59_000);
-    limits.hit([limit('late')]);
+    limits.hit('login', 'late', 2, 60_000);
     c.advance(2_000);
-    // A new generation: the late counter lives on (59 s of its minute left), used once of twice.
-    expect(limits.hit([limit('late')]).ok).toBe(true);
-    expect(limits.hit([limit('late')]).ok).toBe(false);
+    // A new generation: the late counter lives on (58 s of its minute left), used once of twice.
+    expect(limits.hit('login', 'late', 2, 60_000).ok).toBe(true);
+    expect(limits.hit('login', 'late', 2, 60_000)).toEqual({ ok: false, retryAfterMs: 58_000 });
     c.advance(60_000);
-    limits.hit([limit('other')]);
+    limits.hit('login', 'other', 2, 60_000);
     // Two generations on, the thousand ended counters are gone with theirs.
     expect(limits.size).toBeLessThan(3);
   });
 
   it('refuses a window longer than it keeps', () => {
     const limits = createMemoryLimits({ longestMs: 60_000 });
-    expect(() => limits.hit([{ key: 'k', max: 1, windowMs: 61_000 }])).toThrow(/longer/);
+    expect(() => limits.hit('k', 'ip', 1, 61_000)).toThrow(/longer/);
   });
 });
 
@@ -71,20 +66,20 @@ describe('per-IP budgets (limitPerIp)', () => {
 
   it('counts a minute budget in memory, and a longer one (password guesses) in the state that outlives a restart', async () => {
     const kv = createMemoryKv();
-    const seen: Limit[][] = [];
+    const seen: string[] = [];
     const floods = createMemoryLimits();
     const limit = limitPerIp(
       (budgets) => kv.hit(budgets),
-      async (budgets) => {
-        seen.push(budgets);
-        return floods.hit(budgets);
+      (name, ip, max, windowMs) => {
+        seen.push(`${name}:${ip}`);
+        return floods.hit(name, ip, max, windowMs);
       },
     );
     const login = limit('login', 2, 60_000);
     expect([await through(login, '1.2.3.4'), await through(login, '1.2.3.4'), await through(login, '1.2.3.4')]).toEqual(
       [200, 200, 429],
     );
-    expect(seen).toHaveLength(3);
+    expect(seen).toEqual(['login:1.2.3.4', 'login:1.2.3.4', 'login:1.2.3.4']);
     expect(await kv.get('rl:login:1.2.3.4')).toBeUndefined();
 
     const guesses = limit('bind-password', 1, 15 * 60_000);
