@@ -220,6 +220,20 @@ try {
   const metricsText = (await http('GET', `${BFF}/metrics`)).body;
   const heapMb = (name) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metricsText)?.[1]) / 2 ** 20;
   const statsAtEnd = await stats();
+  // Where the anonymous memory is: the process's mappings summed by kind (malloc's [heap], the
+  // unnamed ones: V8's heap and code, malloc's larger blocks, thread stacks), from inside the container.
+  const breakdown = (
+    await docker(
+      [
+        'exec',
+        NAME,
+        'node',
+        '-e',
+        `const t=require('fs').readFileSync('/proc/1/smaps','utf8');const o={};let k;for(const l of t.split('\\n')){const m=/^[0-9a-f]+-[0-9a-f]+ \\S+ \\S+ \\S+ \\S+\\s*(.*)$/.exec(l);if(m){k=m[1]||'(unnamed)';if(k.startsWith('/'))k=k.split('/').pop();continue}const a=/^Anonymous:\\s+(\\d+)/.exec(l);if(a)o[k]=(o[k]||0)+Number(a[1])}console.log(Object.entries(o).filter(e=>e[1]>=1024).sort((x,y)=>y[1]-x[1]).map(([n,v])=>n+' '+(v/1024).toFixed(1)+' MB').join(', '))`,
+      ],
+      { check: false },
+    )
+  ).stdout.trim();
   const oom = (await docker(['inspect', '-f', '{{.State.OOMKilled}} {{.RestartCount}}', NAME])).stdout.trim();
   const nodeVersion = (await docker(['exec', NAME, 'node', '--version'])).stdout.trim();
   const f = (x) => (Number.isFinite(x) ? x.toFixed(0) : 'n/a');
@@ -236,6 +250,7 @@ ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC · image ${IMAGE}
 
 - RSS after ${N} logins: **${f(atEnd.rss)} MB** (target ≤ 150 MB); highest sampled every 10 s: RSS ${f(sampled.rss)} MB, container ${f(sampled.current)} MB
 - V8 heap at the end: ${f(heapMb('nodejs_heap_size_used_bytes'))} MB used of ${f(heapMb('nodejs_heap_size_total_bytes'))} MB, external ${f(heapMb('nodejs_external_memory_bytes'))} MB${args.env.length ? `\n- run with ${args.env.join(' ')} (not the image's setting)` : ''}
+- the process's anonymous memory by mapping (smaps): ${breakdown || 'n/a'}
 - OOM-killed, restarts: ${oom}
 `);
   await cleanup();
