@@ -66,10 +66,13 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=10s \
   CMD wget -q -O /dev/null http://127.0.0.1:8080/nginx-health || exit 1
 
 FROM ${NODE_IMAGE} AS bff
-# Node 24's young generation grows to 128 MB on a large host; 8 MB semi-spaces keep the BFF near 150 MB
-# after 60,000 logins at the same CPU (docs/reference/benchmarks.md). A NODE_OPTIONS of yours replaces this: keep it.
+# Memory as measured by pnpm bench:memory (docs/reference/benchmarks.md, issue 29), in this image under
+# docker run --memory=256m: Node 24's young generation grows to 128 MB on a large host, and 4 MB
+# semi-spaces keep it at 8 MB (at some CPU: more scavenges); glibc's malloc keeps an arena per thread
+# (the checkpointer's, libuv's, V8's), and two arenas take about 10 MB less after 60,000 logins. A
+# NODE_OPTIONS of yours replaces this one: keep the flag.
 ENV NODE_ENV=production PORT=8080 HOST=0.0.0.0 DATABASE_URL=sqlite:/data/wxauth.db \
-    NODE_OPTIONS=--max-semi-space-size=8
+    NODE_OPTIONS=--max-semi-space-size=4 MALLOC_ARENA_MAX=2
 WORKDIR /app
 COPY --from=build /src/out/bff /app
 # `wxauth admin …` (support's command: docs/guide/admin.md) and `wxauth preflight`, on the container's environment.

@@ -176,11 +176,25 @@ await load(`${FLOOR}/`, await prepare(Math.min(N, 500), floorFlow), floor.pid);
 await load(`${FLOOR_HTTP}/`, await prepare(Math.min(N, 500), floorFlow), floorHttp.pid);
 await load(`${BFF}/api/auth/wechat/login`, await prepare(Math.min(N, 500), bffFlow), bff.pid);
 
+// The BFF's event-loop delay while it answers logins (perf_hooks.monitorEventLoopDelay through
+// prom-client's default metrics, which start it again at each scrape): its max and p99 per round.
+const metric = (text, name) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+const loopDelay = async () => {
+  const text = (await http('GET', `${BFF}/metrics`)).body;
+  return {
+    max: metric(text, 'nodejs_eventloop_lag_max_seconds') * 1000,
+    p99: metric(text, 'nodejs_eventloop_lag_p99_seconds') * 1000,
+  };
+};
 const results = { floor: [], floorHttp: [], bff: [] };
+const delays = [];
 for (let r = 1; r <= ROUNDS; r++) {
   results.floor.push(await load(`${FLOOR}/`, await prepare(N, floorFlow), floor.pid));
   results.floorHttp.push(await load(`${FLOOR_HTTP}/`, await prepare(N, floorFlow), floorHttp.pid));
-  results.bff.push(await load(`${BFF}/api/auth/wechat/login`, await prepare(N, bffFlow), bff.pid));
+  const flows = await prepare(N, bffFlow);
+  await loopDelay();
+  results.bff.push(await load(`${BFF}/api/auth/wechat/login`, flows, bff.pid));
+  delays.push(await loopDelay());
   console.error(
     `round ${r}/${ROUNDS}: floor ${results.floor.at(-1).rps.toFixed(0)}/s, floor (node:http) ${results.floorHttp.at(-1).rps.toFixed(0)}/s, bff ${results.bff.at(-1).rps.toFixed(0)}/s`,
   );
@@ -197,12 +211,12 @@ const fh = summary(results.floorHttp);
 const b = summary(results.bff);
 const rss = peakRss(bff.pid);
 // What the memory is, from the BFF's own metrics: V8's heap (used of its size), and outside it.
-const metric = (text, name) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN) / 2 ** 20;
 const metricsText = (await http('GET', `${BFF}/metrics`)).body;
+const mb = (name) => metric(metricsText, name) / 2 ** 20;
 const heap = {
-  used: metric(metricsText, 'nodejs_heap_size_used_bytes'),
-  total: metric(metricsText, 'nodejs_heap_size_total_bytes'),
-  external: metric(metricsText, 'nodejs_external_memory_bytes'),
+  used: mb('nodejs_heap_size_used_bytes'),
+  total: mb('nodejs_heap_size_total_bytes'),
+  external: mb('nodejs_external_memory_bytes'),
 };
 const rssNow = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${bff.pid}/status`, 'utf8'))[1]) / 1024;
 const row = (name, s) =>
@@ -219,6 +233,7 @@ ${row('BFF POST /api/auth/wechat/login', b)}
 - throughput ratio BFF / floor: **${(b.rps / f.rps).toFixed(2)}** (target ≥ 0.80); CPU per login BFF / floor: ${(b.cpuMs / f.cpuMs).toFixed(2)} (target ≤ 1.25)
 - the same against the floor with the BFF's client (node:http): throughput ${(b.rps / fh.rps).toFixed(2)}, CPU ${(b.cpuMs / fh.cpuMs).toFixed(2)}
 - p99 overhead: **${(b.p99 - f.p99).toFixed(2)} ms** (target ≤ 2 ms)
+- the BFF's event-loop delay during its rounds (monitorEventLoopDelay): max ${delays.map((d) => d.max.toFixed(1)).join(' / ')} ms, p99 ${delays.map((d) => d.p99.toFixed(1)).join(' / ')} ms
 - BFF peak RSS: **${rss.toFixed(0)} MB** (target ≤ 150 MB); at the end: ${rssNow.toFixed(0)} MB (V8 heap ${heap.used.toFixed(0)} MB used of ${heap.total.toFixed(0)} MB, external ${heap.external.toFixed(0)} MB)
 `);
 process.exit(b.errors + f.errors + fh.errors > 0 ? 1 : 0);

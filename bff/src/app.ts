@@ -3,6 +3,7 @@ import Koa, { type Middleware } from 'koa';
 import type { Logger } from 'pino';
 import type { HostClient } from './adapters/host/client.js';
 import { createLocalSignals, type Signals } from './adapters/kv/signals.js';
+import type { MemoryLimits } from './adapters/kv/memoryLimits.js';
 import type { Kv } from './adapters/kv/types.js';
 import type { SmsProvider } from './adapters/sms/provider.js';
 import type { Store } from './adapters/store/store.js';
@@ -61,6 +62,11 @@ export interface AppDeps {
   oidc?: OidcSettings | null;
   /** More push handlers, after the features' own and before the forward URL (tests). */
   pushHandlers?: PushHandler[];
+  /**
+   * Where the per-IP budgets of a minute are counted when not in `kv`: this process's memory, for a
+   * state no other instance shares (limitPerIp). Absent: in `kv`, as every other limit.
+   */
+  floodLimits?: MemoryLimits;
 }
 
 /**
@@ -101,7 +107,11 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   const bearer = createBearerSessions({ sessions });
   // Routes open to a browser and a mini program alike: the request's bearer token, or its cookie.
   const door = sessionDoor(cookies, bearer);
-  const limit = limitPerIp((budgets) => kv.hit(budgets));
+  const { floodLimits } = deps;
+  const limit = limitPerIp(
+    (budgets) => kv.hit(budgets),
+    floodLimits && ((name, ip, max, windowMs) => floodLimits.hit(name, ip, max, windowMs)),
+  );
   const oidc = deps.oidc
     ? createOidcProvider({
         publicUrl: config.publicUrl,

@@ -2,6 +2,7 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino, type DestinationStream } from 'pino';
 import { createMemoryKv } from './adapters/kv/memory.js';
+import { createMemoryLimits } from './adapters/kv/memoryLimits.js';
 import { openSqliteKv } from './adapters/kv/sqlite.js';
 import { createLocalSignals, createRedisSignals, type Signals } from './adapters/kv/signals.js';
 import type { Kv } from './adapters/kv/types.js';
@@ -17,6 +18,7 @@ import { readOidcSettings } from './features/oidc/index.js';
 import { createTokens, readKeySet } from './features/site/index.js';
 import { loadConfig, type Config, type WechatApps } from './platform/config.js';
 import { createUpstreamFetch } from './platform/http/upstream.js';
+import { FLOOD_WINDOW_MS } from './platform/http/limits.js';
 import { logDestination } from './platform/logDestination.js';
 import { createMetrics } from './platform/metrics.js';
 import { cryptoRandom } from './platform/random.js';
@@ -138,6 +140,9 @@ export async function startServer(
     metrics,
     hostDirectory: hosts.directory,
     oidc,
+    // One instance has the state to itself (SQLite, or memory): the minute's per-IP budgets are
+    // counted in its memory, a commit per request less. With Redis, every instance shares them.
+    floodLimits: redisUrl ? undefined : createMemoryLimits({ longestMs: FLOOD_WINDOW_MS }),
   });
   const server: Server = await new Promise((resolve, reject) => {
     // As much header as nginx lets through (large_client_header_buffers 4 × 8k): Node's own 16 KB

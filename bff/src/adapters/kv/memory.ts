@@ -1,4 +1,4 @@
-import type { Kv, Limit, LimitResult } from './types.js';
+import type { Entry as Next, Kv, Limit, LimitResult } from './types.js';
 
 interface Entry {
   value: string;
@@ -44,6 +44,15 @@ export function createMemoryKv(now: () => number = Date.now): Kv {
       if (!entry) return undefined;
       entries.delete(key);
       return JSON.parse(entry.value) as T;
+    },
+    async takeThenSet<T>(key: string, then: (value: T) => Next | undefined) {
+      const entry = live(key);
+      if (!entry) return undefined;
+      entries.delete(key);
+      const value = JSON.parse(entry.value) as T;
+      const next = then(value);
+      if (next) entries.set(next.key, { value: JSON.stringify(next.value), expiresAt: now() + next.ttlMs });
+      return value;
     },
     async del(key) {
       entries.delete(key);

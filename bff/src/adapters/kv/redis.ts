@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { unavailable } from '../../platform/errors.js';
-import type { Kv, Limit, LimitResult } from './types.js';
+import type { Entry, Kv, Limit, LimitResult } from './types.js';
 
 const INCR_WITH_TTL = `
 local n = redis.call('INCR', KEYS[1])
@@ -112,6 +112,15 @@ export function createRedisKv(redis: Redis, prefix: string): Kv {
         await redis.set(k(key), JSON.stringify(value), 'PX', Math.max(1, Math.ceil(ttlMs)));
       }),
     take: <T>(key: string) => guard(async () => parse<T>(await redis.getdel(k(key)))),
+    // GETDEL, then SET: the take is atomic on its own, and what follows it depends on what it took.
+    // A failure between the two leaves the state taken and nothing set, as two calls would.
+    takeThenSet: <T>(key: string, then: (value: T) => Entry | undefined) =>
+      guard(async () => {
+        const value = parse<T>(await redis.getdel(k(key)));
+        const next = value === undefined ? undefined : then(value);
+        if (next) await redis.set(k(next.key), JSON.stringify(next.value), 'PX', Math.max(1, Math.ceil(next.ttlMs)));
+        return value;
+      }),
     del: (key) =>
       guard(async () => {
         await redis.del(k(key));

@@ -5,6 +5,13 @@ export interface Limit {
   windowMs: number;
 }
 
+/** An entry to set: its key, its JSON value, how long it lives. */
+export interface Entry {
+  key: string;
+  value: unknown;
+  ttlMs: number;
+}
+
 export type LimitResult = { ok: true } | { ok: false; retryAfterMs: number };
 
 /**
@@ -16,6 +23,11 @@ export interface Kv {
   set(key: string, value: unknown, ttlMs: number): Promise<void>;
   /** Reads and deletes in one step: of two concurrent takers, exactly one gets the value. */
   take<T>(key: string): Promise<T | undefined>;
+  /**
+   * Takes `key` as `take` does and, when `then` names an entry for what was taken, sets that entry in
+   * the same step (one commit where the store has commits): nothing is set when the take found nothing.
+   */
+  takeThenSet<T>(key: string, then: (value: T) => Entry | undefined): Promise<T | undefined>;
   del(key: string): Promise<void>;
   /** Sets only when the key is absent (SET NX PX): true for the one caller that set it. A lock with a lease. */
   setIfAbsent(key: string, value: unknown, ttlMs: number): Promise<boolean>;

@@ -101,8 +101,18 @@ export function precompiled<A extends Array<string | number>, R>(
   const slots = compiled.parameters.map((p) => marks.indexOf(p as string));
   if (marks.some((_, i) => !slots.includes(i)))
     throw new Error(`precompiled: every argument must be a parameter of ${compiled.sql}`);
+  // SQLite: a read outside the store's transactions runs on the connection directly, as Kysely's driver
+  // would run it (one synchronous step, the rows as better-sqlite3 gives them), without its connection
+  // queue and the promises around it; inside one (another request's, between two awaits) it waits its
+  // turn through Kysely, so it never sees that transaction's uncommitted writes.
+  const sqlite = attachable.get(db)?.sqlite;
+  let direct: SQLite.Statement | undefined;
   return async (...args) => {
     const parameters = slots.map((slot, i) => (slot < 0 ? compiled.parameters[i] : args[slot]));
+    if (sqlite && !sqlite.inTransaction) {
+      direct ??= sqlite.prepare(compiled.sql);
+      if (direct.reader) return direct.all(parameters) as R[];
+    }
     return (await db.executeQuery<R>({ ...compiled, parameters })).rows;
   };
 }

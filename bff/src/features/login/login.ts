@@ -9,7 +9,7 @@ import { INTERACTION_PATH } from '../oidc/index.js';
 import type { Random } from '../../platform/random.js';
 import type { Profiles } from './profiles.js';
 import { nextStep, type Outcome, type SessionKind, type Sessions } from '../session/index.js';
-import type { Store } from '../../adapters/store/store.js';
+import type { Identity, Store } from '../../adapters/store/store.js';
 import type { WechatClient } from '../../adapters/wechat/client.js';
 import type { OAuthTokens, UserInfo } from '../../adapters/wechat/types.js';
 
@@ -113,12 +113,8 @@ export function createLogin(deps: {
     }
   }
 
-  /** The code exchanged, the identity found or made, a session for it. */
-  async function exchange(
-    flow: Flow,
-    code: string,
-    from?: RequestOrigin,
-  ): Promise<{ sessionId: string; identityId: number; next: LoginResult['next'] }> {
+  /** The code exchanged, the identity found or made. */
+  async function exchange(flow: Flow, code: string, from?: RequestOrigin): Promise<Identity> {
     const secret = flow.appid === deps.website?.appid ? deps.website.secret : deps.app.secret;
     const tokens = await wechat.exchangeCode({ appid: flow.appid, secret, code });
     if (tokens.is_snapshotuser === 1) throw new AppError(403, 'SNAPSHOT_USER');
@@ -134,8 +130,7 @@ export function createLogin(deps: {
       from,
     );
     if (profile) await deps.profiles?.keep(identity, tokens);
-    const sessionId = await sessions.create(identity.id, flow.returnTo);
-    return { sessionId, identityId: identity.id, next: nextStep(identity) };
+    return identity;
   }
 
   /** The identity of a WeChat user, made on first sight and joined to its customer by unionid. */
@@ -257,20 +252,35 @@ export function createLogin(deps: {
     held?: string;
     from?: RequestOrigin;
   }): Promise<Outcome<LoginResult>> {
-    const flow = await kv.take<Flow>(`state:${p.state}`);
+    const base = { browser: p.browser, codeHash: hashCode(p.code) };
+    // The state taken and the login marked pending in one step (one commit): only the browser the
+    // state was minted for gets the mark; another browser has used the state up for nothing.
+    const outcome = `login:${p.state}`;
+    const flow = await kv.takeThenSet<Flow>(`state:${p.state}`, (taken) =>
+      taken.browser === p.browser
+        ? { key: outcome, value: { status: 'pending', ...base } satisfies Finished, ttlMs: OUTCOME_TTL_MS }
+        : undefined,
+    );
     if (!flow) return resume(p.state, p.code, p.browser, p.held).catch((err) => keepSession(err, p.held));
     deps.metrics?.funnel('callback', flowOf(flow));
     if (flow.browser !== p.browser) throw stateInvalid();
 
-    const base = { browser: p.browser, codeHash: hashCode(p.code) };
-    await kv.set(`login:${p.state}`, { status: 'pending', ...base } satisfies Finished, OUTCOME_TTL_MS);
     try {
-      const { sessionId, identityId, next } = await exchange(flow, p.code, p.from);
-      const done: Finished = { status: 'done', ...base, sessionId, identityId, returnTo: flow.returnTo };
-      await kv.set(`login:${p.state}`, done, OUTCOME_TTL_MS);
+      const identity = await exchange(flow, p.code, p.from);
+      // The session and the outcome that names it, written in one turn: one commit holds both.
+      const session = sessions.open(identity.id, flow.returnTo);
+      const done: Finished = {
+        status: 'done',
+        ...base,
+        sessionId: session.id,
+        identityId: identity.id,
+        returnTo: flow.returnTo,
+      };
+      await Promise.all([session.saved, kv.set(outcome, done, OUTCOME_TTL_MS)]);
+      const next = nextStep(identity);
       deps.metrics?.funnel('login', flowOf(flow));
       if (next === 'home') deps.metrics?.funnel('bound', flowOf(flow));
-      return signedIn(sessionId, next, flow.returnTo, p.held);
+      return signedIn(session.id, next, flow.returnTo, p.held);
     } catch (err) {
       const known = asAppError(err);
       const e = known instanceof AppError && known.expose ? known : new AppError(502, 'LOGIN_FAILED');
@@ -279,7 +289,7 @@ export function createLogin(deps: {
         ...base,
         error: { status: e.status, code: e.code, message: e.message },
       };
-      await kv.set(`login:${p.state}`, failed, OUTCOME_TTL_MS);
+      await kv.set(outcome, failed, OUTCOME_TTL_MS);
       throw err;
     }
   }

@@ -100,18 +100,36 @@ export function createSessions(deps: {
     return { ...record, id, key, identity };
   }
 
+  /**
+   * A new session: its id at once, and its write under way. What the caller writes in the same turn
+   * shares its commit (the SQLite store commits a turn's writes together): the login's outcome does.
+   */
+  function open(
+    identityId: number,
+    returnTo: string,
+    kind: SessionKind = 'cookie',
+  ): { id: string; saved: Promise<void> } {
+    const id = deps.random.token(32);
+    const t = now();
+    const record: SessionRecord = { identityId, createdAt: t, lastSeenAt: t, returnTo };
+    if (kind === 'bearer') record.kind = 'bearer';
+    // The session and when its identity last had one (support's `customer show`), in the same turn: with
+    // the SQLite state they share one commit.
+    const saved = Promise.all([
+      kv.set(kvKey(keyOf(id)), record, deps.idleMs),
+      kv.set(seenKey(identityId), t, deps.absoluteMs),
+    ]).then(() => undefined);
+    return { id, saved };
+  }
+
   return {
     async create(identityId: number, returnTo: string, kind: SessionKind = 'cookie'): Promise<string> {
-      const id = deps.random.token(32);
-      const t = now();
-      const record: SessionRecord = { identityId, createdAt: t, lastSeenAt: t, returnTo };
-      if (kind === 'bearer') record.kind = 'bearer';
-      await Promise.all([
-        kv.set(kvKey(keyOf(id)), record, deps.idleMs),
-        kv.set(seenKey(identityId), t, deps.absoluteMs),
-      ]);
+      const { id, saved } = open(identityId, returnTo, kind);
+      await saved;
       return id;
     },
+
+    open,
 
     /**
      * An identity's sessions as support sees them: when the last one was made, and until when one made

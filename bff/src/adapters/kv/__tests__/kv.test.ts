@@ -45,6 +45,37 @@ describe.each(stores)('the %s store', (_name, open) => {
     expect(await kv.get(k)).toBeUndefined();
   });
 
+  it('takes and sets in one step: of twenty concurrent takers, exactly one sets its entry', async () => {
+    const k = key();
+    const mark = key();
+    await kv.set(k, { browser: 'b1' }, 10_000);
+    const got = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        kv.takeThenSet<{ browser: string }>(k, () => ({ key: mark, value: `taker-${i}`, ttlMs: 10_000 })),
+      ),
+    );
+    const winners = got.flatMap((v, i) => (v ? [i] : []));
+    expect(winners).toHaveLength(1);
+    expect(got[winners[0]!]).toEqual({ browser: 'b1' });
+    expect(await kv.get(mark)).toBe(`taker-${winners[0]}`);
+    expect(await kv.get(k)).toBeUndefined();
+  });
+
+  it('sets nothing when the take finds nothing, or when told not to; the entry set lives its ttl', async () => {
+    const [k, mark] = [key(), key()];
+    expect(await kv.takeThenSet(k, () => ({ key: mark, value: 1, ttlMs: 10_000 }))).toBeUndefined();
+    expect(await kv.get(mark)).toBeUndefined();
+    await kv.set(k, 'x', 10_000);
+    expect(await kv.takeThenSet(k, () => undefined)).toBe('x');
+    expect(await kv.get(k)).toBeUndefined();
+    expect(await kv.get(mark)).toBeUndefined();
+    await kv.set(k, 'y', 10_000);
+    expect(await kv.takeThenSet(k, (v) => ({ key: mark, value: { was: v }, ttlMs: 150 }))).toBe('y');
+    expect(await kv.get(mark)).toEqual({ was: 'y' });
+    await sleep(250);
+    expect(await kv.get(mark)).toBeUndefined();
+  });
+
   it('counts from one, and a counter lives from its first count', async () => {
     const k = key();
     expect(await Promise.all([kv.incr(k, 150), kv.incr(k, 150), kv.incr(k, 150)])).toEqual(

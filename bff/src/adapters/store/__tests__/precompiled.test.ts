@@ -43,6 +43,34 @@ describe.each(engines)('a precompiled query on %s', (_engine, databaseUrl) => {
     expect(await find('wxb', 'o2')).toEqual([]);
   });
 
+  it("never reads another transaction's uncommitted writes: a read during one waits for its end", async () => {
+    const find = precompiled(db, (openid: string) =>
+      db.selectFrom('wechat_identities').select('openid').where('openid', '=', openid),
+    );
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let inserted!: () => void;
+    const wrote = new Promise<void>((r) => (inserted = r));
+    const rolledBack = db
+      .transaction()
+      .execute(async (trx) => {
+        await trx
+          .insertInto('wechat_identities')
+          .values({ appid: 'wxa', openid: 'o-rolled-back', created_at: 1, updated_at: 1 })
+          .execute();
+        inserted();
+        await held;
+        throw new Error('rolled back');
+      })
+      .catch(() => undefined);
+    await wrote;
+    const read = find('o-rolled-back');
+    release();
+    await rolledBack;
+    expect(await read).toEqual([]);
+    expect(await find('o1')).toEqual([{ openid: 'o1' }, { openid: 'o1' }]);
+  });
+
   it('refuses a query that does not take every argument as a parameter', () => {
     expect(() =>
       precompiled(db, (_appid: string) => db.selectFrom('wechat_identities').select('id').where('appid', '=', 'wxa')),
