@@ -61,10 +61,15 @@ async function desktopQr(page: Page): Promise<string> {
   return new URL((await qr.getAttribute('src'))!).searchParams.get('ticket')!;
 }
 
-/** `user` scans the QR code in WeChat; the link in the account's reply, read from the user's chat. */
+/**
+ * `user` scans the QR code in WeChat: a user who does not follow the account yet is pushed `subscribe`, a
+ * follower `SCAN` (the simulator's users named follower-…). The link in the account's reply, read from the
+ * user's chat.
+ */
 async function scanAndReadLink(ticket: string, user: string): Promise<string> {
   const scanned = await sim('/__sim/oa/scan', { appid: OFFICIAL!.appid, ticket, user });
   expect(scanned.status).toBe(200);
+  expect(((await scanned.json()) as { event: string }).event).toBe(user.startsWith('follower-') ? 'SCAN' : 'subscribe');
   const chat = (await (await sim(`/__sim/oa/chat?appid=${OFFICIAL!.appid}&user=${user}`)).json()) as Array<{
     from: string;
     content?: string;
@@ -80,7 +85,9 @@ for (const mode of ['plaintext', 'safe'] as const) {
     browser,
   }) => {
     await serverMode(mode);
-    const { user, phone: number } = unique();
+    const { user: name, phone: number } = unique();
+    // A new follower in plaintext mode, one who follows already in safe mode (subscribe, then SCAN).
+    const user = mode === 'safe' ? `follower-${name}` : name;
     // The user bound a phone in the H5 app before: the desktop lands home as that customer.
     const phone = await phoneFor(browser, user);
     await phone.goto(`${cluster.origin}/`);
