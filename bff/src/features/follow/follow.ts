@@ -24,6 +24,12 @@ import type { PushHandler, PushReply, WechatPush } from '../messages/index.js';
 export const CONFIRM_MS = 5 * 60_000;
 /** After the confirmation, how long the desktop has to collect its session. */
 const FINISH_MS = 2 * 60_000;
+/**
+ * How long the one answer (and the one collection) is kept: past every moment the phone could still
+ * answer (the scan's CONFIRM_MS) and the desktop collect (FINISH_MS), so that neither lapses into a
+ * second chance (a cancel turned into a confirm from the chat's link minutes later).
+ */
+const ANSWER_KEPT_MS = CONFIRM_MS + FINISH_MS;
 /** Scans of login QR codes one WeChat user may make in a minute, and of one QR code in its life. */
 const SCANS_PER_USER = 10;
 const SCANS_PER_LOGIN = 5;
@@ -214,7 +220,7 @@ export function createFollowLogin(deps: {
 
   /** The one answer: false when there was one already. */
   async function answer(id: string, a: Answer): Promise<boolean> {
-    if (!(await kv.setIfAbsent(key(id, 'answer'), a, FINISH_MS))) return false;
+    if (!(await kv.setIfAbsent(key(id, 'answer'), a, ANSWER_KEPT_MS))) return false;
     count(a.state);
     await notify(id, a.state);
     return true;
@@ -291,7 +297,8 @@ export function createFollowLogin(deps: {
       const [waiting, a] = await Promise.all([kv.get<Waiting>(key(id)), kv.get<Answer>(key(id, 'answer'))]);
       if (!waiting) throw expired();
       if (!a || a.state !== 'confirmed') throw new AppError(409, 'FOLLOW_LOGIN_NOT_CONFIRMED');
-      if (now() > a.at + FINISH_MS || !(await kv.setIfAbsent(key(id, 'finished'), true, FINISH_MS))) throw expired();
+      if (now() > a.at + FINISH_MS || !(await kv.setIfAbsent(key(id, 'finished'), true, ANSWER_KEPT_MS)))
+        throw expired();
       const outcome = await deps.enter({
         appid: deps.appid,
         openid: a.openid,

@@ -240,6 +240,30 @@ describe('login through the Official Account', () => {
     await fails(t.follow.answer(id, t.phone('o-alice'), 'confirmed'), 409, 'FOLLOW_LOGIN_ANSWERED');
   });
 
+  it('an answer is final for the whole login: a cancel cannot be turned into a confirm minutes later', async () => {
+    // Attack: the user cancels a login they did not start (QR login-jacking); the answer must not lapse
+    // while the scan still lets the phone answer, or the chat's link confirms it after all.
+    const { id, scene, token } = await t.start();
+    await t.scan(scene, 'o-alice');
+    await t.follow.answer(id, t.phone('o-alice'), 'cancelled');
+    t.advance(2 * 60_000 + 1);
+    expect(await t.follow.stateOf(id)).toBe('cancelled');
+    await fails(t.follow.answer(id, t.phone('o-alice'), 'confirmed'), 409, 'FOLLOW_LOGIN_ANSWERED');
+    await fails(t.follow.finish(token), 409, 'FOLLOW_LOGIN_NOT_CONFIRMED');
+    expect(t.entered).toEqual([]);
+  });
+
+  it('a confirmation the desktop did not collect in time is over, not open to a second answer', async () => {
+    const { id, scene, token } = await t.start();
+    await t.scan(scene, 'o-alice');
+    await t.follow.answer(id, t.phone('o-alice'), 'confirmed');
+    t.advance(2 * 60_000 + 1);
+    expect(await t.follow.stateOf(id)).toBe('expired');
+    await fails(t.follow.answer(id, t.phone('o-alice'), 'confirmed'), 409, 'FOLLOW_LOGIN_ANSWERED');
+    await fails(t.follow.finish(token), 410, 'FOLLOW_LOGIN_EXPIRED');
+    expect(t.entered).toEqual([]);
+  });
+
   it('the phone has five minutes after the scan, even past the QR code life; then the login is over', async () => {
     const { id, scene } = await t.start();
     t.advance(299_000);
