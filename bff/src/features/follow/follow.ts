@@ -24,12 +24,6 @@ import type { PushHandler, PushReply, WechatPush } from '../messages/index.js';
 export const CONFIRM_MS = 5 * 60_000;
 /** After the confirmation, how long the desktop has to collect its session. */
 const FINISH_MS = 2 * 60_000;
-/**
- * How long the one answer (and the one collection) is kept: past every moment the phone could still
- * answer (the scan's CONFIRM_MS) and the desktop collect (FINISH_MS), so that neither lapses into a
- * second chance (a cancel turned into a confirm from the chat's link minutes later).
- */
-const ANSWER_KEPT_MS = CONFIRM_MS + FINISH_MS;
 /** Scans of login QR codes one WeChat user may make in a minute, and of one QR code in its life. */
 const SCANS_PER_USER = 10;
 const SCANS_PER_LOGIN = 5;
@@ -108,6 +102,13 @@ export function createFollowLogin(deps: {
 }) {
   const { kv, signals, settings, now } = deps;
   const ttlMs = settings.ttlSeconds * 1000;
+  /**
+   * How long the first scan, the one answer and the one collection are kept: the login's whole life (as
+   * its waiting record), so that none lapses into a second chance while the login lives: a cancel turned
+   * into a confirm from the chat's link, or a second scanner of a long-lived QR code after the first's
+   * five minutes.
+   */
+  const keptMs = ttlMs + CONFIRM_MS + FINISH_MS;
   const site = new URL(deps.publicUrl).host;
   const count = (outcome: FollowOutcome) => deps.metrics?.followLogin(outcome);
 
@@ -187,7 +188,7 @@ export function createFollowLogin(deps: {
       count('expired');
       return text(FOLLOW_REPLIES.expired);
     }
-    const first = !scan && (await kv.setIfAbsent(key(id, 'scan'), { openid, at: t } satisfies Scan, CONFIRM_MS));
+    const first = !scan && (await kv.setIfAbsent(key(id, 'scan'), { openid, at: t } satisfies Scan, keptMs));
     scan = first ? { openid, at: t } : await kv.get<Scan>(key(id, 'scan'));
     if (!scan || scan.openid !== openid) {
       count(scan ? 'taken' : 'expired');
@@ -220,7 +221,7 @@ export function createFollowLogin(deps: {
 
   /** The one answer: false when there was one already. */
   async function answer(id: string, a: Answer): Promise<boolean> {
-    if (!(await kv.setIfAbsent(key(id, 'answer'), a, ANSWER_KEPT_MS))) return false;
+    if (!(await kv.setIfAbsent(key(id, 'answer'), a, keptMs))) return false;
     count(a.state);
     await notify(id, a.state);
     return true;
@@ -297,8 +298,7 @@ export function createFollowLogin(deps: {
       const [waiting, a] = await Promise.all([kv.get<Waiting>(key(id)), kv.get<Answer>(key(id, 'answer'))]);
       if (!waiting) throw expired();
       if (!a || a.state !== 'confirmed') throw new AppError(409, 'FOLLOW_LOGIN_NOT_CONFIRMED');
-      if (now() > a.at + FINISH_MS || !(await kv.setIfAbsent(key(id, 'finished'), true, ANSWER_KEPT_MS)))
-        throw expired();
+      if (now() > a.at + FINISH_MS || !(await kv.setIfAbsent(key(id, 'finished'), true, keptMs))) throw expired();
       const outcome = await deps.enter({
         appid: deps.appid,
         openid: a.openid,

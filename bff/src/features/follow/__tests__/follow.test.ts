@@ -264,6 +264,22 @@ describe('login through the Official Account', () => {
     expect(t.entered).toEqual([]);
   });
 
+  it('a long-lived QR code (FOLLOW_LOGIN_TTL_SECONDS=1800): a scan left unanswered ends the login, no second scanner', async () => {
+    // Attack: someone who photographed the QR code scans it after the first scan's five minutes ran out.
+    t = setup({ ttlSeconds: 1800 });
+    const { id, scene, token } = await t.start();
+    await t.scan(scene, 'o-alice');
+    t.advance(6 * 60_000);
+    expect(await t.follow.stateOf(id)).toBe('expired');
+    expect([reply(FOLLOW_REPLIES.taken), reply(FOLLOW_REPLIES.expired)]).toContainEqual(
+      await t.scan(scene, 'o-mallory'),
+    );
+    expect(await t.follow.stateOf(id)).toBe('expired');
+    await fails(t.follow.answer(id, t.phone('o-mallory'), 'confirmed'), 410, 'FOLLOW_LOGIN_EXPIRED');
+    await fails(t.follow.finish(token), 409, 'FOLLOW_LOGIN_NOT_CONFIRMED');
+    expect(t.entered).toEqual([]);
+  });
+
   it('the phone has five minutes after the scan, even past the QR code life; then the login is over', async () => {
     const { id, scene } = await t.start();
     t.advance(299_000);
