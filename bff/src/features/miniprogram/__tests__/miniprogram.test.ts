@@ -176,6 +176,49 @@ describe.each(BACKENDS)('bearer sessions (%s)', (_name, options) => {
     expect(who).toMatchObject({ user: { phone: '139****0004' } });
   });
 
+  it('rotate: the token held before a login, and before a binding, is dead afterwards', async () => {
+    const bff = await startBff(options);
+    const mp = await signedIn(bff, 'rex');
+    const first = mp.token!;
+    await mp.login();
+    expect(mp.token).not.toBe(first);
+    expect((await mp.request('/api/session', { token: first })).status).toBe(401);
+    const beforeBinding = mp.token!;
+    expect((await mp.bindByPhone('13912340021')).body).toMatchObject({ next: 'home' });
+    expect(mp.token).not.toBe(beforeBinding);
+    expect((await mp.request('/api/session', { token: beforeBinding })).status).toBe(401);
+    expect((await mp.request('/api/session')).status).toBe(200);
+  });
+
+  it('a browser page cannot send a bearer token: a cross-origin request with Authorization is refused', async () => {
+    // The only way a page adds Authorization is fetch() with the header, which needs a CORS preflight
+    // the BFF never grants; a POST that claims another origin is refused before any route.
+    const bff = await startBff(options);
+    const mp = await signedIn(bff, 'sam');
+    const preflight = await fetch(`${bff.origin}/api/session`, {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'https://evil.example.com',
+        'access-control-request-method': 'GET',
+        'access-control-request-headers': 'authorization',
+      },
+    });
+    expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+    expect(preflight.headers.get('access-control-allow-headers')).toBeNull();
+    const posted = await fetch(`${bff.origin}/api/auth/logout`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${mp.token}`,
+        origin: 'https://evil.example.com',
+        'sec-fetch-site': 'same-site',
+        'content-type': 'application/json',
+      },
+      body: '{}',
+    });
+    expect(posted.status).toBe(403);
+    expect((await mp.request('/api/session')).status).toBe(200);
+  });
+
   // Redis keeps its own time for a key's life (the idle timeout): the test's clock cannot move it.
   it.runIf(!options.redis)('idle and absolute life, as the cookie session', async () => {
     const bff = await startBff(options);
