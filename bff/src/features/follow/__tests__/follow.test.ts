@@ -23,7 +23,7 @@ const SETTINGS: FollowConfig = {
  * hands out tickets, features/login's `enter` by one that notes whom it signed in. The same rules
  * through HTTP, the simulator and Redis: follow.http.test.ts.
  */
-function setup(settings: Partial<FollowConfig> = {}, demo = false) {
+function setup(settings: Partial<FollowConfig> = {}, demo = false, qrPerDay?: number) {
   let clock = Date.parse('2026-12-07T06:05:00Z');
   const now = () => clock;
   const kv = createMemoryKv(now);
@@ -53,6 +53,7 @@ function setup(settings: Partial<FollowConfig> = {}, demo = false) {
     random: cryptoRandom,
     now,
     demo,
+    qrPerDay,
   });
   const ctx = { requestId: 'r1', ip: '203.0.113.1' };
   /** WeChat's push for `user` scanning the login's QR code: a follower's SCAN, or a new follower's subscribe. */
@@ -278,6 +279,19 @@ describe('login through the Official Account', () => {
     await fails(t.follow.answer(id, t.phone('o-mallory'), 'confirmed'), 410, 'FOLLOW_LOGIN_EXPIRED');
     await fails(t.follow.finish(token), 409, 'FOLLOW_LOGIN_NOT_CONFIRMED');
     expect(t.entered).toEqual([]);
+  });
+
+  it("spends at most its share of the account's daily QR codes, so the company's own keep working", async () => {
+    // Attack: a few addresses asking for QR codes all day (20 a minute each) use up the account's
+    // 100 000 parametric QR codes a day, and the company's own QR codes stop working with it.
+    t = setup({}, false, 2);
+    await t.start();
+    await t.start();
+    await fails(t.start(), 429, 'RATE_LIMITED');
+    expect(t.scenes).toHaveLength(2);
+    t.advance(24 * 3600_000);
+    await t.start();
+    expect(t.scenes).toHaveLength(3);
   });
 
   it('the phone has five minutes after the scan, even past the QR code life; then the login is over', async () => {
