@@ -231,6 +231,31 @@ describe('desktop login through the Official Account: the rules', () => {
     expect(await state(d.browser)).toBe('scanned');
   });
 
+  it('returnTo cannot send the desktop off the site, however it is spelt', async () => {
+    // Attack: the login page opened as /follow-login?returnTo=…, the desktop sent on after the login.
+    const bff = await start();
+    for (const [i, returnTo] of [
+      '//evil.com',
+      '/\\evil.com',
+      '/..//evil.com',
+      '/%2e%2e//evil.com',
+      'https://evil.com',
+    ].entries()) {
+      const d = await desktop(bff, returnTo);
+      const user = `victim${i}`;
+      const { login } = linkIn(await scan(bff, d.ticket, user));
+      expect((await (await phone(bff, user)).post('/api/auth/follow/confirm', { login })).status).toBe(200);
+      const finished = (await (await d.browser.post('/api/auth/follow/finish')).json()) as { returnTo: string };
+      expect(finished.returnTo).toBe('/');
+    }
+    // Encoded slashes stay a path on this site: a browser never reads %2F as a separator.
+    const d = await desktop(bff, '/%2F%2Fevil.com');
+    const { login } = linkIn(await scan(bff, d.ticket, 'victim9'));
+    expect((await (await phone(bff, 'victim9')).post('/api/auth/follow/confirm', { login })).status).toBe(200);
+    const { returnTo } = (await (await d.browser.post('/api/auth/follow/finish')).json()) as { returnTo: string };
+    expect(new URL(returnTo, 'https://h5.example.com').origin).toBe('https://h5.example.com');
+  });
+
   it('a replayed confirm is refused; the desktop is signed in once', async () => {
     const bff = await start();
     const d = await desktop(bff);

@@ -294,6 +294,22 @@ describe('login through the Official Account', () => {
     expect(t.scenes).toHaveLength(3);
   });
 
+  it("a crafted User-Agent cannot put words, links or placeholders into the account's reply", async () => {
+    // Attack: the desktop's User-Agent is the attacker's to write, and its browser and system go into a
+    // WeChat text message in which <a href> is a link.
+    const userAgent =
+      'Mozilla/5.0 (Windows NT 10.0) Chrome/131.0 <a href="https://evil.example.com/">{link}</a> ]]></Content> 官方客服';
+    const { token } = await t.follow.start({ returnTo: '/', userAgent });
+    const scene = t.scenes.at(-1)!;
+    const { content } = (await t.scan(scene, 'o-alice')) as { content: string };
+    expect(content).toContain('（Chrome，Windows，');
+    expect(content).not.toMatch(/evil|\]\]>|官方客服|Mozilla/);
+    expect(content.match(/<a /g)).toHaveLength(1);
+    expect(await t.follow.info(t.follow.idOf(token), t.phone('o-alice'))).toMatchObject({
+      desktop: { browser: 'Chrome', os: 'Windows' },
+    });
+  });
+
   it('the phone has five minutes after the scan, even past the QR code life; then the login is over', async () => {
     const { id, scene } = await t.start();
     t.advance(299_000);
