@@ -161,10 +161,21 @@ describe.each(BACKENDS)('bearer sessions (%s)', (_name, options) => {
     const asCookie = { cookie: `${cookieName}=${mp.token}` };
     expect((await fetch(`${bff.origin}/api/session`, { headers: asCookie })).status).toBe(401);
     expect((await fetch(`${bff.origin}/internal/forward-auth/session`, { headers: asCookie })).status).toBe(401);
+    const postAsCookie = (path: string, json: unknown) =>
+      fetch(`${bff.origin}${path}`, {
+        method: 'POST',
+        headers: { ...asCookie, 'content-type': 'application/json' },
+        body: JSON.stringify(json),
+      });
+    expect((await postAsCookie('/api/account/unbind', {})).status).toBe(401);
+    expect((await postAsCookie('/api/sms/send', { phone: '13912340099' })).status).toBe(401);
+    expect((await postAsCookie('/api/mp/phone', { code: 'x' })).status).toBe(401);
     // The cookie's id as a bearer token: nobody either.
     expect((await mp.request('/api/session', { token: cookieId })).status).toBe(401);
     expect((await mp.request('/internal/forward-auth/session', { token: cookieId })).status).toBe(401);
     expect((await mp.request('/api/mp/phone', { json: { code: 'x' }, token: cookieId })).status).toBe(401);
+    expect((await mp.request('/api/account/unbind', { json: {}, token: cookieId })).status).toBe(401);
+    expect((await mp.request('/api/sms/send', { json: { phone: '13912340098' }, token: cookieId })).status).toBe(401);
     // A logout with the wrong kind ends nothing.
     await fetch(`${bff.origin}/api/auth/logout`, { method: 'POST', headers: asCookie });
     await mp.request('/api/auth/logout', { json: {}, token: cookieId });
