@@ -64,7 +64,8 @@ export async function streamState(ctx: Ctx, follow: FollowLogin, id: string, clo
   if (ended) await subscription.leave();
   ctx.req.on('close', end);
   closing?.addEventListener('abort', end);
-  if (closing?.aborted) end();
+  // A browser that hung up while the subscription was made: its 'close' came before anyone listened.
+  if (closing?.aborted || ctx.req.socket.destroyed) end();
 
   ctx.req.socket.setTimeout(0);
   ctx.req.socket.setNoDelay(true);
@@ -76,6 +77,8 @@ export async function streamState(ctx: Ctx, follow: FollowLogin, id: string, clo
   write(`retry: ${RETRY_MS}\n\n`);
 
   await look();
+  // Over already (a final state, or the browser gone): nothing to wait for, so no timer either.
+  if (ended) return;
   const heartbeat = () => {
     if (ended) return;
     write(': ping\n\n');
@@ -86,5 +89,6 @@ export async function streamState(ctx: Ctx, follow: FollowLogin, id: string, clo
   timers.push(setTimeout(end, STREAM_MS));
   // The QR code's expiry is a change nobody announces.
   const expiresAt = await follow.expiresAt(id);
-  if (expiresAt !== undefined) timers.push(setTimeout(() => void look(), Math.max(0, expiresAt - follow.now()) + 50));
+  if (expiresAt !== undefined && !ended)
+    timers.push(setTimeout(() => void look(), Math.max(0, expiresAt - follow.now()) + 50));
 }

@@ -28,6 +28,16 @@ const FINISH_MS = 2 * 60_000;
 const SCANS_PER_USER = 10;
 const SCANS_PER_LOGIN = 5;
 
+/**
+ * QR codes the whole cluster makes in a day. An Official Account may make 100 000 parametric QR codes a
+ * day, its own and ours together
+ * (https://developers.weixin.qq.com/doc/offiaccount/Message_Management/API_Call_Limits.html, 获取带参数的二维码):
+ * past that WeChat answers 45009 to every qrcode/create, the company's own campaigns' included. Half is
+ * wxauth's at most, whatever the number of addresses asking.
+ */
+export const QR_PER_DAY = 50_000;
+const DAY = 24 * 3600_000;
+
 /** Scene strings of our QR codes: `wxauth_` and the login's id. Anything else is not ours. */
 const SCENE_PREFIX = 'wxauth_';
 
@@ -87,6 +97,8 @@ export function createFollowLogin(deps: {
   qrImage: (ticket: string) => string;
   /** Demo mode: the desktop page links to what the code encodes (the simulator's scan page). */
   demo?: boolean;
+  /** QR codes the cluster may make in a day (QR_PER_DAY). */
+  qrPerDay?: number;
   /** Signs a WeChat user in (features/login's `enter`): identity, unionid merge, a fresh session. */
   enter: (p: {
     appid: string;
@@ -102,6 +114,13 @@ export function createFollowLogin(deps: {
 }) {
   const { kv, signals, settings, now } = deps;
   const ttlMs = settings.ttlSeconds * 1000;
+  /**
+   * How long the first scan, the one answer and the one collection are kept: the login's whole life (as
+   * its waiting record), so that none lapses into a second chance while the login lives: a cancel turned
+   * into a confirm from the chat's link, or a second scanner of a long-lived QR code after the first's
+   * five minutes.
+   */
+  const keptMs = ttlMs + CONFIRM_MS + FINISH_MS;
   const site = new URL(deps.publicUrl).host;
   const count = (outcome: FollowOutcome) => deps.metrics?.followLogin(outcome);
 
@@ -181,7 +200,7 @@ export function createFollowLogin(deps: {
       count('expired');
       return text(FOLLOW_REPLIES.expired);
     }
-    const first = !scan && (await kv.setIfAbsent(key(id, 'scan'), { openid, at: t } satisfies Scan, CONFIRM_MS));
+    const first = !scan && (await kv.setIfAbsent(key(id, 'scan'), { openid, at: t } satisfies Scan, keptMs));
     scan = first ? { openid, at: t } : await kv.get<Scan>(key(id, 'scan'));
     if (!scan || scan.openid !== openid) {
       count(scan ? 'taken' : 'expired');
@@ -214,7 +233,7 @@ export function createFollowLogin(deps: {
 
   /** The one answer: false when there was one already. */
   async function answer(id: string, a: Answer): Promise<boolean> {
-    if (!(await kv.setIfAbsent(key(id, 'answer'), a, FINISH_MS))) return false;
+    if (!(await kv.setIfAbsent(key(id, 'answer'), a, keptMs))) return false;
     count(a.state);
     await notify(id, a.state);
     return true;
@@ -248,6 +267,15 @@ export function createFollowLogin(deps: {
 
     /** A new waiting login for this desktop: its token (for the cookie) and the QR code to show. */
     async start(p: { returnTo: string; userAgent: string }): Promise<{ token: string; qr: FollowQr }> {
+      const budget = await kv.hit([{ key: 'rl:follow-qr:account', max: deps.qrPerDay ?? QR_PER_DAY, windowMs: DAY }]);
+      if (!budget.ok) {
+        deps.log?.warn(
+          "follow login: the day's QR codes are used up (QR_PER_DAY); desktops are refused until the window ends",
+        );
+        throw new AppError(429, 'RATE_LIMITED', undefined, {
+          retryAfterSeconds: Math.ceil(budget.retryAfterMs / 1000),
+        });
+      }
       const token = deps.random.token(32);
       const id = idOf(token);
       const qr = await deps.createQr(`${SCENE_PREFIX}${id}`, settings.ttlSeconds);
@@ -291,7 +319,7 @@ export function createFollowLogin(deps: {
       const [waiting, a] = await Promise.all([kv.get<Waiting>(key(id)), kv.get<Answer>(key(id, 'answer'))]);
       if (!waiting) throw expired();
       if (!a || a.state !== 'confirmed') throw new AppError(409, 'FOLLOW_LOGIN_NOT_CONFIRMED');
-      if (now() > a.at + FINISH_MS || !(await kv.setIfAbsent(key(id, 'finished'), true, FINISH_MS))) throw expired();
+      if (now() > a.at + FINISH_MS || !(await kv.setIfAbsent(key(id, 'finished'), true, keptMs))) throw expired();
       const outcome = await deps.enter({
         appid: deps.appid,
         openid: a.openid,

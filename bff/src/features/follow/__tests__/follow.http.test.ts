@@ -1,5 +1,8 @@
 import { FOLLOW_REPLIES } from '@wxauth/contract';
-import { describe, expect, it } from 'vitest';
+import { once } from 'node:events';
+import { connect } from 'node:net';
+import { Redis } from 'ioredis';
+import { describe, expect, inject, it } from 'vitest';
 import { APP, startBff, type Bff, type Browser } from '../../../__tests__/harness.js';
 import { delivery, eventXml, openReply, PATH } from '../../messages/__tests__/wechat.js';
 
@@ -234,6 +237,69 @@ describe('desktop login through the Official Account: the rules', () => {
     });
     expect(sibling.status).toBe(403);
     expect(await state(d.browser)).toBe('scanned');
+  });
+
+  it('returnTo cannot send the desktop off the site, however it is spelt', async () => {
+    // Attack: the login page opened as /follow-login?returnTo=…, the desktop sent on after the login.
+    const bff = await start();
+    for (const [i, returnTo] of [
+      '//evil.com',
+      '/\\evil.com',
+      '/..//evil.com',
+      '/%2e%2e//evil.com',
+      'https://evil.com',
+    ].entries()) {
+      const d = await desktop(bff, returnTo);
+      const user = `victim${i}`;
+      const { login } = linkIn(await scan(bff, d.ticket, user));
+      expect((await (await phone(bff, user)).post('/api/auth/follow/confirm', { login })).status).toBe(200);
+      const finished = (await (await d.browser.post('/api/auth/follow/finish')).json()) as { returnTo: string };
+      expect(finished.returnTo).toBe('/');
+    }
+    // Encoded slashes stay a path on this site: a browser never reads %2F as a separator.
+    const d = await desktop(bff, '/%2F%2Fevil.com');
+    const { login } = linkIn(await scan(bff, d.ticket, 'victim9'));
+    expect((await (await phone(bff, 'victim9')).post('/api/auth/follow/confirm', { login })).status).toBe(200);
+    const { returnTo } = (await (await d.browser.post('/api/auth/follow/finish')).json()) as { returnTo: string };
+    expect(new URL(returnTo, 'https://h5.example.com').origin).toBe('https://h5.example.com');
+  });
+
+  it('a stream whose browser left before it began keeps nothing open: no subscription, no timers', async () => {
+    // Attack: open the event stream and hang up at once, over and over; each must cost nothing after.
+    const bff = await start({ redis: true });
+    const d = await desktop(bff);
+    const cookie = [...d.browser.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    const { hostname, port, host } = new URL(bff.origin);
+    const redis = new Redis(inject('redisUrl'));
+    try {
+      const channels = () => redis.pubsub('CHANNELS', `${bff.redisPrefix}follow:*`);
+      for (let i = 0; i < 3; i++) {
+        const socket = connect(Number(port), hostname);
+        await once(socket, 'connect');
+        socket.end(`GET /api/auth/follow/events HTTP/1.1\r\nHost: ${host}\r\nCookie: ${cookie}\r\n\r\n`);
+        await once(socket, 'close');
+      }
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await channels()).toEqual([]);
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  it('a stream that ends at once (a login already over) leaves no timer behind', async () => {
+    const bff = await start();
+    const d = await desktop(bff);
+    const { login } = linkIn(await scan(bff, d.ticket, 'alice'));
+    expect((await (await phone(bff, 'alice')).post('/api/auth/follow/cancel', { login })).status).toBe(200);
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timers();
+    for (let i = 0; i < 20; i++) {
+      const stream = await events(d.browser);
+      await stream.until('cancelled');
+    }
+    // (the helper's own waits last 200 ms)
+    await new Promise((r) => setTimeout(r, 300));
+    expect(timers() - before).toBeLessThan(5);
   });
 
   it('a replayed confirm is refused; the desktop is signed in once', async () => {

@@ -23,7 +23,7 @@ const SETTINGS: FollowConfig = {
  * hands out tickets, features/login's `enter` by one that notes whom it signed in. The same rules
  * through HTTP, the simulator and Redis: follow.http.test.ts.
  */
-function setup(settings: Partial<FollowConfig> = {}, demo = false) {
+function setup(settings: Partial<FollowConfig> = {}, demo = false, qrPerDay?: number) {
   let clock = Date.parse('2026-12-07T06:05:00Z');
   const now = () => clock;
   const kv = createMemoryKv(now);
@@ -53,6 +53,7 @@ function setup(settings: Partial<FollowConfig> = {}, demo = false) {
     random: cryptoRandom,
     now,
     demo,
+    qrPerDay,
   });
   const ctx = { requestId: 'r1', ip: '203.0.113.1' };
   /** WeChat's push for `user` scanning the login's QR code: a follower's SCAN, or a new follower's subscribe. */
@@ -238,6 +239,75 @@ describe('login through the Official Account', () => {
     expect(await t.follow.stateOf(id)).toBe('cancelled');
     await fails(t.follow.finish(token), 409, 'FOLLOW_LOGIN_NOT_CONFIRMED');
     await fails(t.follow.answer(id, t.phone('o-alice'), 'confirmed'), 409, 'FOLLOW_LOGIN_ANSWERED');
+  });
+
+  it('an answer is final for the whole login: a cancel cannot be turned into a confirm minutes later', async () => {
+    // Attack: the user cancels a login they did not start (QR login-jacking); the answer must not lapse
+    // while the scan still lets the phone answer, or the chat's link confirms it after all.
+    const { id, scene, token } = await t.start();
+    await t.scan(scene, 'o-alice');
+    await t.follow.answer(id, t.phone('o-alice'), 'cancelled');
+    t.advance(2 * 60_000 + 1);
+    expect(await t.follow.stateOf(id)).toBe('cancelled');
+    await fails(t.follow.answer(id, t.phone('o-alice'), 'confirmed'), 409, 'FOLLOW_LOGIN_ANSWERED');
+    await fails(t.follow.finish(token), 409, 'FOLLOW_LOGIN_NOT_CONFIRMED');
+    expect(t.entered).toEqual([]);
+  });
+
+  it('a confirmation the desktop did not collect in time is over, not open to a second answer', async () => {
+    const { id, scene, token } = await t.start();
+    await t.scan(scene, 'o-alice');
+    await t.follow.answer(id, t.phone('o-alice'), 'confirmed');
+    t.advance(2 * 60_000 + 1);
+    expect(await t.follow.stateOf(id)).toBe('expired');
+    await fails(t.follow.answer(id, t.phone('o-alice'), 'confirmed'), 409, 'FOLLOW_LOGIN_ANSWERED');
+    await fails(t.follow.finish(token), 410, 'FOLLOW_LOGIN_EXPIRED');
+    expect(t.entered).toEqual([]);
+  });
+
+  it('a long-lived QR code (FOLLOW_LOGIN_TTL_SECONDS=1800): a scan left unanswered ends the login, no second scanner', async () => {
+    // Attack: someone who photographed the QR code scans it after the first scan's five minutes ran out.
+    t = setup({ ttlSeconds: 1800 });
+    const { id, scene, token } = await t.start();
+    await t.scan(scene, 'o-alice');
+    t.advance(6 * 60_000);
+    expect(await t.follow.stateOf(id)).toBe('expired');
+    expect([reply(FOLLOW_REPLIES.taken), reply(FOLLOW_REPLIES.expired)]).toContainEqual(
+      await t.scan(scene, 'o-mallory'),
+    );
+    expect(await t.follow.stateOf(id)).toBe('expired');
+    await fails(t.follow.answer(id, t.phone('o-mallory'), 'confirmed'), 410, 'FOLLOW_LOGIN_EXPIRED');
+    await fails(t.follow.finish(token), 409, 'FOLLOW_LOGIN_NOT_CONFIRMED');
+    expect(t.entered).toEqual([]);
+  });
+
+  it("spends at most its share of the account's daily QR codes, so the company's own keep working", async () => {
+    // Attack: a few addresses asking for QR codes all day (20 a minute each) use up the account's
+    // 100 000 parametric QR codes a day, and the company's own QR codes stop working with it.
+    t = setup({}, false, 2);
+    await t.start();
+    await t.start();
+    await fails(t.start(), 429, 'RATE_LIMITED');
+    expect(t.scenes).toHaveLength(2);
+    t.advance(24 * 3600_000);
+    await t.start();
+    expect(t.scenes).toHaveLength(3);
+  });
+
+  it("a crafted User-Agent cannot put words, links or placeholders into the account's reply", async () => {
+    // Attack: the desktop's User-Agent is the attacker's to write, and its browser and system go into a
+    // WeChat text message in which <a href> is a link.
+    const userAgent =
+      'Mozilla/5.0 (Windows NT 10.0) Chrome/131.0 <a href="https://evil.example.com/">{link}</a> ]]></Content> 官方客服';
+    const { token } = await t.follow.start({ returnTo: '/', userAgent });
+    const scene = t.scenes.at(-1)!;
+    const { content } = (await t.scan(scene, 'o-alice')) as { content: string };
+    expect(content).toContain('（Chrome，Windows，');
+    expect(content).not.toMatch(/evil|\]\]>|官方客服|Mozilla/);
+    expect(content.match(/<a /g)).toHaveLength(1);
+    expect(await t.follow.info(t.follow.idOf(token), t.phone('o-alice'))).toMatchObject({
+      desktop: { browser: 'Chrome', os: 'Windows' },
+    });
   });
 
   it('the phone has five minutes after the scan, even past the QR code life; then the login is over', async () => {

@@ -168,10 +168,21 @@ describe.each(BACKENDS)('bearer sessions (%s)', (_name, options) => {
     const asCookie = { cookie: `${cookieName}=${mp.token}` };
     expect((await fetch(`${bff.origin}/api/session`, { headers: asCookie })).status).toBe(401);
     expect((await fetch(`${bff.origin}/internal/forward-auth/session`, { headers: asCookie })).status).toBe(401);
+    const postAsCookie = (path: string, json: unknown) =>
+      fetch(`${bff.origin}${path}`, {
+        method: 'POST',
+        headers: { ...asCookie, 'content-type': 'application/json' },
+        body: JSON.stringify(json),
+      });
+    expect((await postAsCookie('/api/account/unbind', {})).status).toBe(401);
+    expect((await postAsCookie('/api/sms/send', { phone: '13912340099' })).status).toBe(401);
+    expect((await postAsCookie('/api/mp/phone', { code: 'x' })).status).toBe(401);
     // The cookie's id as a bearer token: nobody either.
     expect((await mp.request('/api/session', { token: cookieId })).status).toBe(401);
     expect((await mp.request('/internal/forward-auth/session', { token: cookieId })).status).toBe(401);
     expect((await mp.request('/api/mp/phone', { json: { code: 'x' }, token: cookieId })).status).toBe(401);
+    expect((await mp.request('/api/account/unbind', { json: {}, token: cookieId })).status).toBe(401);
+    expect((await mp.request('/api/sms/send', { json: { phone: '13912340098' }, token: cookieId })).status).toBe(401);
     // A logout with the wrong kind ends nothing.
     await fetch(`${bff.origin}/api/auth/logout`, { method: 'POST', headers: asCookie });
     await mp.request('/api/auth/logout', { json: {}, token: cookieId });
@@ -181,6 +192,49 @@ describe.each(BACKENDS)('bearer sessions (%s)', (_name, options) => {
     const both = { authorization: `Bearer ${mp.token}`, cookie: `${cookieName}=${cookieId}` };
     const who = await (await fetch(`${bff.origin}/api/session`, { headers: both })).json();
     expect(who).toMatchObject({ user: { phone: '139****0004' } });
+  });
+
+  it('rotate: the token held before a login, and before a binding, is dead afterwards', async () => {
+    const bff = await startBff(options);
+    const mp = await signedIn(bff, 'rex');
+    const first = mp.token!;
+    await mp.login();
+    expect(mp.token).not.toBe(first);
+    expect((await mp.request('/api/session', { token: first })).status).toBe(401);
+    const beforeBinding = mp.token!;
+    expect((await mp.bindByPhone('13912340021')).body).toMatchObject({ next: 'home' });
+    expect(mp.token).not.toBe(beforeBinding);
+    expect((await mp.request('/api/session', { token: beforeBinding })).status).toBe(401);
+    expect((await mp.request('/api/session')).status).toBe(200);
+  });
+
+  it('a browser page cannot send a bearer token: a cross-origin request with Authorization is refused', async () => {
+    // The only way a page adds Authorization is fetch() with the header, which needs a CORS preflight
+    // the BFF never grants; a POST that claims another origin is refused before any route.
+    const bff = await startBff(options);
+    const mp = await signedIn(bff, 'sam');
+    const preflight = await fetch(`${bff.origin}/api/session`, {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'https://evil.example.com',
+        'access-control-request-method': 'GET',
+        'access-control-request-headers': 'authorization',
+      },
+    });
+    expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+    expect(preflight.headers.get('access-control-allow-headers')).toBeNull();
+    const posted = await fetch(`${bff.origin}/api/auth/logout`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${mp.token}`,
+        origin: 'https://evil.example.com',
+        'sec-fetch-site': 'same-site',
+        'content-type': 'application/json',
+      },
+      body: '{}',
+    });
+    expect(posted.status).toBe(403);
+    expect((await mp.request('/api/session')).status).toBe(200);
   });
 
   // Redis keeps its own time for a key's life (the idle timeout): the test's clock cannot move it.
