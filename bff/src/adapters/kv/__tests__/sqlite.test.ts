@@ -92,7 +92,9 @@ describe('the SQLite store', () => {
       })
       .catch(() => undefined);
     clearInterval(ticker);
-    expect(ticks).toBeGreaterThan(5);
+    // The loop kept turning while the kv waited (a blocking wait would have stopped the ticker dead): how
+    // often it turned is the machine's business, not this test's.
+    expect(ticks).toBeGreaterThan(0);
     await new Promise((r) => setTimeout(r, 50));
     // The rollback undid the store's insert, not the kv's write: they are separate transactions.
     expect(written).toBe(true);
