@@ -214,7 +214,8 @@ describe('the embedded default (SQLite, no Redis) across a restart of the BFF', 
     // Both processes finished logins: the deploy came while they were in flight.
     const logins200 = (p: { output: string[] }) =>
       p.output.join('').match(/"method":"POST","path":"\/api\/auth\/wechat\/login","status":200/g)?.length ?? 0;
-    expect(logins200(old)).toBeGreaterThan(10);
+    // How many each finished depends on the machine's speed; that both did, and no user was lost, does not.
+    expect(logins200(old)).toBeGreaterThan(0);
     expect(logins200(next)).toBeGreaterThan(0);
     expect(newFlows).toBe(0);
     for (const b of [...before, ...users]) expect(await signedIn(b)).toBe(true);
