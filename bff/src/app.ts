@@ -15,7 +15,7 @@ import { CONFIRM_MS, createFollowLogin, followRoutes } from './features/follow/i
 import { createJssdk, jssdkRoutes } from './features/jssdk/index.js';
 import { createLogin, createProfiles, loginRoutes } from './features/login/index.js';
 import { createMessagesRoutes, MESSAGES_PATH, type PushHandler } from './features/messages/index.js';
-import { asPublic, createOidcProvider, mountOidc, oidcRoutes, type OidcSettings } from './features/oidc/index.js';
+import { asPublic, type OidcRuntime, type OidcSettings } from './features/oidc/index.js';
 import { createMiniProgram, miniProgramRoutes } from './features/miniprogram/index.js';
 import { createOperations, operationsRoutes } from './features/operations/index.js';
 import { preflightRoutes } from './features/preflight/index.js';
@@ -60,6 +60,8 @@ export interface AppDeps {
   hostDirectory?: HostClient | null;
   /** The OpenID Connect provider's clients and keys (OIDC_CLIENTS_FILE); off when absent. */
   oidc?: OidcSettings | null;
+  /** The provider's module (features/oidc's loadOidcRuntime), loaded by the caller when `oidc` is set. */
+  oidcRuntime?: OidcRuntime;
   /** More push handlers, after the features' own and before the forward URL (tests). */
   pushHandlers?: PushHandler[];
   /**
@@ -112,8 +114,10 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     (budgets) => kv.hit(budgets),
     floodLimits && ((name, ip, max, windowMs) => floodLimits.hit(name, ip, max, windowMs)),
   );
+  const oidcRuntime = deps.oidc ? deps.oidcRuntime : undefined;
+  if (deps.oidc && !oidcRuntime) throw new Error('createApp: oidc settings without the provider (loadOidcRuntime)');
   const oidc = deps.oidc
-    ? createOidcProvider({
+    ? oidcRuntime!.createOidcProvider({
         publicUrl: config.publicUrl,
         settings: deps.oidc,
         kv,
@@ -258,7 +262,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     router.use(messages.routes());
   }
   const publicRequest = asPublic(config.publicUrl);
-  if (oidc) oidcRoutes(router, { ...oidc, sessions, cookies, asPublic: publicRequest, demo: config.demo });
+  if (oidc) oidcRuntime!.oidcRoutes(router, { ...oidc, sessions, cookies, asPublic: publicRequest, demo: config.demo });
   deps.demo?.routes?.(router);
 
   // maxIpsCount 1: the client is the address nginx saw (the last X-Forwarded-For entry), never one a
@@ -268,7 +272,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   app.use(trustedProxyHeaders(config.trustedProxies));
   app.use(requestLog(log, random, metrics));
   // The provider answers its own errors as OAuth errors, so it comes before ours.
-  if (oidc) app.use(mountOidc(oidc.provider, { sessions, cookies, asPublic: publicRequest }));
+  if (oidc) app.use(oidcRuntime!.mountOidc(oidc.provider, { sessions, cookies, asPublic: publicRequest }));
   app.use(errorHandler());
   app.use(unambiguousPaths());
   app.use(async (ctx, next) => {

@@ -14,7 +14,7 @@ import { createApp } from './app.js';
 import { countOutbox, createOutboxWorker, hostClients } from './features/accounts/index.js';
 import { createAuditRetention } from './features/admin/index.js';
 import { startDemo, type RunningDemo } from './features/demo/index.js';
-import { readOidcSettings } from './features/oidc/index.js';
+import { loadOidcRuntime, readOidcSettings } from './features/oidc/index.js';
 import { createTokens, readKeySet } from './features/site/index.js';
 import { loadConfig, type Config, type WechatApps } from './platform/config.js';
 import { createUpstreamFetch } from './platform/http/upstream.js';
@@ -140,6 +140,8 @@ export async function startServer(
     metrics,
     hostDirectory: hosts.directory,
     oidc,
+    // Only a provider loads oidc-provider.
+    oidcRuntime: oidc ? await loadOidcRuntime() : undefined,
     // One instance has the state to itself (SQLite, or memory): the minute's per-IP budgets are
     // counted in its memory, a commit per request less. With Redis, every instance shares them.
     floodLimits: redisUrl ? undefined : createMemoryLimits({ longestMs: FLOOD_WINDOW_MS }),

@@ -8,7 +8,7 @@ import { afterEach, expect, inject } from 'vitest';
 import { hostClients } from '../features/accounts/index.js';
 import { createApp } from '../app.js';
 import type { PushHandler } from '../features/messages/index.js';
-import type { OidcSettings } from '../features/oidc/index.js';
+import { loadOidcRuntime, type OidcSettings } from '../features/oidc/index.js';
 import { serveWebApp } from '../features/demo/webApp.js';
 import { loadConfig } from '../platform/config.js';
 import { mkdtempSync } from 'node:fs';
@@ -190,6 +190,7 @@ export async function startBff(options: TestOptions = {}) {
     metrics,
     hostDirectory: hostClients(config.accounts).directory,
     oidc: options.oidc,
+    oidcRuntime: options.oidc ? await loadOidcRuntime() : undefined,
     pushHandlers: options.pushHandlers,
     wechat: createWechatClient({
       observe: metrics.wechat,

@@ -9,7 +9,7 @@ import { createStore, type Store } from '../../adapters/store/store.js';
 import type { Config } from '../../platform/config.js';
 import { cryptoRandom } from '../../platform/random.js';
 import { createRevocation, type Revocation } from '../accounts/index.js';
-import { createOidcProvider, readOidcSettings } from '../oidc/index.js';
+import { loadOidcRuntime, readOidcSettings } from '../oidc/index.js';
 import { createSessions, type Sessions } from '../session/index.js';
 import { readKeySet } from '../site/index.js';
 
@@ -69,7 +69,14 @@ export async function openDeployment(config: Config): Promise<Deployment> {
     production: config.production,
   });
   const oidc = oidcSettings
-    ? createOidcProvider({ publicUrl: config.publicUrl, settings: oidcSettings, kv, store, now: Date.now, log })
+    ? (await loadOidcRuntime()).createOidcProvider({
+        publicUrl: config.publicUrl,
+        settings: oidcSettings,
+        kv,
+        store,
+        now: Date.now,
+        log,
+      })
     : null;
   const revocation = createRevocation({ store, kv, sessions, onRevoked: oidc?.logoutAccount });
 

@@ -9,12 +9,8 @@ import type { Logger } from 'pino';
 import type { Kv } from '../../adapters/kv/types.js';
 import type { Store } from '../../adapters/store/store.js';
 import { kvAdapter, LONGEST_TTL_S } from './adapter.js';
+import { INTERACTION_PATH, OIDC_PATH } from './paths.js';
 import { providerMetadata, secretMatches, type ClientEntry } from './clients.js';
-
-/** Where the provider lives under PUBLIC_URL: its own path, so none of its routes meets the H5 app's (/auth). */
-export const OIDC_PATH = '/oidc';
-/** Our interaction route: the provider sends the browser here; we send it back when the session exists. */
-export const INTERACTION_PATH = '/api/oidc/interaction';
 
 export interface OidcSettings {
   clients: ClientEntry[];

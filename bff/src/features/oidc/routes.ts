@@ -8,21 +8,7 @@ import { validated } from '../../platform/http/validated.js';
 import type { AppRouter, AppState, Ctx } from '../../platform/http/context.js';
 import { inWechat } from '../../platform/http/navigation.js';
 import type { Sessions, SessionCookies } from '../session/index.js';
-import { INTERACTION_PATH, OIDC_PATH } from './provider.js';
-
-/**
- * The provider's idea of where it is comes from PUBLIC_URL, never from the request: every URL it
- * writes (discovery, redirects) is the issuer's, whatever Host or port nginx passed (its $host has no
- * port) and whatever a client sent straight to the BFF (no poisoned discovery). It reads them as a
- * proxy's headers (provider.proxy), and these are the only ones it gets: set here from the config.
- */
-export function asPublic(publicUrl: string): (req: IncomingMessage) => void {
-  const { host, protocol } = new URL(publicUrl);
-  return (req) => {
-    req.headers['x-forwarded-host'] = host;
-    req.headers['x-forwarded-proto'] = protocol.slice(0, -1);
-  };
-}
+import { INTERACTION_PATH, OIDC_PATH } from './paths.js';
 
 /**
  * The provider inside our Koa app: requests under /oidc go to it with the prefix taken off (as
