@@ -1,7 +1,7 @@
 // Real Redis and MariaDB servers for the tests and benchmarks: Debian's redis-server and mariadbd,
 // each in a throwaway folder, on a free loopback port, started and stopped by the caller.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -112,6 +112,10 @@ export async function startMariadb({ bufferPool = '64M' } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'wxauth-mariadb-'));
   const datadir = join(dir, 'data');
   const socket = join(dir, 'mysqld.sock');
+  // Its temporary tables in its own folder, not the machine's /tmp, where another program's clean-up can
+  // take them from under it (seen once: "Error on delete of '/tmp/#sql-temptable-…'", mid-migration).
+  const temp = join(dir, 'tmp');
+  mkdirSync(temp);
   const user = isRoot ? ['--user=root'] : [];
   const install = run(
     INSTALL_DB,
@@ -136,6 +140,7 @@ export async function startMariadb({ bufferPool = '64M' } = {}) {
           '--no-defaults',
           `--datadir=${datadir}`,
           `--socket=${socket}`,
+          `--tmpdir=${temp}`,
           `--port=${port}`,
           '--bind-address=127.0.0.1',
           '--skip-name-resolve',
