@@ -186,7 +186,12 @@ export function createApp(deps: AppDeps): Koa<AppState> {
         settings: config.follow,
         publicUrl: config.publicUrl,
         secret: config.sessionSecret,
-        createQr: (scene, expireSeconds) => token.use((t) => wechat.qrcodeCreate(t, { scene, expireSeconds })),
+        createQr: async (scene, expireSeconds) => {
+          const qr = await token.use((t) => wechat.qrcodeCreate(t, { scene, expireSeconds }));
+          // Demo mode: the simulator's code address is on its own origin (127.0.0.1); the browser reaches
+          // the simulator as mpBase (localhost), where the banner's 换个新用户 keeps the simulated user.
+          return config.demo ? { ...qr, url: onOrigin(qr.url, mpBase) } : qr;
+        },
         // https://developers.weixin.qq.com/doc/offiaccount/Account_Management/Generating_a_Parametric_QR_Code.html
         // (通过ticket换取二维码): the ticket URL-encoded.
         qrImage: (ticket) => `${mpBase}/cgi-bin/showqrcode?ticket=${encodeURIComponent(ticket)}`,
@@ -286,4 +291,13 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   // After the routes: whatever the BFF answers itself wins; the app gets the rest.
   if (deps.demo?.fallback) app.use(deps.demo.fallback);
   return app;
+}
+
+/** `url` with the scheme, host and port of `base`. */
+function onOrigin(url: string, base: string): string {
+  const moved = new URL(url);
+  const { protocol, host } = new URL(base);
+  moved.protocol = protocol;
+  moved.host = host;
+  return moved.href;
 }

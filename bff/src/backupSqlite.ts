@@ -41,14 +41,18 @@ try {
   await writeFile(partial, '', { mode: 0o600 });
   const { totalPages } = await db.backup(partial);
   await chmod(partial, 0o600);
-  const copy = new Sqlite(partial, { readonly: true });
+  // The copy inherits the live database's WAL mode; a read-only connection to it would leave its -wal
+  // and -shm files behind. Turned back to a rollback journal, the copy is one self-contained file (the
+  // BFF puts it in WAL mode again when it opens a restored copy).
+  const copy = new Sqlite(partial);
+  copy.pragma('journal_mode = DELETE');
   const check = copy.pragma('integrity_check', { simple: true });
   copy.close();
   if (check !== 'ok') throw new Error(`the copy failed its integrity check: ${String(check)}`);
   await rename(partial, dest);
   console.error(`${source} → ${dest}: ${totalPages} pages, integrity ok`);
 } catch (err) {
-  await rm(partial, { force: true });
+  for (const file of [partial, `${partial}-wal`, `${partial}-shm`]) await rm(file, { force: true });
   console.error(`${dest}: ${(err as Error).message}`);
   process.exit(74);
 } finally {

@@ -1,5 +1,5 @@
 import { execFile, spawnSync } from 'node:child_process';
-import { mkdtempSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -50,6 +50,8 @@ describe('pnpm backup:sqlite <dest>', () => {
         expect(run.stderr).toMatch(/→ .*wxauth-backup\.db: \d+ pages, integrity ok/);
         expect(run.status).toBe(0);
         expect(statSync(dest).mode & 0o777).toBe(0o600);
+        // One file, nothing left beside it: the copy is not a WAL database with -wal and -shm to lose.
+        expect(readdirSync(dir).filter((name) => name.startsWith('wxauth-backup'))).toEqual(['wxauth-backup.db']);
         const copy = new Sqlite(dest, { readonly: true });
         try {
           expect(copy.prepare('select phone from customers').all()).toEqual([{ phone: '13800138000' }]);

@@ -79,6 +79,31 @@ describe('startServer', () => {
     expect(script.headers.get('content-type')).toMatch(/^text\/javascript/);
   });
 
+  it("demo mode: the follow login's scan link is on the simulator as the browser reaches it, with 换个新用户's user", async () => {
+    const { r } = await start({ DATABASE_URL: `sqlite:${join(dataDir(), 'demo.db')}`, WXSIM_PORT: '0' });
+    const { simulator } = (await (await fetch(`${r.url}/api/meta`)).json()) as { simulator: string };
+    const res = await fetch(`${r.url}/api/auth/follow/qr`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: new URL(r.config.publicUrl).origin },
+      body: JSON.stringify({ returnTo: '/' }),
+    });
+    expect(res.status).toBe(200);
+    const { qr, demoScan } = (await res.json()) as { qr: string; demoScan: string };
+    expect(new URL(qr).origin).toBe(simulator);
+    // The banner's 换个新用户 keeps the new user in the simulator's cookie on that origin: a scan page on
+    // another host name (127.0.0.1) would scan as the default user, whom the confirm page then refuses.
+    expect(new URL(demoScan).origin).toBe(simulator);
+    const newUser = await fetch(
+      `${simulator.replace('localhost', '127.0.0.1')}/__sim/new-user?next=${r.config.publicUrl}/auth`,
+      {
+        redirect: 'manual',
+      },
+    );
+    const cookie = newUser.headers.getSetCookie()[0]!.split(';')[0]!;
+    const page = await (await fetch(demoScan.replace('localhost', '127.0.0.1'), { headers: { cookie } })).text();
+    expect(page).toContain(`以模拟用户 <b>${cookie.split('=')[1]}</b> 扫码`);
+  });
+
   it("demo mode: the simulator's account pushes to this BFF's message endpoint, signed and encrypted", async () => {
     const { r, said } = await start({ DATABASE_URL: `sqlite:${join(dataDir(), 'demo.db')}`, WXSIM_PORT: '0' });
     const sim = r.sim!.origin;
