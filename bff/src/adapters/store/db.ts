@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
@@ -37,7 +37,12 @@ const migrations: Record<string, Migration> = {
 export function openDatabase(url: string, poolSize = 10): Kysely<Database> {
   if (url.startsWith('mysql:')) return openMysql(url, poolSize);
   const path = url.replace(/^sqlite:/, '');
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  if (path !== ':memory:') {
+    // Customers' phone numbers and WeChat ids: a new folder and a new file are the owner's alone (an
+    // existing one keeps what its operator set). SQLite gives its -wal and -shm the file's permissions.
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
+  }
   const sqlite = new SQLite(path);
   sqlite.pragma('journal_mode = WAL');
   // Safe under WAL: a power cut may lose the last commits, never corrupt the file; and commits stop
