@@ -9,7 +9,7 @@ import { Agent } from 'node:http';
 import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { freePort, httpWith, starter, waitFor as waitForUrl } from './bench/process.mjs';
+import { bffEnv as benchBffEnv, freePort, httpWith, starter, waitFor as waitForUrl } from './bench/process.mjs';
 
 const argv = process.argv.slice(2);
 if (argv[0] === '--') argv.shift();
@@ -132,18 +132,8 @@ start(process.execPath, ['wechat-sim/dist/cli.js'], {
 });
 const bffNodeOptions = args['bff-node-options'].split(' ').filter(Boolean);
 const bffEnv = {
-  PORT: String(BFF_PORT),
-  PUBLIC_URL,
-  WX_APPID: APPID,
-  WX_APPSECRET: SECRET,
-  WX_OPEN_BASE: SIM,
-  WX_API_BASE: SIM,
+  ...benchBffEnv({ port: BFF_PORT, publicUrl: PUBLIC_URL, sim: SIM, appid: APPID, secret: SECRET }),
   DATABASE_URL: `sqlite:${join(dataDir, 'bench.db')}`,
-  SESSION_SECRET: 'bench-session-secret-0123456789abcdef',
-  INTERNAL_API_TOKEN: 'bench-internal-token-0123456789abcdef',
-  SMS_PROVIDER: 'webhook',
-  SMS_WEBHOOK_URL: 'http://127.0.0.1:9/unused',
-  TRUST_PROXY: 'loopback',
   NODE_ENV: 'production',
 };
 // BENCH_PROF=<dir> writes a CPU profile of the BFF there. So that it holds the logins alone, a second

@@ -13,7 +13,7 @@ import { Agent } from 'node:http';
 import { cpus, tmpdir, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { freePort, httpWith, starter, waitFor as waitForUrl } from './bench/process.mjs';
+import { bffEnv, freePort, httpWith, starter, waitFor as waitForUrl } from './bench/process.mjs';
 import { newRun } from './docker/runs.mjs';
 
 const argv = process.argv.slice(2);
@@ -100,18 +100,8 @@ try {
     WXSIM_CALLBACK_DOMAIN: 'localhost',
   });
   const env = {
-    PORT: String(BFF_PORT),
+    ...bffEnv({ port: BFF_PORT, sim: SIM, appid: APPID, secret: SECRET }),
     HOST: '127.0.0.1',
-    PUBLIC_URL: `http://localhost:${BFF_PORT}`,
-    WX_APPID: APPID,
-    WX_APPSECRET: SECRET,
-    WX_OPEN_BASE: SIM,
-    WX_API_BASE: SIM,
-    SESSION_SECRET: 'bench-session-secret-0123456789abcdef',
-    INTERNAL_API_TOKEN: 'bench-internal-token-0123456789abcdef',
-    SMS_PROVIDER: 'webhook',
-    SMS_WEBHOOK_URL: 'http://127.0.0.1:9/unused',
-    TRUST_PROXY: 'loopback',
   };
   await docker([
     'run',

@@ -18,7 +18,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createRequire } from 'node:module';
-import { Jar, freePort, httpWith, median, starter, status, timed, waitFor } from './bench/process.mjs';
+import { Jar, bffEnv, freePort, httpWith, median, starter, status, timed, waitFor } from './bench/process.mjs';
 import { seed, userOf, idsOf, APPID } from './bench/seed-customers.mjs';
 import { startMariadb, startRedis } from './servers.mjs';
 
@@ -114,19 +114,9 @@ for (const t of targets) {
   const port = await freePort();
   t.origin = `http://localhost:${port}`;
   t.proc = start(process.execPath, ['bff/dist/server.js'], {
-    PORT: String(port),
-    PUBLIC_URL: t.origin,
-    WX_APPID: APPID,
-    WX_APPSECRET: SECRET,
-    WX_OPEN_BASE: SIM,
-    WX_API_BASE: SIM,
+    ...bffEnv({ port, publicUrl: t.origin, sim: SIM, appid: APPID, secret: SECRET }),
     DATABASE_URL: t.url,
     ...(t.redis && { REDIS_URL: t.redis.url }),
-    SESSION_SECRET: 'bench-session-secret-0123456789abcdef',
-    INTERNAL_API_TOKEN: 'bench-internal-token-0123456789abcdef',
-    SMS_PROVIDER: 'webhook',
-    SMS_WEBHOOK_URL: 'http://127.0.0.1:9/unused',
-    TRUST_PROXY: 'loopback',
     NODE_ENV: 'production',
   });
 }

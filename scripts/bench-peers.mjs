@@ -18,6 +18,7 @@ import { tmpdir, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
+  bffEnv,
   Jar,
   freePort,
   httpWith,
@@ -197,18 +198,8 @@ start(process.execPath, ['wechat-sim/dist/cli.js'], {
   WXSIM_CALLBACK_DOMAIN: 'localhost',
 });
 const bff = start(process.execPath, [...prof, 'bff/dist/server.js'], {
-  PORT: String(BFF_PORT),
-  PUBLIC_URL: BFF,
-  WX_APPID: APPID,
-  WX_APPSECRET: SECRET,
-  WX_OPEN_BASE: SIM,
-  WX_API_BASE: SIM,
+  ...bffEnv({ port: BFF_PORT, publicUrl: BFF, sim: SIM, appid: APPID, secret: SECRET }),
   DATABASE_URL: `sqlite:${join(dataDir, 'bench.db')}`,
-  SESSION_SECRET: 'bench-session-secret-0123456789abcdef',
-  INTERNAL_API_TOKEN: 'bench-internal-token-0123456789abcdef',
-  SMS_PROVIDER: 'webhook',
-  SMS_WEBHOOK_URL: 'http://127.0.0.1:9/unused',
-  TRUST_PROXY: 'loopback',
   NODE_ENV: 'production',
 });
 const authServer = start(process.execPath, [...prof, 'scripts/bench/peers/authjs-server.mjs'], {

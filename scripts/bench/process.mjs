@@ -108,3 +108,22 @@ export const cpuSeconds = (pid) => {
 export const status = (pid, key) =>
   Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
 export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/**
+ * The environment of a benchmarked BFF in real mode against the simulator at `sim`: the benchmarks' own
+ * secrets, an SMS gateway nobody calls, X-Forwarded-For trusted from loopback (the virtual users' IPs).
+ * Each benchmark adds its own (database, Redis, NODE_ENV).
+ */
+export const bffEnv = ({ port, publicUrl = `http://localhost:${port}`, sim, appid, secret }) => ({
+  PORT: String(port),
+  PUBLIC_URL: publicUrl,
+  WX_APPID: appid,
+  WX_APPSECRET: secret,
+  WX_OPEN_BASE: sim,
+  WX_API_BASE: sim,
+  SESSION_SECRET: 'bench-session-secret-0123456789abcdef',
+  INTERNAL_API_TOKEN: 'bench-internal-token-0123456789abcdef',
+  SMS_PROVIDER: 'webhook',
+  SMS_WEBHOOK_URL: 'http://127.0.0.1:9/unused',
+  TRUST_PROXY: 'loopback',
+});
