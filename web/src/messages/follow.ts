@@ -11,17 +11,3 @@ export const DESKTOP_STATES = {
   cancelled: { title: '已取消登录', text: '你已在手机上取消这次登录' },
   expired: { title: '二维码已过期', text: '请刷新二维码后重新扫码' },
 } as const;
-
-/** A time as the phone's user reads it, in Beijing time: 12 月 7 日 14:05. */
-export function chinaTime(ms: number): string {
-  const parts = new Intl.DateTimeFormat('zh-CN', {
-    timeZone: 'Asia/Shanghai',
-    month: 'numeric',
-    day: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-    hour12: false,
-  }).formatToParts(new Date(ms));
-  const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
-  return `${part('month')} 月 ${part('day')} 日 ${part('hour')}:${part('minute')}`;
-}

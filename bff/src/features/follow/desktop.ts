@@ -37,17 +37,3 @@ const first = (table: Array<[RegExp, string]>, ua: string) => table.find(([re]) 
 export function desktopOf(userAgent: string): Desktop {
   return { browser: first(BROWSERS, userAgent) ?? '未知浏览器', os: first(SYSTEMS, userAgent) ?? '未知系统' };
 }
-
-/** A time as a user in China reads it: 12 月 7 日 14:05 (Beijing time, whatever the server's zone). */
-export function chinaTime(ms: number): string {
-  const parts = new Intl.DateTimeFormat('zh-CN', {
-    timeZone: 'Asia/Shanghai',
-    month: 'numeric',
-    day: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-    hour12: false,
-  }).formatToParts(new Date(ms));
-  const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
-  return `${part('month')} 月 ${part('day')} 日 ${part('hour')}:${part('minute')}`;
-}

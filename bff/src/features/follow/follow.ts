@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import {
+  chinaTime,
   FOLLOW_CONFIRM_PAGE,
   FOLLOW_LOGIN_ID,
   FOLLOW_REPLIES,
@@ -17,7 +18,7 @@ import { AppError, badRequest } from '../../platform/errors.js';
 import type { FollowOutcome } from '../../platform/metrics.js';
 import type { Random } from '../../platform/random.js';
 import type { Outcome, Session } from '../session/index.js';
-import { chinaTime, desktopOf, type Desktop } from './desktop.js';
+import { desktopOf, type Desktop } from './desktop.js';
 import type { PushHandler, PushReply, WechatPush } from '../messages/index.js';
 
 /** After the scan, how long the user has to confirm on the phone (the QR's own life may be over by then). */
