@@ -262,7 +262,8 @@ export function createLogin(deps: {
         : undefined,
     );
     if (!flow) return resume(p.state, p.code, p.browser, p.held).catch((err) => keepSession(err, p.held));
-    deps.metrics?.funnel('callback', flowOf(flow));
+    const funnel = flowOf(flow);
+    deps.metrics?.funnel('callback', funnel);
     if (flow.browser !== p.browser) throw stateInvalid();
 
     try {
@@ -278,8 +279,8 @@ export function createLogin(deps: {
       };
       await Promise.all([session.saved, kv.set(outcome, done, OUTCOME_TTL_MS)]);
       const next = nextStep(identity);
-      deps.metrics?.funnel('login', flowOf(flow));
-      if (next === 'home') deps.metrics?.funnel('bound', flowOf(flow));
+      deps.metrics?.funnel('login', funnel);
+      if (next === 'home') deps.metrics?.funnel('bound', funnel);
       return signedIn(session.id, next, flow.returnTo, p.held);
     } catch (err) {
       const known = asAppError(err);
