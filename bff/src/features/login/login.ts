@@ -6,7 +6,7 @@ import type { Kv } from '../../adapters/kv/types.js';
 import type { RequestOrigin } from '../../platform/http/context.js';
 import type { LoginFlow, Metrics } from '../../platform/metrics.js';
 import { INTERACTION_PATH } from '../oidc/index.js';
-import type { Random } from '../../platform/random.js';
+import { timeOrderedAlnum, type Random } from '../../platform/random.js';
 import type { Profiles } from './profiles.js';
 import { nextStep, type Outcome, type SessionKind, type Sessions } from '../session/index.js';
 import type { Identity, Store } from '../../adapters/store/store.js';
@@ -145,7 +145,8 @@ export function createLogin(deps: {
 
   /** Mints a one-time state bound to this browser and returns WeChat's authorize URL. */
   async function start(p: { scope: Scope; returnTo: string; browser: string; website?: boolean }): Promise<string> {
-    const state = deps.random.alnum(32);
+    // A state that sorts by time: it and the login's outcome under it are filed beside the last ones.
+    const state = timeOrderedAlnum(deps.random, Date.now(), 32);
     const website = p.website ? deps.website : undefined;
     if (p.website && !website) throw badRequest('PLATFORM_UNAVAILABLE');
     const flow: Flow = {

@@ -4,7 +4,7 @@ import type { Config, WechatApps } from '../../platform/config.js';
 import { createProxyRecords } from './records.js';
 import { checkTarget, withParams } from './target.js';
 import type { Kv } from '../../adapters/kv/types.js';
-import type { Random } from '../../platform/random.js';
+import { timeOrderedAlnum, type Random } from '../../platform/random.js';
 import type { WechatClient } from '../../adapters/wechat/client.js';
 
 const MOBILE_SCOPES = ['snsapi_base', 'snsapi_userinfo'];
@@ -68,7 +68,8 @@ export function createProxy(deps: {
       const appid = one(q.appid)!;
       const scope = one(q.scope) ?? (pc ? 'snsapi_login' : 'snsapi_base');
       const browser = p.browser && BROWSER_TOKEN.test(p.browser) ? p.browser : random.token(16);
-      const state = random.alnum(32);
+      // Sorted by time, as the login's own states are: each record is filed beside the last one.
+      const state = timeOrderedAlnum(random, Date.now(), 32);
       await records.save(state, {
         target: one(q.redirect_uri)!,
         callerState: one(q.state) ?? null,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { cryptoRandom } from '../random.js';
+import { STATE_PATTERN } from '@wxauth/contract';
+import { cryptoRandom, timeOrderedAlnum } from '../random.js';
 
 describe('cryptoRandom', () => {
   it('makes values of the right shape, never repeating', () => {
@@ -16,5 +17,27 @@ describe('cryptoRandom', () => {
     for (const n of digits) expect(Math.abs(n - 10_000)).toBeLessThan(600);
     const alnum = count('Aa0Zz9', cryptoRandom.alnum(620_000));
     for (const n of alnum) expect(Math.abs(n - 10_000)).toBeLessThan(600);
+  });
+});
+
+// A key that grows with time lands where the last one did in the state's B-tree (SQLite), instead of
+// on a page of its own: the login's states and their outcomes are filed under such values.
+describe('timeOrderedAlnum', () => {
+  it('is a state WeChat takes back (32 letters and digits) that sorts by the time it was made', () => {
+    const t0 = Date.UTC(2026, 11, 7);
+    const times = [t0, t0, t0 + 1, t0 + 999, t0 + 86_400_000, Date.UTC(2059, 0, 1), Date.UTC(2100, 0, 1)];
+    const values = times.map((t) => timeOrderedAlnum(cryptoRandom, t, 32));
+    for (const v of values) expect(v).toMatch(STATE_PATTERN);
+    for (let i = 1; i < values.length; i++)
+      if (times[i]! > times[i - 1]!) expect(values[i]! > values[i - 1]!).toBe(true);
+    expect(values[0]!.slice(0, 9)).toBe(values[1]!.slice(0, 9));
+    expect(values[0]).not.toBe(values[1]);
+  });
+
+  it('keeps 23 random characters after the time (over 136 bits)', () => {
+    const t = Date.UTC(2026, 11, 7);
+    const tails = new Set(Array.from({ length: 1000 }, () => timeOrderedAlnum(cryptoRandom, t, 32).slice(9)));
+    expect(tails.size).toBe(1000);
+    for (const tail of tails) expect(tail).toMatch(/^[A-Za-z0-9]{23}$/);
   });
 });

@@ -33,12 +33,16 @@ describe('forward-auth for nginx auth_request', () => {
     const bff = await startBff({ tokenKeys: { keys: [await newSigningKey('k1')] } });
     const browser = await bound(bff);
     expect((await check(bff, browser, 'bound')).status).toBe(204);
-    // As a session written by the previous version sits in Redis: its snapshot's customer id a number.
+    // As a session written by a previous version sits in Redis: filed under the HMAC of its id alone,
+    // its snapshot's customer id a number.
     const { createHmac } = await import('node:crypto');
     const sessionId = [...browser.cookies].find(([name]) => name.endsWith('wxauth_sid'))![1];
-    const key = `sess:${createHmac('sha256', SESSION_SECRET).update(sessionId).digest('base64url')}`;
+    const hmac = createHmac('sha256', SESSION_SECRET).update(sessionId).digest('base64url');
+    const made = Buffer.from(sessionId.slice(0, 8), 'base64url').readUIntBE(0, 6);
+    const key = `sess:${made.toString(36).padStart(9, '0')}.${hmac}`;
     const record = (await bff.kv.get<{ signedIn: { customerId: unknown } }>(key))!;
-    await bff.kv.set(key, { ...record, signedIn: { ...record.signedIn, customerId: 1 } }, 60_000);
+    await bff.kv.del(key);
+    await bff.kv.set(`sess:${hmac}`, { ...record, signedIn: { ...record.signedIn, customerId: 1 } }, 60_000);
     expect((await check(bff, browser, 'bound')).headers.get('x-auth-request-user')).toBe('1');
     const token = await browser.request('/api/auth/token');
     expect(token.status).toBe(200);
