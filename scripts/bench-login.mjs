@@ -1,7 +1,10 @@
 // pnpm bench:login — logins per second and latency of POST /api/auth/wechat/login against the
 // simulator on loopback, beside a bare node:http handler making the same upstream call (the floor),
 // measured in one run, interleaved; and the BFF's peak RSS under that load.
-// Usage: pnpm bench:login [--requests 2000 --concurrency 32 --rounds 3 --bff-node-options=… --long]
+// Every target first answers --warmup logins (untimed, in rounds interleaved as the timed ones are): the
+// JIT compilers take some 10,000 logins to settle, and CPU per login falls by a third (the fetch
+// floor's by half) until they have; the figures are those of the processes once settled.
+// Usage: pnpm bench:login [--requests 4000 --concurrency 32 --rounds 5 --warmup 12000 --bff-node-options=… --long]
 // (`pnpm bench:login -- --requests 3000` works too: pnpm 10 passes the `--` on, and it is skipped.)
 import { fork } from 'node:child_process';
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
@@ -19,15 +22,18 @@ const { values: args } = parseArgs({
     requests: { type: 'string' },
     concurrency: { type: 'string', default: '32' },
     rounds: { type: 'string' },
+    warmup: { type: 'string' },
     // Node options for the BFF alone, e.g. --bff-node-options=--max-old-space-size=96
     'bff-node-options': { type: 'string', default: '' },
     // The memory run: one round of 60,000 logins (unless --requests says otherwise), default settings.
     long: { type: 'boolean', default: false },
   },
 });
-const N = Number(args.requests ?? (args.long ? 60_000 : 2000));
+const N = Number(args.requests ?? (args.long ? 60_000 : 4000));
 const C = Number(args.concurrency);
-const ROUNDS = Number(args.rounds ?? (args.long ? 1 : 3));
+const ROUNDS = Number(args.rounds ?? (args.long ? 1 : 5));
+// Untimed logins per target first: three rounds' worth, 12,000 at the defaults (500 for the memory run).
+const WARMUP = Number(args.warmup ?? (args.long ? 500 : Math.min(12_000, 3 * N)));
 const [SIM_PORT, BFF_PORT, FLOOR_PORT, FLOOR_HTTP_PORT, MINT_PORT] = [
   await freePort(),
   await freePort(),
@@ -161,10 +167,16 @@ await Promise.all([
   waitFor(`${FLOOR_HTTP}/`),
 ]);
 
-console.error(`warming up (${Math.min(N, 500)} logins each)…`);
-await load(`${FLOOR}/`, await prepare(Math.min(N, 500), floorFlow), floor.pid);
-await load(`${FLOOR_HTTP}/`, await prepare(Math.min(N, 500), floorFlow), floorHttp.pid);
-await load(`${BFF}/api/auth/wechat/login`, await prepare(Math.min(N, 500), bffFlow), bff.pid);
+const roundLine = (label, x) =>
+  `${label}: floor ${x.floor.rps.toFixed(0)}/s ${x.floor.cpuMs.toFixed(3)} ms, floor (node:http) ${x.floorHttp.rps.toFixed(0)}/s ${x.floorHttp.cpuMs.toFixed(3)} ms, bff ${x.bff.rps.toFixed(0)}/s ${x.bff.cpuMs.toFixed(3)} ms (logins/s, CPU per login)`;
+console.error(`warming up: ${WARMUP} logins each, in rounds of at most ${N}, untimed…`);
+for (let done = 0, w = 1; done < WARMUP; done += N, w++) {
+  const n = Math.min(N, WARMUP - done);
+  const floorRun = await load(`${FLOOR}/`, await prepare(n, floorFlow), floor.pid);
+  const floorHttpRun = await load(`${FLOOR_HTTP}/`, await prepare(n, floorFlow), floorHttp.pid);
+  const bffRun = await load(`${BFF}/api/auth/wechat/login`, await prepare(n, bffFlow), bff.pid);
+  console.error(roundLine(`warm-up ${w}`, { floor: floorRun, floorHttp: floorHttpRun, bff: bffRun }));
+}
 
 // The BFF's event-loop delay while it answers logins (perf_hooks.monitorEventLoopDelay through
 // prom-client's default metrics, which start it again at each scrape): its max and p99 per round.
@@ -186,7 +198,11 @@ for (let r = 1; r <= ROUNDS; r++) {
   results.bff.push(await load(`${BFF}/api/auth/wechat/login`, flows, bff.pid));
   delays.push(await loopDelay());
   console.error(
-    `round ${r}/${ROUNDS}: floor ${results.floor.at(-1).rps.toFixed(0)}/s, floor (node:http) ${results.floorHttp.at(-1).rps.toFixed(0)}/s, bff ${results.bff.at(-1).rps.toFixed(0)}/s`,
+    roundLine(`round ${r}/${ROUNDS}`, {
+      floor: results.floor.at(-1),
+      floorHttp: results.floorHttp.at(-1),
+      bff: results.bff.at(-1),
+    }),
   );
 }
 const summary = (runs) => ({
@@ -212,7 +228,7 @@ const rssNow = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${bff.pid}/st
 const row = (name, s) =>
   `| ${name} | ${s.rps.toFixed(0)} | ${s.p50.toFixed(2)} | ${s.p99.toFixed(2)} | ${s.cpuMs.toFixed(3)} | ${s.errors} |`;
 console.log(`
-${new Date().toISOString().slice(0, 10)} · node ${process.version} · ${cpus().length} × ${cpus()[0].model} · ${ROUNDS} rounds × ${N} logins, concurrency ${C} (medians)${bffNodeOptions.length ? ` · BFF with ${bffNodeOptions.join(' ')}` : ''}
+${new Date().toISOString().slice(0, 10)} · node ${process.version} · ${cpus().length} × ${cpus()[0].model} · ${ROUNDS} rounds × ${N} logins, concurrency ${C} (medians), after ${WARMUP} untimed each${bffNodeOptions.length ? ` · BFF with ${bffNodeOptions.join(' ')}` : ''}
 
 | target | logins/s | p50 ms | p99 ms | server CPU ms/login | errors |
 | --- | ---: | ---: | ---: | ---: | ---: |

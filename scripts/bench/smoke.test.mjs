@@ -35,6 +35,21 @@ describe.runIf(built)('the issue 29 benchmarks, tiny', () => {
     expect(out).toMatch(/in WeChat's order: refused, 「state参数错误/);
   }, 30_000);
 
+  it('bench:login warms every target up untimed, then times its rounds, and prints the ratios', async () => {
+    const { code, out, err } = await run('scripts/bench-login.mjs', [
+      ...['--requests', '40', '--rounds', '2', '--warmup', '60', '--concurrency', '4'],
+    ]);
+    expect(code, err).toBe(0);
+    // Warm-up rounds of at most --requests each, then the timed rounds, each with its CPU per login.
+    expect(
+      err.match(/^warm-up \d: floor \d+\/s [\d.]+ ms, floor \(node:http\) .* bff \d+\/s [\d.]+ ms/gm),
+    ).toHaveLength(2);
+    expect(err.match(/^round \d\/2: /gm)).toHaveLength(2);
+    expect(out).toMatch(/after 60 untimed each/);
+    expect(out).toMatch(/^\| BFF POST \/api\/auth\/wechat\/login \|.*\| 0 \|$/m);
+    expect(out).toMatch(/CPU per login BFF \/ floor: \d\.\d\d \(target ≤ 1\.25\)/);
+  }, 60_000);
+
   it('bench:million seeds both stores, logs in on each and reads the query plans', async () => {
     const { code, out, err } = await run('scripts/bench-million.mjs', [
       ...['--count', '3000', '--users', '20', '--requests', '20', '--rounds', '1', '--buffer-pool', '64M'],
