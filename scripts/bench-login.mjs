@@ -4,7 +4,7 @@
 // Every target first answers --warmup logins (untimed, in rounds interleaved as the timed ones are): the
 // JIT compilers take some 10,000 logins to settle, and CPU per login falls by a third (the fetch
 // floor's by half) until they have; the figures are those of the processes once settled.
-// Usage: pnpm bench:login [--requests 4000 --concurrency 32 --rounds 5 --warmup 12000 --bff-node-options=… --long]
+// Usage: pnpm bench:login [--requests 4000 --concurrency 32 --rounds 5 --warmup 12000 --bff-node-options=… --long --mint-apart]
 // (`pnpm bench:login -- --requests 3000` works too: pnpm 10 passes the `--` on, and it is skipped.)
 import { fork } from 'node:child_process';
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
@@ -27,6 +27,7 @@ const { values: args } = parseArgs({
     'bff-node-options': { type: 'string', default: '' },
     // The memory run: one round of 60,000 logins (unless --requests says otherwise), default settings.
     long: { type: 'boolean', default: false },
+    'mint-apart': { type: 'boolean', default: false },
   },
 });
 const N = Number(args.requests ?? (args.long ? 60_000 : 4000));
@@ -143,11 +144,17 @@ const bffEnv = {
   NODE_ENV: 'production',
 };
 // BENCH_PROF=<dir> writes a CPU profile of the BFF there. So that it holds the logins alone, a second
-// BFF on the same SQLite file (its state included) mints the flows the logins finish.
+// BFF on the same SQLite file (its state included) mints the flows the logins finish; --mint-apart
+// does that alone (for a profile taken from outside, `perf record -p`). It starts once the first has
+// migrated the file.
 const profile = process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : [];
 const bff = start(process.execPath, [...bffNodeOptions, ...profile, 'bff/dist/server.js'], bffEnv);
-const MINT = profile.length ? `http://127.0.0.1:${MINT_PORT}` : BFF;
-if (profile.length) start(process.execPath, ['bff/dist/server.js'], { ...bffEnv, PORT: String(MINT_PORT) });
+const apart = profile.length > 0 || args['mint-apart'];
+const MINT = apart ? `http://127.0.0.1:${MINT_PORT}` : BFF;
+if (apart) {
+  await waitFor(`${BFF}/healthz`);
+  start(process.execPath, ['bff/dist/server.js'], { ...bffEnv, PORT: String(MINT_PORT) });
+}
 // The floor as the issue defined it (fetch), and the same with node:http as its client, as the BFF's.
 const floorWith = (client, port) => {
   const child = fork('scripts/bench/floor.mjs', {
