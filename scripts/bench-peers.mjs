@@ -2,7 +2,9 @@
 // session created and then answered) through Auth.js (@auth/core's built-in WeChat provider, its default
 // session strategy; scripts/bench/peers/authjs-server.mjs) and through wxauth (the built BFF, real mode,
 // SQLite), against the same simulator on loopback, in interleaved rounds of one run.
-// Usage: pnpm bench:peers [--requests 2000 --concurrency 32 --rounds 3]
+// Every peer first makes --warmup logins, untimed (three rounds' worth by default): CPU per login falls
+// by a third or more while the JIT compilers settle, and the figures are of processes that have.
+// Usage: pnpm bench:peers [--requests 2000 --concurrency 32 --rounds 3 --warmup 6000]
 //
 // A login is two timed legs, as a browser makes them, with WeChat's page in between (not timed):
 //   start   wxauth: GET /api/auth/wechat/authorize · Auth.js: GET /auth/csrf, POST /auth/signin/wechat
@@ -37,6 +39,7 @@ const { values: args } = parseArgs({
     requests: { type: 'string', default: '2000' },
     concurrency: { type: 'string', default: '32' },
     rounds: { type: 'string', default: '3' },
+    warmup: { type: 'string' },
     // CPU profiles of both servers into this folder (node --cpu-prof), for `scripts/bench/profile.mjs`.
     prof: { type: 'string' },
   },
@@ -44,6 +47,7 @@ const { values: args } = parseArgs({
 const N = Number(args.requests);
 const C = Number(args.concurrency);
 const ROUNDS = Number(args.rounds);
+const WARMUP = Number(args.warmup ?? 3 * N);
 const [SIM_PORT, BFF_PORT, AUTHJS_PORT] = [await freePort(), await freePort(), await freePort()];
 const SIM = `http://127.0.0.1:${SIM_PORT}`;
 const APPID = 'wx00000000000000de';
@@ -224,8 +228,9 @@ const peers = [
 ];
 const load = () => loadavg()[0].toFixed(2);
 const loadAtStart = load();
-console.error(`warming up (${Math.min(N, 500)} logins each)…`);
-for (const { peer, pid } of peers) await round(peer, Math.min(N, 500), pid);
+console.error(`warming up: ${WARMUP} logins each, in rounds of at most ${N}, untimed…`);
+for (let done = 0; done < WARMUP; done += N)
+  for (const { peer, pid } of peers) await round(peer, Math.min(N, WARMUP - done), pid);
 
 /** The event loop's delay p99 and max (ms) since the last reading, which starts the next. */
 const eldOf = {
@@ -268,7 +273,7 @@ const authjsVersion = JSON.parse(
   readFileSync(new URL('./bench/peers/node_modules/@auth/core/package.json', import.meta.url), 'utf8'),
 ).version;
 console.log(`
-${new Date().toISOString().slice(0, 10)} · node ${process.version} · ${cpus().length} × ${cpus()[0].model} · load ${loadAtStart} at the start, ${load()} at the end · ${ROUNDS} interleaved rounds × ${N} logins, concurrency ${C} (medians) · @auth/core ${authjsVersion}
+${new Date().toISOString().slice(0, 10)} · node ${process.version} · ${cpus().length} × ${cpus()[0].model} · load ${loadAtStart} at the start, ${load()} at the end · ${ROUNDS} interleaved rounds × ${N} logins, concurrency ${C} (medians), after ${WARMUP} untimed each · @auth/core ${authjsVersion}
 
 | target | logins/s | server CPU ms/login | start p50 ms | finish p50 ms | finish p99 ms | event-loop delay p99 / max ms | RSS before / peak / end | errors |
 | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
