@@ -99,6 +99,19 @@ describe('session keys', () => {
     expect(await sessions.load(id)).toBeUndefined();
   });
 
+  it("a mini program's bearer session made before is found as a bearer, not as a cookie, and ends", async () => {
+    const { sessions, kv } = setup();
+    const id = cryptoRandom.token(32);
+    const legacy = `sess:${createHmac('sha256', SECRET).update(id).digest('base64url')}`;
+    const t = Date.UTC(2026, 11, 7, 15);
+    await kv.set(legacy, { identityId: 7, kind: 'bearer', createdAt: t, lastSeenAt: t, returnTo: '/' }, 3_600_000);
+    expect(await sessions.load(id)).toBeUndefined();
+    expect(await sessions.signedIn(id)).toBeUndefined();
+    expect(await sessions.load(id, 'bearer')).toMatchObject({ id, kind: 'bearer', key: legacy.slice('sess:'.length) });
+    await sessions.destroy(id);
+    expect(await sessions.load(id, 'bearer')).toBeUndefined();
+  });
+
   it('a new session is found by its whole id only: another time before its random part finds nothing', async () => {
     const { sessions, tick } = setup();
     const id = await sessions.create(7, '/');
