@@ -55,7 +55,7 @@ export function createCryptoRandom(): Random {
 
 export const cryptoRandom: Random = createCryptoRandom();
 
-/** Base-36 digits of a time in milliseconds: nine of them last until the year 5138. */
+/** Base-36 digits of a time in milliseconds: nine of them last until the year 5188 (36^9 ms). */
 const TIME_DIGITS = 9;
 
 /**

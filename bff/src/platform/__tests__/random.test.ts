@@ -34,10 +34,20 @@ describe('timeOrderedAlnum', () => {
     expect(values[0]).not.toBe(values[1]);
   });
 
+  // 23 characters of 62 each: log2(62^23) ≈ 136.9 bits, if every one of them is drawn. Distinct values
+  // alone do not show it (8 random characters and 15 fixed ones are distinct too): over 2,000 values each
+  // position takes every character about equally often (32 times, σ ≈ 5.6), and no two move together.
   it('keeps 23 random characters after the time (over 136 bits)', () => {
     const t = Date.UTC(2026, 11, 7);
-    const tails = new Set(Array.from({ length: 1000 }, () => timeOrderedAlnum(cryptoRandom, t, 32).slice(9)));
-    expect(tails.size).toBe(1000);
+    const tails = Array.from({ length: 2000 }, () => timeOrderedAlnum(cryptoRandom, t, 32).slice(9));
     for (const tail of tails) expect(tail).toMatch(/^[A-Za-z0-9]{23}$/);
+    for (let i = 0; i < 23; i++) {
+      const counts = new Map<string, number>();
+      for (const tail of tails) counts.set(tail[i]!, (counts.get(tail[i]!) ?? 0) + 1);
+      expect(counts.size, `position ${i}`).toBe(62);
+      expect(Math.max(...counts.values()), `position ${i}`).toBeLessThan(80);
+      for (let j = i + 1; j < 23; j++)
+        expect(tails.filter((tail) => tail[i] === tail[j]).length, `positions ${i} and ${j}`).toBeLessThan(90);
+    }
   });
 });
