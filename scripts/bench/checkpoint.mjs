@@ -2,7 +2,7 @@
 // checkpoint's share of the p99 (issue 29). Each "login" writes what a login wrote before issue 29
 // (a state; later that state taken, an outcome pending, a session, the outcome done: five commits'
 // worth of rows), so the same load runs against any build of bff/dist/adapters/kv/sqlite.js.
-// Usage: pnpm exec node scripts/bench/checkpoint.mjs [path/to/adapters/kv/sqlite.js] [--rate 3000 --seconds 10]
+// Usage: pnpm exec node scripts/bench/checkpoint.mjs [path/to/adapters/kv/sqlite.js] [--rate 3000 --seconds 10 --keys random|time]
 //   --main-thread-checkpoint: also times a PASSIVE checkpoint run on this thread every second, from a
 //   connection of its own (where the store ran it before issue 29): how long it held the event loop.
 // e.g. against an earlier commit's build, from a worktree of it:
@@ -23,6 +23,8 @@ const { values: args, positionals } = parseArgs({
     rate: { type: 'string', default: '3000' },
     seconds: { type: 'string', default: '10' },
     'main-thread-checkpoint': { type: 'boolean', default: false },
+    // random: the keys of the login before its keys grew with time; time: the login's keys since.
+    keys: { type: 'string', default: 'random' },
   },
 });
 const modulePath = resolve(positionals[0] ?? 'bff/dist/adapters/kv/sqlite.js');
@@ -51,15 +53,20 @@ if (args['main-thread-checkpoint']) {
   }, 1000).unref();
 }
 const id = () => randomBytes(24).toString('base64url');
+// A state and a session key as the BFF makes them since: the time first (base 36, fixed width), then
+// randomness, so new rows land beside the last ones (bff/src/platform/random.ts, features/session).
+const timeFirst = args.keys === 'time';
+if (!timeFirst && args.keys !== 'random') throw new Error('--keys is random or time');
+const keyOf = () => (timeFirst ? `${Date.now().toString(36).padStart(9, '0')}${id()}` : id());
 const flow = { appid: 'wx00000000000000de', scope: 'snsapi_base', returnTo: '/', browser: id() };
 
 async function login() {
-  const state = id();
+  const state = keyOf();
   await kv.set(`state:${state}`, flow, 600_000);
   await kv.take(`state:${state}`);
   const base = { browser: flow.browser, codeHash: id() };
   await kv.set(`login:${state}`, { status: 'pending', ...base }, 300_000);
-  const session = id();
+  const session = keyOf();
   await kv.set(
     `sess:${session}`,
     { identityId: 1, createdAt: Date.now(), lastSeenAt: Date.now(), returnTo: '/' },
@@ -100,7 +107,7 @@ const cpu = process.cpuUsage(cpu0);
 await new Promise((r) => setTimeout(r, 200));
 const ms = (ns) => (ns / 1e6).toFixed(1);
 console.log(
-  `${modulePath}: ${RATE} logins/s (${RATE * 5} writes/s) for ${SECONDS} s, ${done} done · load ${loadavg()[0].toFixed(1)} · node ${process.version}
+  `${modulePath}: ${args.keys} keys, ${RATE} logins/s (${RATE * 5} writes/s) for ${SECONDS} s, ${done} done · load ${loadavg()[0].toFixed(1)} · node ${process.version}
 event-loop delay (monitorEventLoopDelay, 1 ms resolution): p50 ${ms(delay.percentile(50))} ms, p99 ${ms(delay.percentile(99))} ms, p99.9 ${ms(delay.percentile(99.9))} ms, max ${ms(delay.max)} ms · CPU ${((cpu.user + cpu.system) / 1000 / (SECONDS * RATE)).toFixed(3)} ms/login`,
 );
 if (checkpoints.length) {
