@@ -107,6 +107,8 @@ export function createFollowLogin(deps: {
     unionid: string | null;
     returnTo: string;
     held?: string;
+    /** The session remembers it came from a follow login: its binding counts in the follow funnel. */
+    flow: 'follow';
   }) => Promise<Outcome<LoginResult>>;
   random: Random;
   now: () => number;
@@ -327,6 +329,8 @@ export function createFollowLogin(deps: {
         unionid: a.unionid,
         returnTo: waiting.returnTo,
         held,
+        // The session has the H5 site's appid: only this tells its binding apart from an H5 login's.
+        flow: 'follow',
       });
       count('signed_in');
       // A customer already: bound at once (an unbound one counts when the desktop binds).

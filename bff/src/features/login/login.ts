@@ -8,7 +8,7 @@ import type { LoginFlow, Metrics } from '../../platform/metrics.js';
 import { INTERACTION_PATH } from '../oidc/index.js';
 import { timeOrderedAlnum, type Random } from '../../platform/random.js';
 import type { Profiles } from './profiles.js';
-import { nextStep, type Outcome, type SessionKind, type Sessions } from '../session/index.js';
+import { nextStep, type Outcome, type SessionFlow, type SessionKind, type Sessions } from '../session/index.js';
 import type { Identity, Store } from '../../adapters/store/store.js';
 import type { WechatClient } from '../../adapters/wechat/client.js';
 import type { OAuthTokens, UserInfo } from '../../adapters/wechat/types.js';
@@ -165,9 +165,12 @@ export function createLogin(deps: {
   return {
     start,
 
-    /** The funnel a session's login counted in, for its next step (binding). */
-    flowOf: (session: { identity: { appid: string }; returnTo: string }) =>
-      flowOf({ appid: session.identity.appid, returnTo: session.returnTo }),
+    /**
+     * The funnel a session's login counted in, for its next step (binding): the one its record names
+     * (a follow login's), else the one its appid and returnTo tell.
+     */
+    flowOf: (session: { identity: { appid: string }; returnTo: string; flow?: SessionFlow }): LoginFlow =>
+      session.flow ?? flowOf({ appid: session.identity.appid, returnTo: session.returnTo }),
 
     /** A refused flow of this browser's, taken (it can start one new flow only): what it asked. */
     async again(
@@ -233,9 +236,11 @@ export function createLogin(deps: {
       unionid?: string | null;
       returnTo: string;
       held?: string;
+      /** The funnel the session's later binding counts in, when its appid and returnTo cannot tell. */
+      flow?: SessionFlow;
     }): Promise<Outcome<LoginResult>> {
       const identity = await identityOf({ appid: p.appid, openid: p.openid, unionid: p.unionid ?? null });
-      const sessionId = await sessions.create(identity.id, p.returnTo);
+      const sessionId = await sessions.create(identity.id, p.returnTo, 'cookie', p.flow);
       return signedIn(sessionId, nextStep(identity), p.returnTo, p.held);
     },
 

@@ -27,6 +27,9 @@ export interface SignedIn {
  */
 export type SessionKind = 'cookie' | 'bearer';
 
+/** A login funnel a session record names (SessionRecord.flow). */
+export type SessionFlow = 'follow';
+
 export interface SessionRecord {
   identityId: number;
   /** Absent: a cookie session (and every session kept from before bearer sessions). */
@@ -35,6 +38,12 @@ export interface SessionRecord {
   lastSeenAt: number;
   /** Where to go once bound. */
   returnTo: string;
+  /**
+   * The login funnel the session counts in, kept only where its appid and returnTo cannot tell (the
+   * Official Account's follow login has the H5 site's appid): absent for every other login, so theirs
+   * write nothing more.
+   */
+  flow?: SessionFlow;
   /**
    * Kept once a bound session was first checked: later checks need no database. Anything that voids
    * a binding marks the identity first (`voidIdentities`), and a mark newer than the session wins.
@@ -141,11 +150,13 @@ export function createSessions(deps: {
     identityId: number,
     returnTo: string,
     kind: SessionKind = 'cookie',
+    flow?: SessionFlow,
   ): { id: string; saved: Promise<void> } {
     const t = now();
     const id = newId(t);
     const record: SessionRecord = { identityId, createdAt: t, lastSeenAt: t, returnTo };
     if (kind === 'bearer') record.kind = 'bearer';
+    if (flow) record.flow = flow;
     // The session and when its identity last had one (support's `customer show`), in the same turn: with
     // the SQLite state they share one commit.
     const saved = Promise.all([
@@ -156,8 +167,13 @@ export function createSessions(deps: {
   }
 
   return {
-    async create(identityId: number, returnTo: string, kind: SessionKind = 'cookie'): Promise<string> {
-      const { id, saved } = open(identityId, returnTo, kind);
+    async create(
+      identityId: number,
+      returnTo: string,
+      kind: SessionKind = 'cookie',
+      flow?: SessionFlow,
+    ): Promise<string> {
+      const { id, saved } = open(identityId, returnTo, kind, flow);
       await saved;
       return id;
     },

@@ -191,6 +191,16 @@ describe.each(['plaintext', 'safe'] as const)('desktop login through the Officia
     expect((await p.post('/api/auth/follow/confirm', { login })).status).toBe(200);
     expect(await (await d.browser.post('/api/auth/follow/finish')).json()).toEqual({ next: 'bind', returnTo: '/' });
     expect(((await (await d.browser.request('/api/session')).json()) as { bound: boolean }).bound).toBe(false);
+
+    // Bound on the desktop: the funnel counts it where the login began (the follow flow), not as the H5
+    // site's, though the desktop's session has the Official Account's appid like an H5 login's.
+    await d.browser.bind('13800138001', bff.inbox);
+    expect(((await (await d.browser.request('/api/session')).json()) as { bound: boolean }).bound).toBe(true);
+    const metrics = await (await fetch(`${bff.origin}/metrics`)).text();
+    expect(metrics).toContain('wxauth_login_funnel_total{step="bound",flow="follow"} 1');
+    expect(metrics).not.toMatch(/wxauth_login_funnel_total\{step="bound",flow="h5"\}/);
+    // The phone's own H5 login still counts as the H5 site's.
+    expect(metrics).toContain('wxauth_login_funnel_total{step="login",flow="h5"} 1');
   });
 });
 

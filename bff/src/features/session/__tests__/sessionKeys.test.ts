@@ -153,3 +153,21 @@ describe('session keys', () => {
     }
   });
 });
+
+// A follow login's desktop session has the H5 site's appid: only its record tells the login funnel that
+// its binding is the follow flow's. Every rewrite of the record (the idle timeout's touch) keeps that;
+// every other session's record holds nothing more than before.
+describe('the login funnel a session names', () => {
+  it("a follow login's session keeps its flow through its rewrites; others store none", async () => {
+    const { sessions, tick } = setup();
+    const follow = await sessions.create(7, '/orders', 'cookie', 'follow');
+    const h5 = await sessions.create(7, '/orders');
+    expect(await sessions.load(follow)).toMatchObject({ flow: 'follow', returnTo: '/orders' });
+    tick(61_000);
+    await sessions.load(follow); // a minute on: the touch writes the record again
+    expect(await sessions.load(follow)).toMatchObject({ flow: 'follow' });
+    const plain = await sessions.load(h5);
+    expect(plain).toBeDefined();
+    expect('flow' in plain!).toBe(false);
+  });
+});
