@@ -58,7 +58,10 @@ export interface WxauthClient {
   logout(): Promise<void>;
   /** A mini program's `wx.login` code → where to go, on a new bearer session (kept by the `bearer` store). */
   mpLogin(code: string): Promise<MpSignedIn>;
-  /** A getPhoneNumber button's code (`e.detail.code`) → the phone WeChat verified, bound; a new token. */
+  /**
+   * A getPhoneNumber button's code (`e.detail.code`) → the phone WeChat verified, bound: `{next: "home",
+   * token}`, the new token kept.
+   */
   bindByWechatPhone(code: string): Promise<MpSignedIn>;
   /** wx.config's signature for the page at `url` (without its #fragment; the BFF drops it anyway). */
   jssdkConfig(url: string): Promise<JssdkConfig>;

@@ -118,8 +118,11 @@ export const LoginResult = v.object({ next: v.picklist(['home', 'bind']), return
 export type LoginResult = v.InferOutput<typeof LoginResult>;
 
 /**
- * A mini program's login, and any answer that gives a bearer session a new token (a binding): where to
- * go, and the token to send from now on as `Authorization: Bearer <token>`.
+ * A mini program's login (`POST /api/mp/login`) and its binding by WeChat's phone (`POST /api/mp/phone`):
+ * where to go, and the token to send from now on as `Authorization: Bearer <token>`. No `returnTo`, unlike
+ * LoginResult: that is the page a browser left for WeChat's authorize page, kept by the BFF to send it
+ * back; `wx.login` never leaves the mini program's page, which knows where it is (a bearer session's
+ * returnTo is always "/", the H5 app's home and no page of the mini program's).
  */
 export const MpSignedIn = v.object({ next: v.picklist(['home', 'bind']), token: v.string() });
 export type MpSignedIn = v.InferOutput<typeof MpSignedIn>;

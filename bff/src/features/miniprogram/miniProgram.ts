@@ -101,10 +101,20 @@ export function createMiniProgram(deps: {
       }
     },
 
-    /** The getPhoneNumber button's code → the phone, bound exactly as an SMS code's phone is. */
-    bindPhone(session: Session, code: string, from?: RequestOrigin) {
+    /**
+     * The getPhoneNumber button's code → the phone, bound exactly as an SMS code's phone is. It answers as
+     * the login does (MpSignedIn): where to go, no returnTo. The H5 app's returnTo is the page a browser
+     * left for WeChat's authorize page; a mini program never leaves its own pages, so its session's is
+     * always "/", the H5 app's home and no page of the mini program's.
+     */
+    async bindPhone(session: Session, code: string, from?: RequestOrigin): Promise<Outcome<Pick<MpSignedIn, 'next'>>> {
       if (session.identity.appid !== app.appid) throw new AppError(403, 'BIND_METHOD_DISABLED');
-      return deps.account.bindVerifiedPhone(session, () => verifiedPhone(session, code), from);
+      const { body, session: effect } = await deps.account.bindVerifiedPhone(
+        session,
+        () => verifiedPhone(session, code),
+        from,
+      );
+      return { body: { next: body.next }, session: effect };
     },
   };
 }

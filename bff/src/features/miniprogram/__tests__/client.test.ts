@@ -62,12 +62,13 @@ describe.each<[string, TestOptions]>([
     const wechat = wechatClient(bff, 'ann');
     const client = miniProgramClient({ baseUrl: bff.origin, api: wechat.wx });
     expect(await client.session()).toBeNull();
-    expect((await client.miniProgramLogin()).next).toBe('bind');
+    expect(await client.miniProgramLogin()).toStrictEqual({ next: 'bind', token: expect.any(String) });
     expect(await client.session()).toMatchObject({ bound: false });
 
     const detail = await wechat.tapPhoneButton({ phone: '13712340001' });
     expect(detail.errMsg).toBe('getPhoneNumber:ok');
-    expect((await client.bindByWechatPhone(detail.code!)).next).toBe('home');
+    // Exactly what MpSignedIn types, nothing beyond it (the type is all an app sees).
+    expect(await client.bindByWechatPhone(detail.code!)).toStrictEqual({ next: 'home', token: expect.any(String) });
     expect(await client.session()).toMatchObject({ bound: true, user: { phone: '137****0001' } });
 
     // The next launch: a new client over the same storage holds the session.
@@ -84,7 +85,12 @@ describe.each<[string, TestOptions]>([
     await client.miniProgramLogin();
     expect(await wechat.tapPhoneButton()).toEqual({ errMsg: 'getPhoneNumber:fail user deny' });
     await client.sendSms('13712340002');
-    expect((await client.bindPhone('13712340002', bff.inbox.get('13712340002')!)).next).toBe('home');
+    // The H5 app's binding on the bearer session: its BindResult with the new token; returnTo is "/".
+    expect(await client.bindPhone('13712340002', bff.inbox.get('13712340002')!)).toStrictEqual({
+      next: 'home',
+      returnTo: '/',
+      token: expect.any(String),
+    });
     expect(await client.session()).toMatchObject({ bound: true });
   });
 

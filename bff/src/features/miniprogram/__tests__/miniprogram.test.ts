@@ -1,4 +1,6 @@
+import { MpSignedIn } from '@wxauth/contract';
 import { decodeJwt } from 'jose';
+import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
 import { INTERNAL_TOKEN, MINIPROGRAM, startBff, type Bff, type TestOptions } from '../../../__tests__/harness.js';
 import { newSigningKey } from '../../site/tokens.js';
@@ -61,6 +63,13 @@ class MiniProgram {
   }
 }
 
+/**
+ * An answer exactly as the contract types it for `@wxauth/client`'s apps: every key the schema names, and
+ * no other (a key the BFF sends beyond the type is one the apps cannot see, or should not rely on).
+ */
+const exactly = <S extends v.ObjectSchema<v.ObjectEntries, undefined>>(schema: S, body: unknown) =>
+  v.parse(v.strictObject(schema.entries), body);
+
 const errorOf = (r: { body?: Record<string, unknown> }) => (r.body?.error as { code: string } | undefined)?.code;
 
 async function signedUp(bff: Bff, user: string, phone: string): Promise<MiniProgram> {
@@ -84,13 +93,15 @@ describe.each(BACKENDS)('the mini-program journey (%s)', (_name, options) => {
     expect(login.status).toBe(200);
     // The session_key never leaves the server (the harness also checks no log line holds one).
     expect(Object.keys(login.body!).sort()).toEqual(['next', 'token']);
-    expect(login.body).toMatchObject({ next: 'bind' });
+    expect(exactly(MpSignedIn, login.body)).toMatchObject({ next: 'bind' });
     expect((await mp.request('/api/session')).body).toMatchObject({ bound: false, unionid: true });
 
     const first = mp.token;
     const bound = await mp.bindByPhone('13912340001');
     expect(bound.status).toBe(200);
-    expect(bound.body).toMatchObject({ next: 'home' });
+    // As the login's answer: where to go, and the new token; no returnTo (a mini program never leaves
+    // its own pages, so the BFF keeps no H5 path for it to go back to: the guide's "answers" row).
+    expect(exactly(MpSignedIn, bound.body)).toMatchObject({ next: 'home' });
     // Binding raises what the session may do: a new token, and the old one is void.
     expect(mp.token).not.toBe(first);
     expect((await mp.request('/api/session', { token: first })).status).toBe(401);
