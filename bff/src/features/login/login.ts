@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { LoginResult, QrLogin, Scope } from '@wxauth/contract';
 import type { Logger } from 'pino';
 import { AppError, asAppError, badRequest } from '../../platform/errors.js';
@@ -34,7 +34,7 @@ type Finished =
   | { status: 'done'; browser: string; codeHash: string; sessionId: string; identityId: number; returnTo: string };
 
 const stateInvalid = () => badRequest('STATE_INVALID');
-const hashCode = (code: string) => createHash('sha256').update(code).digest('base64url');
+const hashCode = (code: string) => hash('sha256', code, 'base64url');
 
 /**
  * WeChat's web authorization, from the state it starts with to the session it ends in, and the

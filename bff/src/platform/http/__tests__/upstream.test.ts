@@ -58,6 +58,34 @@ describe('the upstream fetch (node:http, kept-alive connections)', () => {
     expect(seen[1]!.port).toBe(seen[0]!.port);
   });
 
+  it('sends the request line and Host header that parsing the whole address gives, for every shape of address', async () => {
+    const { origin, seen } = await serve((_req, _body, res) => res.end('{}'));
+    const host = origin.slice('http://'.length);
+    const paths = [
+      '/sns/oauth2/access_token?appid=wx1&secret=s&code=a%2Bb&grant_type=authorization_code',
+      '/cgi-bin/token?grant_type=client_credential',
+      '',
+      '?only=query',
+      '/a/../b?x=1',
+      '/a/./b',
+      '/a b?c d',
+      "/it's?q='x'",
+      '/p?q=1#fragment',
+      '/中文?名=值',
+      '/pipe|and^caret?x=[1]',
+      '/%zz?%41',
+    ];
+    const addresses = [
+      ...paths.map((p) => `${origin}${p}`),
+      `HTTP://${host}/upper/scheme`,
+      `http://user:pa%40ss@${host}/with/credentials`,
+    ];
+    for (const address of addresses) await (await upstream(address)).text();
+    expect(seen.map((s) => s.url)).toEqual(addresses.map((a) => new URL(a).pathname + new URL(a).search));
+    for (const s of seen) expect(s.headers.host).toBe(host);
+    expect(seen.at(-1)!.headers.authorization).toBe(`Basic ${Buffer.from('user:pa@ss').toString('base64')}`);
+  });
+
   it('says not ok for an error status, with its body', async () => {
     const { origin } = await serve((_req, _body, res) => {
       res.writeHead(502);
