@@ -78,11 +78,14 @@ describe('the upstream fetch (node:http, kept-alive connections)', () => {
     const addresses = [
       ...paths.map((p) => `${origin}${p}`),
       `HTTP://${host}/upper/scheme`,
+      `http://${host}?query/with/slash`,
+      `http://${host}#fragment/with/slash`,
       `http://user:pa%40ss@${host}/with/credentials`,
     ];
     for (const address of addresses) await (await upstream(address)).text();
     expect(seen.map((s) => s.url)).toEqual(addresses.map((a) => new URL(a).pathname + new URL(a).search));
     for (const s of seen) expect(s.headers.host).toBe(host);
+    expect(seen).toHaveLength(addresses.length);
     expect(seen.at(-1)!.headers.authorization).toBe(`Basic ${Buffer.from('user:pa@ss').toString('base64')}`);
   });
 
