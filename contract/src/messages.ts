@@ -105,6 +105,12 @@ export const isUserErrorCode = (code: string): code is ErrorCode =>
 /** A front end's words for a call that got no answer (the client's code NETWORK). */
 export const NETWORK_MESSAGE = '网络异常，请检查网络后重试';
 
+/**
+ * The desktop's words when its login's event stream is refused while the login still waits: nginx caps
+ * the streams one address holds open (docs/guide/follow-login.md), and the BFF their rate.
+ */
+export const FOLLOW_STREAM_REFUSED_MESSAGE = '当前网络中正在扫码登录的页面过多，请稍后刷新二维码';
+
 /** A front end's words for a failure the user can do nothing about but try again later. */
 export const FAILED_MESSAGE = '操作失败，请稍后重试';
 
