@@ -176,14 +176,6 @@ await Promise.all([
 
 const roundLine = (label, x) =>
   `${label}: floor ${x.floor.rps.toFixed(0)}/s ${x.floor.cpuMs.toFixed(3)} ms, floor (node:http) ${x.floorHttp.rps.toFixed(0)}/s ${x.floorHttp.cpuMs.toFixed(3)} ms, bff ${x.bff.rps.toFixed(0)}/s ${x.bff.cpuMs.toFixed(3)} ms (logins/s, CPU per login)`;
-console.error(`warming up: ${WARMUP} logins each, in rounds of at most ${N}, untimed…`);
-for (let done = 0, w = 1; done < WARMUP; done += N, w++) {
-  const n = Math.min(N, WARMUP - done);
-  const floorRun = await load(`${FLOOR}/`, await prepare(n, floorFlow), floor.pid);
-  const floorHttpRun = await load(`${FLOOR_HTTP}/`, await prepare(n, floorFlow), floorHttp.pid);
-  const bffRun = await load(`${BFF}/api/auth/wechat/login`, await prepare(n, bffFlow), bff.pid);
-  console.error(roundLine(`warm-up ${w}`, { floor: floorRun, floorHttp: floorHttpRun, bff: bffRun }));
-}
 
 // The BFF's event-loop delay while it answers logins (perf_hooks.monitorEventLoopDelay through
 // prom-client's default metrics, which start it again at each scrape): its max and p99 per round.
@@ -195,22 +187,28 @@ const loopDelay = async () => {
     p99: metric(text, 'nodejs_eventloop_lag_p99_seconds') * 1000,
   };
 };
+
+/** One round: `n` logins on each target in turn, with fresh flows prepared first (not timed). */
+async function round(n) {
+  const floorRun = await load(`${FLOOR}/`, await prepare(n, floorFlow), floor.pid);
+  const floorHttpRun = await load(`${FLOOR_HTTP}/`, await prepare(n, floorFlow), floorHttp.pid);
+  const flows = await prepare(n, bffFlow);
+  await loopDelay();
+  const bffRun = await load(`${BFF}/api/auth/wechat/login`, flows, bff.pid);
+  return { floor: floorRun, floorHttp: floorHttpRun, bff: bffRun, delay: await loopDelay() };
+}
+
+console.error(`warming up: ${WARMUP} logins each, in rounds of at most ${N}, untimed…`);
+for (let done = 0, w = 1; done < WARMUP; done += N, w++)
+  console.error(roundLine(`warm-up ${w}`, await round(Math.min(N, WARMUP - done))));
+
 const results = { floor: [], floorHttp: [], bff: [] };
 const delays = [];
 for (let r = 1; r <= ROUNDS; r++) {
-  results.floor.push(await load(`${FLOOR}/`, await prepare(N, floorFlow), floor.pid));
-  results.floorHttp.push(await load(`${FLOOR_HTTP}/`, await prepare(N, floorFlow), floorHttp.pid));
-  const flows = await prepare(N, bffFlow);
-  await loopDelay();
-  results.bff.push(await load(`${BFF}/api/auth/wechat/login`, flows, bff.pid));
-  delays.push(await loopDelay());
-  console.error(
-    roundLine(`round ${r}/${ROUNDS}`, {
-      floor: results.floor.at(-1),
-      floorHttp: results.floorHttp.at(-1),
-      bff: results.bff.at(-1),
-    }),
-  );
+  const x = await round(N);
+  for (const k of Object.keys(results)) results[k].push(x[k]);
+  delays.push(x.delay);
+  console.error(roundLine(`round ${r}/${ROUNDS}`, x));
 }
 const summary = (runs) => ({
   rps: median(runs.map((x) => x.rps)),

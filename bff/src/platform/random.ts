@@ -58,6 +58,9 @@ export const cryptoRandom: Random = createCryptoRandom();
 /** Base-36 digits of a time in milliseconds: nine of them last until the year 5188 (36^9 ms). */
 const TIME_DIGITS = 9;
 
+/** A time in milliseconds as nine base-36 digits: later times sort after earlier ones, as text. */
+export const sortableTime = (ms: number): string => ms.toString(36).padStart(TIME_DIGITS, '0');
+
 /**
  * `[A-Za-z0-9]{length}` that sorts after every value made at an earlier millisecond: the time in
  * base 36 (digits sort before letters in ASCII), then `length - 9` random characters. Keys made of it
@@ -66,5 +69,5 @@ const TIME_DIGITS = 9;
  * (a state travels in the address bar); 23 random characters keep a state 136 bits of chance.
  */
 export function timeOrderedAlnum(random: Random, now: number, length: number): string {
-  return now.toString(36).padStart(TIME_DIGITS, '0') + random.alnum(length - TIME_DIGITS);
+  return sortableTime(now) + random.alnum(length - TIME_DIGITS);
 }

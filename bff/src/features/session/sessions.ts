@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type { Kv } from '../../adapters/kv/types.js';
-import type { Random } from '../../platform/random.js';
+import { sortableTime, type Random } from '../../platform/random.js';
 import type { Identity, Store } from '../../adapters/store/store.js';
 
 declare module '../../platform/http/context.js' {
@@ -92,7 +92,7 @@ export function createSessions(deps: {
    * scattered them, one page written to the WAL per session at every commit.
    */
   const keyOf = (id: string) =>
-    `${Buffer.from(id.slice(0, TIME_CHARS), 'base64url').readUIntBE(0, TIME_BYTES).toString(36).padStart(9, '0')}.${hmacOf(id)}`;
+    `${sortableTime(Buffer.from(id.slice(0, TIME_CHARS), 'base64url').readUIntBE(0, TIME_BYTES))}.${hmacOf(id)}`;
   const kvKey = (key: string) => `sess:${key}`;
   /** A new id: 6 bytes of the time it was made, then 26 random bytes (208 bits); 43 characters, as before. */
   const newId = (t: number) => {
