@@ -12,7 +12,23 @@ const { startServer } = await import('./compose.js');
 const { ConfigError } = await import('./platform/config.js');
 const { startupHint } = await import('./platform/startupHint.js');
 
-let running;
+// Ctrl-C or a stop at any moment, the start included: the port opens, and /healthz answers, before
+// the demo's simulator has started and announced itself, and a signal then must not kill the process
+// (exit 130, which pnpm reports as a failure). A signal during the start is kept, and the server
+// closes as soon as the start is over; a second one does not hurry it.
+let running: Awaited<ReturnType<typeof startServer>> | undefined;
+let stopping = false;
+const close = () => void running!.close().then(() => process.exit(0));
+const shutdown = (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  console.error(`${signal}: shutting down`);
+  setTimeout(() => process.exit(1), 10_000).unref();
+  if (running) close();
+};
+process.on('SIGTERM', () => shutdown('SIGTERM'));
+process.on('SIGINT', () => shutdown('SIGINT'));
+
 try {
   running = await startServer(process.env);
 } catch (err) {
@@ -25,11 +41,4 @@ try {
   console.error(`wxauth BFF could not start: ${(err as Error).message}${hint ? `\n${hint}` : ''}`);
   process.exit(1);
 }
-
-const shutdown = (signal: string) => {
-  console.error(`${signal}: shutting down`);
-  setTimeout(() => process.exit(1), 10_000).unref();
-  void running.close().then(() => process.exit(0));
-};
-process.on('SIGTERM', () => shutdown('SIGTERM'));
-process.on('SIGINT', () => shutdown('SIGINT'));
+if (stopping) close();

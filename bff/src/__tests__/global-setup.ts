@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
 import { startMariadb, startRedis } from '../../../scripts/servers.mjs';
 
@@ -10,8 +12,16 @@ declare module 'vitest' {
   }
 }
 
-/** Real MariaDB and Redis for the whole BFF test run, from Debian's packages, on loopback. */
+/**
+ * Real MariaDB and Redis for the whole BFF test run, from Debian's packages, on loopback; and the
+ * built BFF (`bff/dist`), built once here for the tests that run it as deployed: built by each of
+ * them at once, one could start a file another was writing.
+ */
 export default async function setup(project: TestProject) {
+  execFileSync('pnpm', ['--filter', '@wxauth/bff', 'build'], {
+    cwd: fileURLToPath(new URL('../../../', import.meta.url)),
+    stdio: 'ignore',
+  });
   const [mariadb, redis] = await Promise.all([startMariadb(), startRedis()]);
   project.provide('mariadbUrl', mariadb.url);
   project.provide('redisUrl', redis.url);

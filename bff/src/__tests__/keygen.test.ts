@@ -1,8 +1,8 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 const ROOT = join(import.meta.dirname, '../../..');
 const cwd = mkdtempSync(join(tmpdir(), 'kg-'));
@@ -10,10 +10,6 @@ const keygen = (...args: string[]) =>
   spawnSync(process.execPath, [join(ROOT, 'bff/dist/keygen.js'), ...args], { cwd, encoding: 'utf8' });
 
 describe('pnpm keygen:jwt <file>', () => {
-  beforeAll(() => {
-    execFileSync('pnpm', ['--filter', '@wxauth/bff', 'build'], { cwd: ROOT, stdio: 'ignore' });
-  }, 120_000);
-
   it('writes a private key set readable by its owner only, in a folder it makes, the new key first', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'kg-')), 'secrets', 'jwt-keys.json');
     expect(keygen(file).status).toBe(0);

@@ -1,4 +1,4 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer } from 'node:net';
@@ -93,7 +93,6 @@ describe('the embedded default (SQLite, no Redis) across a restart of the BFF', 
   let url: string;
 
   beforeAll(async () => {
-    execFileSync('pnpm', ['--filter', '@wxauth/bff', 'build'], { cwd: ROOT, stdio: 'ignore' });
     sim = await createSimulator({
       apps: [{ ...APP, kind: 'official', callbackDomain: 'h5.example.com', name: '测试公众号' }],
     }).listen();
