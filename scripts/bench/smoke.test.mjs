@@ -66,6 +66,20 @@ describe.runIf(built)('the issue 29 benchmarks, tiny', () => {
     for (const line of perRequest) expect(line).toMatch(/\| no \|$/);
   }, 60_000);
 
+  it('flood-counters counts a flood of new addresses and prints the memory they hold', async () => {
+    const child = await new Promise((resolve, reject) => {
+      const c = spawn(process.execPath, ['--expose-gc', 'scripts/bench/flood-counters.mjs', 'bff/dist', '1000'], {
+        cwd: root,
+      });
+      let out = '';
+      c.stdout.on('data', (d) => (out += d));
+      c.on('error', reject);
+      c.on('close', (code) => resolve({ code, out }));
+    });
+    expect(child.code).toBe(0);
+    expect(child.out).toMatch(/^bff\/dist: 1000 addresses × 2 budgets \(2000 counters\): live .* bytes a counter; RSS/);
+  });
+
   it('bench:forward-auth measures the open and the protected location at two concurrencies, with their ratio', async () => {
     const { code, out, err } = await run('e2e/bench-forward-auth.mjs', [], {
       REQUESTS: '30',

@@ -18,10 +18,16 @@ declare module 'vitest' {
  * them at once, one could start a file another was writing.
  */
 export default async function setup(project: TestProject) {
-  execFileSync('pnpm', ['--filter', '@wxauth/bff', 'build'], {
-    cwd: fileURLToPath(new URL('../../../', import.meta.url)),
-    stdio: 'ignore',
-  });
+  try {
+    execFileSync('pnpm', ['--filter', '@wxauth/bff', 'build'], {
+      cwd: fileURLToPath(new URL('../../../', import.meta.url)),
+      encoding: 'utf8',
+      stdio: 'pipe',
+    });
+  } catch (err) {
+    const { stdout, stderr } = err as { stdout?: string; stderr?: string };
+    throw new Error(`the BFF does not build (pnpm --filter @wxauth/bff build):\n${stdout ?? ''}${stderr ?? ''}`);
+  }
   const [mariadb, redis] = await Promise.all([startMariadb(), startRedis()]);
   project.provide('mariadbUrl', mariadb.url);
   project.provide('redisUrl', redis.url);

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { AppError } from '../../../platform/errors.js';
 import { limitPerIp } from '../../../platform/http/limits.js';
 import { createMemoryKv } from '../memory.js';
-import { createMemoryLimits } from '../memoryLimits.js';
+import { createMemoryLimits, ipv4 } from '../memoryLimits.js';
 
 /** A clock the test moves. */
 const clock = (start = 1_000_000) => {
@@ -44,6 +44,55 @@ describe('the in-process limits for floods', () => {
     limits.hit('login', 'other', 2, 60_000);
     // Two generations on, the thousand ended counters are gone with theirs.
     expect(limits.size).toBeLessThan(3);
+  });
+
+  it('keeps a hundred thousand IPv4 addresses apart, those differing only in their first number too', () => {
+    const limits = createMemoryLimits({ now: clock().now });
+    const addresses: string[] = [];
+    for (let i = 0; i < 100_000; i++)
+      addresses.push(`${10 + (i >> 16)}.18.${(i >> 8) & 255}.${i & 255}`);
+    for (let a = 1; a < 256; a++) addresses.push(`${a}.0.0.1`);
+    const first = addresses.filter((ip) => limits.hit('login', ip, 1, 60_000).ok);
+    const second = addresses.filter((ip) => limits.hit('login', ip, 1, 60_000).ok);
+    expect({ first: first.length, second: second.length }).toEqual({ first: addresses.length, second: 0 });
+    expect(limits.size).toBe(addresses.length);
+  });
+
+  it('counts IPv4 addresses, IPv6 ones and any other text each apart, in both generations', () => {
+    const c = clock();
+    const limits = createMemoryLimits({ now: c.now, longestMs: 60_000 });
+    const ids = ['1.2.3.4', '01.2.3.4', '::ffff:1.2.3.4', '2001:db8::1', 'unknown', '255.255.255.255', '0.0.0.0'];
+    c.advance(1_000);
+    for (const id of ids) expect(limits.hit('login', id, 2, 60_000).ok).toBe(true);
+    c.advance(58_000);
+    for (const id of ids) expect(limits.hit('login', id, 2, 60_000).ok).toBe(true);
+    c.advance(1_500);
+    // A new generation: each counter is carried over, used up, refused until its minute ends, then new.
+    for (const id of ids) expect(limits.hit('login', id, 2, 60_000)).toEqual({ ok: false, retryAfterMs: 500 });
+    c.advance(500);
+    for (const id of ids) expect(limits.hit('login', id, 2, 60_000)).toEqual({ ok: true });
+  });
+
+  it('reads an IPv4 address written the usual way as its 32 bits, and nothing else', () => {
+    expect(ipv4('1.2.3.4')).toBe(0x01020304);
+    expect(ipv4('255.255.255.255')).toBe(0xffffffff);
+    expect(ipv4('0.0.0.0')).toBe(0);
+    expect(ipv4('198.18.0.10')).toBe(0xc612000a);
+    for (const text of [
+      '01.2.3.4',
+      '1.2.3',
+      '1.2.3.4.5',
+      '256.1.1.1',
+      '1..2.3',
+      '1.2.3.',
+      '.1.2.3',
+      '1.2.3.4 ',
+      '::1',
+      'a.b.c.d',
+      '',
+      '1.2.3.0004',
+    ])
+      expect(ipv4(text)).toBe(-1);
   });
 
   it('refuses a window longer than it keeps', () => {
