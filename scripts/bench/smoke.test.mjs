@@ -66,6 +66,12 @@ describe.runIf(built)('the issue 29 benchmarks, tiny', () => {
     for (const line of perRequest) expect(line).toMatch(/\| no \|$/);
   }, 60_000);
 
+  it("kv-login runs the state store's share of logins and prints CPU per login", async () => {
+    const { code, out, err } = await run('scripts/bench/kv-login.mjs', ['--logins', '64', '--rounds', '1']);
+    expect(code, err).toBe(0);
+    expect(out).toMatch(/^round 1: \d+\.\d µs of CPU a login, \d+\.\d µs of wall time$/m);
+  });
+
   it('flood-counters counts a flood of new addresses and prints the memory they hold', async () => {
     const child = await new Promise((resolve, reject) => {
       const c = spawn(process.execPath, ['--expose-gc', 'scripts/bench/flood-counters.mjs', 'bff/dist', '1000'], {
