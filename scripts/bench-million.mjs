@@ -4,8 +4,11 @@
 // Stores: SQLite (its state in the same file, the default) and MariaDB with Redis (two databases on one
 // MariaDB server, a Redis server each). Every customer is bound to a WeChat identity; the benchmark's
 // customers are spread evenly over the ids (scripts/bench/seed-customers.mjs makes the rows).
-// Usage: pnpm bench:million [--count 1000000 --users 1000 --requests 2000 --rounds 3 --concurrency 32
-//                            --stores sqlite,mariadb --buffer-pool 1G]
+// Usage: pnpm bench:million [--count 1000000 --users 1000 --requests 2000 --rounds 5 --warmup 6000
+//                            --concurrency 32 --stores sqlite,mariadb --buffer-pool 1G]
+// Every target first makes --warmup logins and checks, untimed, in interleaved rounds (printed): the
+// JIT compilers take thousands of logins to settle (see bench:login), and two processes compared
+// while either still compiles differ by more than the effect looked for.
 //
 // Per target and round: logins (POST /api/auth/wechat/login, its flow prepared beforehand, not timed),
 // then the forward-auth check (GET /internal/forward-auth/bound, as nginx's auth_request asks it) once
@@ -30,7 +33,8 @@ const { values: args } = parseArgs({
     count: { type: 'string', default: '1000000' },
     users: { type: 'string', default: '1000' },
     requests: { type: 'string', default: '2000' },
-    rounds: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '5' },
+    warmup: { type: 'string' },
     concurrency: { type: 'string', default: '32' },
     stores: { type: 'string', default: 'sqlite,mariadb' },
     // InnoDB's buffer pool: room for a million customers' rows and indexes, as a production server has.
@@ -41,6 +45,7 @@ const COUNT = Number(args.count);
 const USERS = Math.min(Number(args.users), COUNT);
 const N = Number(args.requests);
 const ROUNDS = Number(args.rounds);
+const WARMUP = Number(args.warmup ?? 3 * N);
 const C = Number(args.concurrency);
 const STORES = args.stores.split(',');
 const SECRET = 'demoOfficialAccountSecret0000000';
@@ -223,8 +228,14 @@ async function plans(t) {
 const planRows = [];
 for (const t of targets.filter((x) => x.size === 'big')) planRows.push(...(await plans(t)));
 
-console.error(`warming up (${Math.min(N, 500)} logins each)…`);
-for (const t of targets) await round(t, Math.min(N, 500));
+console.error(`warming up: ${WARMUP} logins and checks each, in interleaved rounds of at most ${N}, untimed…`);
+for (let done = 0, w = 1; done < WARMUP; done += N, w++) {
+  const n = Math.min(N, WARMUP - done);
+  const rates = [];
+  for (const t of w % 2 ? targets : [...targets].reverse())
+    rates.push(`${t.name} ${(await round(t, n)).logins.cpuMs.toFixed(3)} ms`);
+  console.error(`warm-up ${w} (load ${load()}): CPU per login ${rates.join(', ')}`);
+}
 const results = new Map(targets.map((t) => [t, []]));
 for (let r = 1; r <= ROUNDS; r++) {
   for (const t of r % 2 ? targets : [...targets].reverse()) results.get(t).push(await round(t, N));
@@ -265,7 +276,7 @@ for (const store of STORES) {
   );
 }
 console.log(`
-${new Date().toISOString().slice(0, 10)} · node ${process.version} · ${cpus().length} × ${cpus()[0].model} · load ${loadAtStart} at the start, ${load()} at the end · ${ROUNDS} interleaved rounds × ${N} logins of ${USERS} customers, concurrency ${C} (medians)
+${new Date().toISOString().slice(0, 10)} · node ${process.version} · ${cpus().length} × ${cpus()[0].model} · load ${loadAtStart} at the start, ${load()} at the end · ${ROUNDS} interleaved rounds × ${N} logins of ${USERS} customers, concurrency ${C} (medians), after ${WARMUP} untimed each
 
 Seeding (scripts/bench/seed-customers.mjs, batched inserts):
 
