@@ -49,8 +49,7 @@ describe('the in-process limits for floods', () => {
   it('keeps a hundred thousand IPv4 addresses apart, those differing only in their first number too', () => {
     const limits = createMemoryLimits({ now: clock().now });
     const addresses: string[] = [];
-    for (let i = 0; i < 100_000; i++)
-      addresses.push(`${10 + (i >> 16)}.18.${(i >> 8) & 255}.${i & 255}`);
+    for (let i = 0; i < 100_000; i++) addresses.push(`${10 + (i >> 16)}.18.${(i >> 8) & 255}.${i & 255}`);
     for (let a = 1; a < 256; a++) addresses.push(`${a}.0.0.1`);
     const first = addresses.filter((ip) => limits.hit('login', ip, 1, 60_000).ok);
     const second = addresses.filter((ip) => limits.hit('login', ip, 1, 60_000).ok);
