@@ -1,5 +1,7 @@
 // The process's entry. The Node version is checked before anything else loads: the SQLite driver
 // (better-sqlite3 13) needs a newer Node and would crash on an older one without a word.
+import type { Running } from './compose.js';
+
 const major = Number(process.versions.node.split('.')[0]);
 if (major < 24) {
   console.error(
@@ -8,15 +10,12 @@ if (major < 24) {
   process.exit(1);
 }
 
-const { startServer } = await import('./compose.js');
-const { ConfigError } = await import('./platform/config.js');
-const { startupHint } = await import('./platform/startupHint.js');
-
 // Ctrl-C or a stop at any moment, the start included: the port opens, and /healthz answers, before
 // the demo's simulator has started and announced itself, and a signal then must not kill the process
 // (exit 130, which pnpm reports as a failure). A signal during the start is kept, and the server
-// closes as soon as the start is over; a second one does not hurry it.
-let running: Awaited<ReturnType<typeof startServer>> | undefined;
+// closes as soon as the start is over; a second one does not hurry it. Installed before the modules
+// load (a few hundred ms), so a signal then is kept the same way.
+let running: Running | undefined;
 let stopping = false;
 const close = () => void running!.close().then(() => process.exit(0));
 const shutdown = (signal: string) => {
@@ -28,6 +27,10 @@ const shutdown = (signal: string) => {
 };
 process.on('SIGTERM', () => shutdown('SIGTERM'));
 process.on('SIGINT', () => shutdown('SIGINT'));
+
+const { startServer } = await import('./compose.js');
+const { ConfigError } = await import('./platform/config.js');
+const { startupHint } = await import('./platform/startupHint.js');
 
 try {
   running = await startServer(process.env);

@@ -23,10 +23,20 @@ const freePort = () =>
     });
   });
 
+/**
+ * Says on stderr when the BFF begins to load its modules (a few hundred ms on a busy machine), so that a
+ * signal can be sent while they load: it only watches, the BFF runs as it is.
+ */
+const SAY_LOADING = `data:text/javascript,import { registerHooks } from 'node:module';
+registerHooks({ resolve(specifier, context, next) {
+  if (specifier === './compose.js') process.stderr.write('loading compose.js\\n');
+  return next(specifier, context);
+} });`;
+
 /** Starts the built demo and sends `signal` as soon as `when` matches what it printed. */
-async function stopWhen(when: RegExp, signal: NodeJS.Signals) {
+async function stopWhen(when: RegExp, signal: NodeJS.Signals, nodeOptions: string[] = []) {
   const dir = mkdtempSync(join(tmpdir(), 'wxauth-signals-'));
-  const child = spawn(process.execPath, [join(ROOT, 'bff/dist/server.js')], {
+  const child = spawn(process.execPath, [...nodeOptions, join(ROOT, 'bff/dist/server.js')], {
     cwd: dir,
     env: {
       PATH: process.env.PATH,
@@ -63,6 +73,13 @@ describe('stopping the BFF with a signal', () => {
       expect(run.output).toContain(`${signal}: shutting down`);
     }, 60_000);
   }
+
+  it('SIGINT while it loads its modules, before anything has started: a clean stop, exit 0', async () => {
+    const run = await stopWhen(/loading compose\.js/, 'SIGINT', ['--import', SAY_LOADING]);
+    expect(run.sent).toBe(true);
+    expect({ code: run.code, killedBy: run.killedBy }).toEqual({ code: 0, killedBy: null });
+    expect(run.output).toContain('SIGINT: shutting down');
+  }, 60_000);
 
   it('SIGINT once the demo has announced itself: a clean stop, exit 0', async () => {
     const run = await stopWhen(/DEMO MODE/, 'SIGINT');

@@ -34,10 +34,14 @@ export function createMemoryLimits(options: { now?: () => number; longestMs?: nu
   const endOf = (g: Generation, packed: number) => Math.floor(packed / 1024) + g.since;
   const countOf = (packed: number) => packed % 1024;
 
-  /** Every budget's generations move on together: the older is dropped whole. */
+  /**
+   * Every budget's generations move on together: the older is dropped whole. A wall clock stepped back
+   * (NTP, a VM resumed) drops both, as a restart would: an end before its generation began would pack
+   * below zero, which the 32-bit table reads as an hour away.
+   */
   function swap(t: number): void {
-    if (t - swappedAt < longestMs) return;
-    const dropAll = t - swappedAt >= 2 * longestMs;
+    if (t >= swappedAt && t - swappedAt < longestMs) return;
+    const dropAll = t < swappedAt || t - swappedAt >= 2 * longestMs;
     for (const b of budgets.values()) {
       b.previous = dropAll ? fresh(t) : b.current;
       b.current = fresh(t);

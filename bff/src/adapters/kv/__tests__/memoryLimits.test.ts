@@ -49,8 +49,7 @@ describe('the in-process limits for floods', () => {
   it('keeps a hundred thousand IPv4 addresses apart, those differing only in their first number too', () => {
     const limits = createMemoryLimits({ now: clock().now });
     const addresses: string[] = [];
-    for (let i = 0; i < 100_000; i++)
-      addresses.push(`${10 + (i >> 16)}.18.${(i >> 8) & 255}.${i & 255}`);
+    for (let i = 0; i < 100_000; i++) addresses.push(`${10 + (i >> 16)}.18.${(i >> 8) & 255}.${i & 255}`);
     for (let a = 1; a < 256; a++) addresses.push(`${a}.0.0.1`);
     const first = addresses.filter((ip) => limits.hit('login', ip, 1, 60_000).ok);
     const second = addresses.filter((ip) => limits.hit('login', ip, 1, 60_000).ok);
@@ -93,6 +92,24 @@ describe('the in-process limits for floods', () => {
       '1.2.3.0004',
     ])
       expect(ipv4(text)).toBe(-1);
+  });
+
+  it('starts its counters again when the wall clock steps back (NTP, a VM resumed), as a restart would', () => {
+    const c = clock(10_000_000);
+    const limits = createMemoryLimits({ now: c.now, longestMs: 60_000 });
+    limits.hit('login', '9.9.9.9', 2, 60_000);
+    c.advance(-5 * 60_000);
+    // A counter's end is kept as ms after its generation began: before that, it would be negative,
+    // which the IPv4 table's 32 bits read as an hour away and the IPv6 map as a count below zero.
+    for (const id of ['1.2.3.4', '2001:db8::1']) {
+      expect([limits.hit('login', id, 2, 60_000), limits.hit('login', id, 2, 60_000)]).toEqual([
+        { ok: true },
+        { ok: true },
+      ]);
+      expect(limits.hit('login', id, 2, 60_000)).toEqual({ ok: false, retryAfterMs: 60_000 });
+    }
+    c.advance(60_000);
+    expect(limits.hit('login', '1.2.3.4', 2, 60_000)).toEqual({ ok: true });
   });
 
   it('refuses a window longer than it keeps', () => {
