@@ -181,7 +181,7 @@ class Counters {
  * A slot for `key`: murmur3's finalizer over the address and a seed of this process's, so every bit of
  * an address moves the slot, and addresses picked to share one run of slots cannot be chosen ahead.
  */
-const SEED = (Math.random() * 2 ** 32) >>> 0;
+const SEED = crypto.getRandomValues(new Uint32Array(1))[0]!;
 function slotOf(key: number, mask: number): number {
   let h = (key ^ SEED) >>> 0;
   h ^= h >>> 16;
