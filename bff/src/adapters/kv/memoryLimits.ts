@@ -9,11 +9,12 @@ import type { LimitResult } from './types.js';
  * The same rule as the stores' `hit`: refused when used up, else counted; a counter lives from its
  * first count. Counters sit in two generations swapped every `longestMs`, so an expired one is dropped
  * with its generation, never looked for one by one: no sweep walks a large map on the event loop.
- * Each budget has its own counters, keyed by the address alone, and a counter is a small integer (its
- * end, in ms after its generation began, × 1024 + its count). An IPv4 address, written the usual way,
- * is kept as its 32 bits beside its counter in two typed arrays, 8 bytes a slot, about 21 bytes an
- * address with the free slots; anything else (IPv6) in a Map, about 55 bytes. A flood of new addresses
- * is what these limits are for, and it is what they keep (issue 29, memory).
+ * Each budget has its own counters, keyed by the client alone (limitPerIp's `clientKey`: an IPv4
+ * address, or an IPv6 client's /64), and a counter is a small integer (its end, in ms after its
+ * generation began, × 1024 + its count). An IPv4 address, written the usual way, is kept as its 32
+ * bits beside its counter in two typed arrays, 8 bytes a slot, about 21 bytes an address with the
+ * free slots; anything else (an IPv6 /64) in a Map, about 55 bytes. A flood of new addresses is what
+ * these limits are for, and it is what they keep (issue 29, memory).
  */
 export function createMemoryLimits(options: { now?: () => number; longestMs?: number } = {}) {
   const now = options.now ?? Date.now;

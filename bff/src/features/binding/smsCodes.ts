@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { AppError, badRequest } from '../../platform/errors.js';
+import { clientKey } from '../../platform/http/limits.js';
 import type { Kv } from '../../adapters/kv/types.js';
 import type { Random } from '../../platform/random.js';
 import type { SmsProvider } from '../../adapters/sms/provider.js';
@@ -47,7 +48,7 @@ export function createSmsCodes(deps: {
         { key: `rl:sms:phone:h:${p.phone}`, max: 5, windowMs: HOUR },
         { key: `rl:sms:phone:d:${p.phone}`, max: 10, windowMs: DAY },
         { key: `rl:sms:identity:${p.identityId}`, max: 5, windowMs: HOUR },
-        { key: `rl:sms:ip:${p.ip}`, max: 30, windowMs: HOUR },
+        { key: `rl:sms:ip:${clientKey(p.ip)}`, max: 30, windowMs: HOUR },
       ]);
       if (!limit.ok) {
         const retryAfterSeconds = Math.ceil(limit.retryAfterMs / 1000);

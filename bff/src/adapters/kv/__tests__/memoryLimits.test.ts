@@ -1,7 +1,7 @@
 import type Koa from 'koa';
 import { describe, expect, it } from 'vitest';
 import type { AppError } from '../../../platform/errors.js';
-import { limitPerIp } from '../../../platform/http/limits.js';
+import { clientKey, limitPerIp } from '../../../platform/http/limits.js';
 import { createMemoryKv } from '../memory.js';
 import { createMemoryLimits, ipv4 } from '../memoryLimits.js';
 
@@ -153,5 +153,127 @@ describe('per-IP budgets (limitPerIp)', () => {
     expect(seen).toHaveLength(3);
     expect(await kv.get('rl:bind-password:1.2.3.4')).toBe(1);
     await kv.close();
+  });
+
+  // An IPv6 client holds a whole /64 (RFC 4291 §2.5.4; a home or mobile line is given one, or more)
+  // and may take any address in it (privacy addresses, RFC 8981): counted apart, each address would
+  // bring a fresh budget, and a fresh counter.
+  describe('an IPv6 client is counted by its /64', () => {
+    const budgets = () => {
+      const kv = createMemoryKv();
+      const floods = createMemoryLimits();
+      const limit = limitPerIp(
+        (b) => kv.hit(b),
+        (name, ip, max, windowMs) => floods.hit(name, ip, max, windowMs),
+      );
+      return { kv, floods, login: limit('login', 2, 60_000), guesses: limit('bind-password', 2, 15 * 60_000) };
+    };
+
+    it('two addresses of one /64 share the minute budget (in memory) and the longer one (in the state)', async () => {
+      const { kv, floods, login, guesses } = budgets();
+      expect([
+        await through(login, '2001:db8:0:1::a'),
+        await through(login, '2001:db8:0:1:ffff:ffff:ffff:ffff'),
+        await through(login, '2001:db8:0:1:1234:5678:9abc:def0'),
+      ]).toEqual([200, 200, 429]);
+      expect(floods.size).toBe(1);
+      expect([
+        await through(guesses, '2001:db8:0:1::a'),
+        await through(guesses, '2001:db8:0:1::b'),
+        await through(guesses, '2001:db8:0:1::c'),
+      ]).toEqual([200, 200, 429]);
+      expect(await kv.get('rl:bind-password:2001:db8:0:1::/64')).toBe(2);
+      await kv.close();
+    });
+
+    it('two /64s have a budget each', async () => {
+      const { kv, login, guesses } = budgets();
+      for (const mw of [login, guesses]) {
+        expect([await through(mw, '2001:db8:0:1::a'), await through(mw, '2001:db8:0:1::a')]).toEqual([200, 200]);
+        expect([await through(mw, '2001:db8:0:2::a'), await through(mw, '2001:db8:1:1::a')]).toEqual([200, 200]);
+        expect(await through(mw, '2001:db8:0:1::a')).toBe(429);
+      }
+      await kv.close();
+    });
+
+    it('IPv4 is counted by its address, as before; an IPv4-mapped IPv6 address counts as that IPv4 address', async () => {
+      const { kv, floods, login, guesses } = budgets();
+      expect([await through(login, '1.2.3.4'), await through(login, '1.2.3.5')]).toEqual([200, 200]);
+      expect([await through(login, '::ffff:1.2.3.4'), await through(login, '1.2.3.4')]).toEqual([200, 429]);
+      expect(floods.size).toBe(2);
+      expect([await through(guesses, '::ffff:1.2.3.4'), await through(guesses, '::FFFF:102:304')]).toEqual([200, 200]);
+      expect(await through(guesses, '1.2.3.4')).toBe(429);
+      expect(await kv.get('rl:bind-password:1.2.3.4')).toBe(2);
+      await kv.close();
+    });
+
+    it('anything else (not an address) is counted by its text, never an error', async () => {
+      const { kv, login, guesses } = budgets();
+      for (const mw of [login, guesses]) {
+        for (const ip of ['', 'unknown', '2001:db8::1::2', '[2001:db8::1]']) {
+          expect([await through(mw, ip), await through(mw, ip), await through(mw, ip)]).toEqual([200, 200, 429]);
+        }
+      }
+      expect(await kv.get('rl:bind-password:unknown')).toBe(2);
+      await kv.close();
+    });
+  });
+});
+
+describe('clientKey: the key an address is counted by', () => {
+  it('IPv4 as it is (the in-memory table keeps it as 32 bits)', () => {
+    expect(clientKey('1.2.3.4')).toBe('1.2.3.4');
+    expect(ipv4(clientKey('203.0.113.255'))).toBe(0xcb0071ff);
+  });
+
+  it('an IPv4-mapped IPv6 address in any spelling: its IPv4 address', () => {
+    for (const ip of [
+      '::ffff:1.2.3.4',
+      '::FFFF:1.2.3.4',
+      '::ffff:102:304',
+      '0:0:0:0:0:ffff:0102:0304',
+      '0000::ffff:1.2.3.4',
+    ])
+      expect(clientKey(ip), ip).toBe('1.2.3.4');
+    expect(clientKey('::ffff:255.255.0.0')).toBe('255.255.0.0');
+  });
+
+  it('every spelling of one IPv6 address: one /64, written one way (RFC 5952)', () => {
+    const spellings = [
+      '2001:db8:0:1::1',
+      '2001:DB8:0:1::1',
+      '2001:0db8:0000:0001:0000:0000:0000:0001',
+      '2001:db8::1:0:0:0:1',
+      '2001:db8:0:1:0:0:0:1',
+      '2001:db8:0:1::0.0.0.1',
+      '2001:db8:0:1::1%eth0',
+    ];
+    for (const ip of spellings) expect(clientKey(ip), ip).toBe('2001:db8:0:1::/64');
+  });
+
+  it('expands :: wherever it stands', () => {
+    expect(clientKey('::1')).toBe('::/64');
+    expect(clientKey('::')).toBe('::/64');
+    expect(clientKey('2001:db8::')).toBe('2001:db8::/64');
+    expect(clientKey('::2:3:4:5:6:7:8')).toBe('0:2:3:4::/64');
+    expect(clientKey('1::8')).toBe('1::/64');
+    expect(clientKey('1:2:3:4:5:6:7::')).toBe('1:2:3:4::/64');
+    expect(clientKey('0:0:0:1::')).toBe('0:0:0:1::/64');
+    expect(clientKey('fe80::1%eth0')).toBe('fe80::/64');
+    expect(clientKey('ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff')).toBe('ffff:ffff:ffff:ffff::/64');
+  });
+
+  it('anything else as it is', () => {
+    for (const ip of [
+      '',
+      'unknown',
+      '01.2.3.4',
+      '1.2.3',
+      '2001:db8::1::2',
+      '[2001:db8::1]',
+      '1:2:3:4:5:6:7:8:9',
+      'ab'.repeat(5000),
+    ])
+      expect(clientKey(ip), ip.slice(0, 20)).toBe(ip);
   });
 });

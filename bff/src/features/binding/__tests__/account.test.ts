@@ -445,6 +445,30 @@ describe('forwarded headers', () => {
     expect(one.at(-1)).toBe(429);
   });
 
+  // An IPv6 client holds a whole /64 and may take any address in it: each address must not bring a
+  // fresh budget (a load balancer that passes IPv6 clients through, X-Forwarded-For from a trusted proxy).
+  it('from a trusted proxy, an IPv6 client is counted by its /64, however its address is written', async () => {
+    const bff = await startBff({ env: { TRUST_PROXY: 'loopback' } });
+    const statuses = [];
+    for (let i = 0; i < 60; i++)
+      statuses.push((await authorizeFrom(bff, `2001:db8:0:1::${(i + 1).toString(16)}`)).status);
+    expect(statuses.every((s) => s === 302)).toBe(true);
+    for (const ip of ['2001:db8:0:1:ffff:ffff:ffff:ffff', '2001:0DB8:0000:0001::1', '2001:db8:0:1::1%eth0'])
+      expect((await authorizeFrom(bff, ip)).status, ip).toBe(429);
+    expect((await authorizeFrom(bff, '2001:db8:0:2::1')).status).toBe(302);
+    expect((await authorizeFrom(bff, 'not-an-address')).status).toBe(302);
+  });
+
+  it('from a trusted proxy, an IPv4-mapped IPv6 address is its IPv4 client', async () => {
+    const bff = await startBff({ env: { TRUST_PROXY: 'loopback' } });
+    const statuses = [];
+    for (let i = 0; i < 60; i++)
+      statuses.push((await authorizeFrom(bff, i % 2 ? '198.18.2.1' : '::ffff:198.18.2.1')).status);
+    expect(statuses.every((s) => s === 302)).toBe(true);
+    expect((await authorizeFrom(bff, '198.18.2.1')).status).toBe(429);
+    expect((await authorizeFrom(bff, '198.18.2.2')).status).toBe(302);
+  });
+
   it('are ignored from anyone else: a client cannot pick its own IP', async () => {
     const bff = await startBff({ env: { TRUST_PROXY: '10.0.0.5' } });
     const statuses = [];
