@@ -9,10 +9,13 @@ import { describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-/** Runs a script of the repository with Node; its exit code and what it printed. */
-function run(script, args = [], env = {}) {
+/** Runs a script of the repository with Node (and its options); its exit code and what it printed. */
+function run(script, args = [], env = {}, nodeOptions = []) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, ...args], { cwd: root, env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, [...nodeOptions, script, ...args], {
+      cwd: root,
+      env: { ...process.env, ...env },
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (c) => (out += c));
@@ -73,17 +76,9 @@ describe.runIf(built)('the issue 29 benchmarks, tiny', () => {
   });
 
   it('flood-counters counts a flood of new addresses and prints the memory they hold', async () => {
-    const child = await new Promise((resolve, reject) => {
-      const c = spawn(process.execPath, ['--expose-gc', 'scripts/bench/flood-counters.mjs', 'bff/dist', '1000'], {
-        cwd: root,
-      });
-      let out = '';
-      c.stdout.on('data', (d) => (out += d));
-      c.on('error', reject);
-      c.on('close', (code) => resolve({ code, out }));
-    });
-    expect(child.code).toBe(0);
-    expect(child.out).toMatch(/^bff\/dist: 1000 addresses × 2 budgets \(2000 counters\): live .* bytes a counter; RSS/);
+    const { code, out, err } = await run('scripts/bench/flood-counters.mjs', ['bff/dist', '1000'], {}, ['--expose-gc']);
+    expect(code, err).toBe(0);
+    expect(out).toMatch(/^bff\/dist: 1000 addresses × 2 budgets \(2000 counters\): live .* bytes a counter; RSS/);
   });
 
   it('bench:forward-auth measures the open and the protected location at two concurrencies, with their ratio', async () => {

@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { freePort } from '../../../scripts/servers.mjs';
 
 /**
  * Ctrl-C on `pnpm start` at any moment, the way the README's demo is stopped: the built BFF exits 0.
@@ -15,13 +15,14 @@ import { describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
+/** What a test started, gone after it whatever its end (a timeout included). */
+const started: Array<{ child: ChildProcess; dir: string }> = [];
+afterEach(() => {
+  for (const { child, dir } of started.splice(0)) {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
 
 /**
  * Says on stderr when the BFF begins to load its modules (a few hundred ms on a busy machine), so that a
@@ -47,6 +48,7 @@ async function stopWhen(when: RegExp, signal: NodeJS.Signals, nodeOptions: strin
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  started.push({ child, dir });
   let output = '';
   let sent = false;
   const seen = (d: Buffer) => {
